@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
+import { HeraldError } from '../errors';
+import type { Logger } from '../logger';
+import { UID_PATTERN } from '../protocol/limits';
+import type { Credential, Identity, Verifier, VerifyContext } from './verifier';
+
+export interface HttpVerifierOptions {
+  /** The main site's verification URL; it receives POST `{ type, value, platform, ip }`. */
+  url: string;
+  /** @default 3000 */
+  timeoutMs: number;
+  /** Seconds a success is cached; 0 disables the cache. @default 60 */
+  cacheTtl: number;
+  /** @default 100000 */
+  cacheSize: number;
+  /** @default 200 */
+  successStatus: number;
+  /** Dotted path that must equal `successValue`; empty to skip. @default 'code' */
+  successPath: string;
+  /** @default 0 */
+  successValue: string | number | boolean | null;
+  /** @default 'data.uid' */
+  uidPath: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Seconds a client should wait before retrying when the main site cannot answer. */
+const UNAVAILABLE_RETRY_AFTER = 30;
+
+interface CacheEntry {
+  uid: string;
+  expiresAt: number;
+}
+
+/**
+ * The seed's verifier: asks the main site. Successes are cached briefly under a SHA-256 of the
+ * credential (never the credential itself), and concurrent checks of one credential share a
+ * single request, so a reconnect storm does not become a storm on the main site.
+ */
+export class HttpVerifier implements Verifier {
+  readonly kind = 'http';
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<Identity>>();
+
+  constructor(
+    private readonly options: HttpVerifierOptions,
+    private readonly logger: Logger,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  verify(credential: Credential, context: VerifyContext): Promise<Identity> {
+    const key = createHash('sha256').update(credential.type).update('\0').update(credential.value).digest('base64');
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      if (cached.expiresAt > this.clock.now()) return Promise.resolve({ uid: cached.uid });
+      this.cache.delete(key);
+    }
+    const pending = this.inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const request = this.ask(credential, context)
+      .then((identity) => {
+        this.remember(key, identity.uid);
+        return identity;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, request);
+    return request;
+  }
+
+  private async ask(credential: Credential, context: VerifyContext): Promise<Identity> {
+    const started = this.clock.now();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(this.options.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...this.options.headers },
+        body: JSON.stringify({ type: credential.type, value: credential.value, platform: context.platform, ip: context.ip }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      text = await response.text();
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      this.logger.warn('verification API unreachable', {
+        reason: timedOut ? `no answer within ${this.options.timeoutMs} ms` : (err as Error).message,
+      });
+      throw new HeraldError('AUTH_UNAVAILABLE', undefined, { cause: err, retryAfter: UNAVAILABLE_RETRY_AFTER });
+    }
+    if (response.status >= 500) {
+      this.logger.warn('verification API failed', { status: response.status, ms: this.clock.now() - started });
+      throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
+    }
+    if (response.status !== this.options.successStatus) {
+      throw new HeraldError('AUTH_REJECTED');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      this.logger.warn('verification API answered non-JSON', { status: response.status });
+      throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
+    }
+    if (this.options.successPath !== '' && readPath(body, this.options.successPath) !== this.options.successValue) {
+      throw new HeraldError('AUTH_REJECTED');
+    }
+    const raw = readPath(body, this.options.uidPath);
+    const uid = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
+    if (typeof uid !== 'string' || !UID_PATTERN.test(uid)) {
+      this.logger.error('verification API accepted the credential but gave no valid uid', { uidPath: this.options.uidPath });
+      throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
+    }
+    return { uid };
+  }
+
+  private remember(key: string, uid: string): void {
+    if (this.options.cacheTtl <= 0) return;
+    if (this.cache.size >= this.options.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (oldest.done !== true) this.cache.delete(oldest.value);
+    }
+    this.cache.set(key, { uid, expiresAt: this.clock.now() + this.options.cacheTtl * 1000 });
+  }
+}
+
+/** Reads `a.b.c` from parsed JSON; undefined when any step is missing. */
+export function readPath(value: unknown, dotted: string): unknown {
+  let node: unknown = value;
+  for (const part of dotted.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}

@@ -1,0 +1,72 @@
+import jwt from 'jsonwebtoken';
+import { HeraldError } from '../errors';
+import { UID_PATTERN } from '../protocol/limits';
+import type { Credential, Identity, Verifier } from './verifier';
+
+export interface JwtVerifierOptions {
+  algorithm: 'HS256' | 'RS256';
+  /** HS256 shared secret. */
+  secret?: string;
+  /** RS256 public key (PEM). */
+  publicKey?: string;
+  issuer?: string;
+  audience?: string;
+  /** Seconds of clock skew tolerated. */
+  clockTolerance: number;
+}
+
+/** Checks signed tokens locally: uid from `sub`, `exp` required and enforced. */
+export class JwtVerifier implements Verifier {
+  readonly kind = 'jwt';
+  private readonly key: string;
+
+  constructor(private readonly options: JwtVerifierOptions) {
+    const key = options.algorithm === 'HS256' ? options.secret : options.publicKey;
+    if (key === undefined) throw new Error(`JwtVerifier: ${options.algorithm} needs a ${options.algorithm === 'HS256' ? 'secret' : 'public key'}`);
+    this.key = key;
+  }
+
+  async verify(credential: Credential): Promise<Identity> {
+    let payload: string | jwt.JwtPayload;
+    try {
+      payload = jwt.verify(credential.value, this.key, {
+        algorithms: [this.options.algorithm],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        clockTolerance: this.options.clockTolerance,
+      });
+    } catch (err) {
+      const reason = err instanceof jwt.TokenExpiredError ? 'the token has expired' : 'the token is not valid';
+      throw new HeraldError('AUTH_REJECTED', reason);
+    }
+    if (typeof payload === 'string' || payload.exp === undefined) {
+      throw new HeraldError('AUTH_REJECTED', 'the token has no exp claim');
+    }
+    const sub: unknown = payload.sub;
+    const uid = typeof sub === 'number' && Number.isSafeInteger(sub) ? String(sub) : sub;
+    if (typeof uid !== 'string' || !UID_PATTERN.test(uid)) {
+      throw new HeraldError('AUTH_REJECTED', 'the token has no valid sub claim');
+    }
+    return { uid };
+  }
+}
+
+export interface SignTokenOptions {
+  uid: string;
+  secret: string;
+  /** Lifetime in seconds. */
+  ttl: number;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Signs an HS256 token, as `herald token --uid U` does for the local development secret. */
+export function signToken(options: SignTokenOptions): string {
+  return jwt.sign({}, options.secret, {
+    algorithm: 'HS256',
+    subject: options.uid,
+    expiresIn: options.ttl,
+    issuer: options.issuer,
+    audience: options.audience,
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * `HERALD_*` environment variables and the single configuration key each one overrides.
+ * docs/CONFIG.md lists the same table; a unit test keeps the two in step.
+ */
+export type OverrideKind = 'int' | 'number' | 'string' | 'list';
+
+export interface EnvOverride {
+  /** Environment variable name. */
+  variable: string;
+  /** Which file's object it lands in. */
+  file: 'app' | 'redis' | 'db';
+  /** Dotted key path inside that file. */
+  key: string;
+  kind: OverrideKind;
+}
+
+export const ENV_OVERRIDES: readonly EnvOverride[] = [
+  { variable: 'HERALD_PORT', file: 'app', key: 'port', kind: 'int' },
+  { variable: 'HERALD_HOST', file: 'app', key: 'host', kind: 'string' },
+  { variable: 'HERALD_WORKERS', file: 'app', key: 'workers', kind: 'int' },
+  { variable: 'HERALD_HOST_ID', file: 'app', key: 'hostId', kind: 'string' },
+  { variable: 'HERALD_PUBLIC_URL', file: 'app', key: 'publicUrl', kind: 'string' },
+  { variable: 'HERALD_ADVERTISE_URL', file: 'app', key: 'advertiseUrl', kind: 'string' },
+  { variable: 'HERALD_API_KEYS', file: 'app', key: 'apiKeys', kind: 'list' },
+  { variable: 'HERALD_CORS_ORIGINS', file: 'app', key: 'cors.origins', kind: 'list' },
+  { variable: 'HERALD_TRUSTED_PROXIES', file: 'app', key: 'trustedProxies', kind: 'list' },
+  { variable: 'HERALD_AUTH_VERIFIER', file: 'app', key: 'auth.verifier', kind: 'string' },
+  { variable: 'HERALD_AUTH_URL', file: 'app', key: 'auth.http.url', kind: 'string' },
+  { variable: 'HERALD_AUTH_TIMEOUT_MS', file: 'app', key: 'auth.http.timeoutMs', kind: 'int' },
+  { variable: 'HERALD_AUTH_CACHE_TTL', file: 'app', key: 'auth.http.cacheTtl', kind: 'number' },
+  { variable: 'HERALD_JWT_ALGORITHM', file: 'app', key: 'auth.jwt.algorithm', kind: 'string' },
+  { variable: 'HERALD_JWT_SECRET', file: 'app', key: 'auth.jwt.secret', kind: 'string' },
+  { variable: 'HERALD_JWT_PUBLIC_KEY', file: 'app', key: 'auth.jwt.publicKey', kind: 'string' },
+  { variable: 'HERALD_IDLE_TIMEOUT', file: 'app', key: 'connection.idleTimeout', kind: 'number' },
+  { variable: 'HERALD_HEARTBEAT_INTERVAL', file: 'app', key: 'connection.heartbeatInterval', kind: 'number' },
+  { variable: 'HERALD_SWEEP_INTERVAL', file: 'app', key: 'connection.sweepInterval', kind: 'number' },
+  { variable: 'HERALD_MAX_CONNECTIONS_PER_USER', file: 'app', key: 'connection.maxConnectionsPerUser', kind: 'int' },
+  { variable: 'HERALD_PING_INTERVAL', file: 'app', key: 'connection.pingInterval', kind: 'number' },
+  { variable: 'HERALD_PING_TIMEOUT', file: 'app', key: 'connection.pingTimeout', kind: 'number' },
+  { variable: 'HERALD_MAX_PAYLOAD_BYTES', file: 'app', key: 'connection.maxPayloadBytes', kind: 'int' },
+  { variable: 'HERALD_LOG_LEVEL', file: 'app', key: 'log.level', kind: 'string' },
+  { variable: 'HERALD_LOG_FORMAT', file: 'app', key: 'log.format', kind: 'string' },
+  { variable: 'HERALD_SHUTDOWN_TIMEOUT', file: 'app', key: 'shutdownTimeout', kind: 'number' },
+  { variable: 'HERALD_DATA_DIR', file: 'app', key: 'dataDir', kind: 'string' },
+  { variable: 'HERALD_REDIS_URL', file: 'redis', key: 'url', kind: 'string' },
+  { variable: 'HERALD_REDIS_PREFIX', file: 'redis', key: 'prefix', kind: 'string' },
+  { variable: 'HERALD_MYSQL_URL', file: 'db', key: 'url', kind: 'string' },
+];
+
+/** Variables read outside the table: the environment switch and the configuration folder. */
+export const SPECIAL_VARIABLES = ['PUSH_ENV', 'HERALD_CONFIG_DIR'] as const;

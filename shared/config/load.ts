@@ -1,0 +1,210 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ZodError, ZodTypeAny } from 'zod';
+import { ConfigError } from '../errors';
+import { packageRoot } from '../paths';
+import { ENV_OVERRIDES, type EnvOverride } from './env-overrides';
+import {
+  AppConfigSchema,
+  DbConfigSchema,
+  DEV_JWT_SECRET,
+  ENVIRONMENTS,
+  RedisConfigSchema,
+  type Environment,
+  type HeraldConfig,
+} from './schema';
+
+export interface LoadConfigOptions {
+  /** Environment variables to read; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Folder holding `<env>/app.json` etc.; default `HERALD_CONFIG_DIR` or the package's `config/`. */
+  configDir?: string;
+  /** Base for the relative `dataDir`; default the working directory. */
+  cwd?: string;
+  /** CPUs to size `workers: 0` by; default `os.cpus().length`. */
+  cpuCount?: number;
+}
+
+type FileName = 'app' | 'redis' | 'db';
+type Raw = Record<string, unknown>;
+
+const SEED_NUMBERS: Readonly<Record<string, Environment>> = { '0': 'local', '1': 'test', '2': 'online' };
+
+/** `PUSH_ENV`: `local | test | online`, or the seed's `0 | 1 | 2`; unset means `local`. */
+export function parseEnvironment(value: string | undefined): Environment {
+  if (value === undefined || value === '') return 'local';
+  const v = value.trim().toLowerCase();
+  const fromNumber = SEED_NUMBERS[v];
+  if (fromNumber) return fromNumber;
+  if ((ENVIRONMENTS as readonly string[]).includes(v)) return v as Environment;
+  throw new ConfigError('PUSH_ENV', `must be local, test, online (or 0, 1, 2), got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Reads `config/<env>/{app,db,redis}.json`, applies `HERALD_*` overrides, validates everything
+ * once and returns a frozen object. Any problem throws a ConfigError naming the key.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
+  const env = options.env ?? process.env;
+  const environment = parseEnvironment(env.PUSH_ENV);
+  const configDir = resolve(options.configDir ?? env.HERALD_CONFIG_DIR ?? join(packageRoot(), 'config'));
+  const dir = join(configDir, environment);
+
+  const raw: Record<FileName, Raw> = {
+    app: readJsonFile(join(dir, 'app.json'), `config/${environment}/app.json`),
+    redis: readJsonFile(join(dir, 'redis.json'), `config/${environment}/redis.json`),
+    db: readJsonFile(join(dir, 'db.json'), `config/${environment}/db.json`),
+  };
+  const sources = new Map<string, string>();
+  for (const override of ENV_OVERRIDES) {
+    const value = env[override.variable];
+    if (value === undefined || value === '') continue;
+    setPath(raw[override.file], override.key, convert(override, value));
+    sources.set(`${override.file}:${override.key}`, override.variable);
+  }
+
+  const app = parseWith(AppConfigSchema, raw.app, 'app', '', sources);
+  const redis = parseWith(RedisConfigSchema, raw.redis, 'redis', 'redis.', sources);
+  const db = parseWith(DbConfigSchema, raw.db, 'db', 'db.', sources);
+
+  const idleTimeout = app.connection.idleTimeout;
+  const heartbeatInterval = app.connection.heartbeatInterval ?? Math.max(5, idleTimeout - 30);
+  if (heartbeatInterval >= idleTimeout) {
+    throw new ConfigError(
+      'connection.heartbeatInterval',
+      `must be shorter than connection.idleTimeout (${idleTimeout} s), or healthy clients get kicked`,
+    );
+  }
+  if (app.connection.pingInterval + app.connection.pingTimeout >= idleTimeout) {
+    throw new ConfigError('connection.pingInterval', 'pingInterval + pingTimeout must be shorter than idleTimeout');
+  }
+  if (redis.url !== undefined && !/^rediss?:\/\//.test(redis.url)) {
+    throw new ConfigError('redis.url', 'must start with redis:// or rediss://');
+  }
+  if (db.url !== undefined && !/^mysql:\/\//.test(db.url)) {
+    throw new ConfigError('db.url', 'must start with mysql://');
+  }
+
+  const auth = app.auth;
+  if (auth.verifier === 'http' && auth.http.url === undefined) {
+    throw new ConfigError('auth.http.url', 'is required when auth.verifier is http (or set HERALD_AUTH_URL)');
+  }
+  if (auth.verifier === 'jwt') {
+    if (auth.jwt.algorithm === 'HS256' && auth.jwt.secret === undefined) {
+      if (environment !== 'local') {
+        throw new ConfigError('auth.jwt.secret', 'is required for HS256 outside local (or set HERALD_JWT_SECRET)');
+      }
+      auth.jwt.secret = DEV_JWT_SECRET;
+    }
+    if (auth.jwt.algorithm === 'RS256' && auth.jwt.publicKey === undefined) {
+      throw new ConfigError('auth.jwt.publicKey', 'is required for RS256 (or set HERALD_JWT_PUBLIC_KEY)');
+    }
+  }
+
+  if (environment === 'online') {
+    if (auth.verifier === 'jwt' && auth.jwt.algorithm === 'HS256' && auth.jwt.secret === DEV_JWT_SECRET) {
+      throw new ConfigError('auth.jwt.secret', 'online refuses the development secret');
+    }
+    if (app.apiKeys.length === 0) {
+      throw new ConfigError('apiKeys', 'online refuses to start without API keys (set HERALD_API_KEYS)');
+    }
+    if (app.cors.origins.includes('*')) {
+      throw new ConfigError('cors.origins', 'online refuses `*`; list the allowed origins');
+    }
+  }
+
+  const config: HeraldConfig = {
+    ...app,
+    env: environment,
+    configDir,
+    workers: app.workers === 0 ? Math.max(1, options.cpuCount ?? cpus().length) : app.workers,
+    hostId: app.hostId ?? `${hostname()}:${app.port}`,
+    connection: { ...app.connection, heartbeatInterval },
+    log: { level: app.log.level, format: app.log.format ?? (environment === 'local' ? 'pretty' : 'json') },
+    dataDir: resolve(options.cwd ?? process.cwd(), app.dataDir),
+    redis,
+    db,
+  };
+  return deepFreeze(config);
+}
+
+function readJsonFile(path: string, label: string): Raw {
+  if (!existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(label, `is not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(label, 'must hold a JSON object');
+  }
+  return parsed as Raw;
+}
+
+function convert(override: EnvOverride, value: string): unknown {
+  switch (override.kind) {
+    case 'string':
+      return value;
+    case 'list':
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    case 'int':
+    case 'number': {
+      const n = Number(value);
+      const ok = value.trim() !== '' && Number.isFinite(n) && (override.kind === 'number' || Number.isInteger(n));
+      if (!ok) {
+        throw new ConfigError(`${override.key} (${override.variable})`, `must be ${override.kind === 'int' ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}`);
+      }
+      return n;
+    }
+  }
+}
+
+function setPath(target: Raw, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node: Raw = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    node = node[part] as Raw;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function parseWith<S extends ZodTypeAny>(
+  schema: S,
+  value: Raw,
+  file: FileName,
+  keyPrefix: string,
+  sources: Map<string, string>,
+): S['_output'] {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as S['_output'];
+  throw zodToConfigError(result.error, file, keyPrefix, sources);
+}
+
+function zodToConfigError(error: ZodError, file: FileName, keyPrefix: string, sources: Map<string, string>): ConfigError {
+  const issue = error.issues[0];
+  const path = issue ? issue.path.join('.') : '';
+  const key = `${keyPrefix}${path}` || file;
+  let source: string | undefined;
+  for (let p = path; ; p = p.slice(0, Math.max(0, p.lastIndexOf('.')))) {
+    source = sources.get(`${file}:${p}`);
+    if (source !== undefined || p === '') break;
+  }
+  const label = source !== undefined ? `${key} (${source})` : key;
+  const reason = issue?.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
+  return new ConfigError(label, reason, { cause: error });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,229 @@
+/**
+ * Every configuration key, its unit and its default. docs/CONFIG.md documents the same keys;
+ * test/unit/config-docs.test.ts checks that every key here appears there.
+ *
+ * Durations are in seconds unless the key's name says otherwise (`timeoutMs`).
+ */
+import { z } from 'zod';
+import { TOPIC_PATTERN } from '../protocol/limits';
+
+export const ENVIRONMENTS = ['local', 'test', 'online'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** The development secret that `local` uses when none is configured; `online` refuses it. */
+export const DEV_JWT_SECRET = 'herald-local-development-secret-not-for-production';
+
+const seconds = (min: number, max: number) => z.number().min(min).max(max);
+const positiveInt = z.number().int().positive();
+
+const TopicRuleSchema = z
+  .object({
+    /** Glob over topic names: `*` one dot-free segment, `**` anything, `{uid}` the caller's uid. */
+    pattern: z
+      .string()
+      .min(1)
+      .max(128)
+      .refine((p) => TOPIC_PATTERN.test(p.replace(/\{uid\}/g, 'u').replace(/\*/g, 'x')), {
+        message: 'may hold only topic characters, `*`, `**` and `{uid}`',
+      }),
+    /** `public`: anyone, even before login; `authenticated`: any logged-in user; `owner`: the uid in the pattern. */
+    access: z.enum(['public', 'authenticated', 'owner']),
+  })
+  .strict()
+  .refine((r) => r.access !== 'owner' || r.pattern.includes('{uid}'), {
+    message: 'an owner rule needs {uid} in its pattern',
+    path: ['pattern'],
+  });
+export type TopicRule = z.infer<typeof TopicRuleSchema>;
+
+const RateSchema = z
+  .object({
+    /** Sustained requests per second. */
+    rate: z.number().positive().max(1e6),
+    /** Requests allowed in a burst above the rate. */
+    burst: positiveInt.max(1e7),
+  })
+  .strict();
+export type RateConfig = z.infer<typeof RateSchema>;
+
+export const AppConfigSchema = z
+  .object({
+    /** TCP port for the HTTP API, Socket.IO and the console. */
+    port: z.number().int().min(0).max(65535).default(9501),
+    /** Address to listen on. */
+    host: z.string().min(1).default('0.0.0.0'),
+    /** Socket.IO worker processes; 0 means one per CPU. */
+    workers: z.number().int().min(0).max(256).default(0),
+    /** This host's name in the cluster (stats, presence); default `<hostname>:<port>`. */
+    hostId: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).optional(),
+    /** The URL every client should connect to (a load balancer), returned by /api/v1/endpoint. */
+    publicUrl: z.string().url().optional(),
+    /** This host's own URL, used when /api/v1/endpoint picks the least-loaded host. */
+    advertiseUrl: z.string().url().optional(),
+    /** Keys for the HTTP API (`Authorization: Bearer <key>`), at least 16 characters each. */
+    apiKeys: z.array(z.string().min(16).max(256)).default([]),
+    cors: z
+      .object({
+        /** Browser origins allowed to connect and to call /api/v1/endpoint; `*` allows any. */
+        origins: z.array(z.string().min(1)).default(['*']),
+      })
+      .strict()
+      .default({}),
+    /** Proxy addresses whose X-Forwarded-For is believed (exact IPs). */
+    trustedProxies: z.array(z.string().ip()).default([]),
+    auth: z
+      .object({
+        /** `jwt` checks signed tokens locally; `http` asks the main site's verification API. */
+        verifier: z.enum(['jwt', 'http']).default('jwt'),
+        jwt: z
+          .object({
+            algorithm: z.enum(['HS256', 'RS256']).default('HS256'),
+            /** HS256 shared secret (at least 32 characters). */
+            secret: z.string().min(32).optional(),
+            /** RS256 public key, PEM text. */
+            publicKey: z.string().min(1).optional(),
+            issuer: z.string().min(1).optional(),
+            audience: z.string().min(1).optional(),
+            /** Seconds of clock skew tolerated on `exp` and `nbf`. */
+            clockTolerance: seconds(0, 300).default(5),
+          })
+          .strict()
+          .default({}),
+        http: z
+          .object({
+            /** The main site's verification URL (POST). */
+            url: z.string().url().optional(),
+            timeoutMs: z.number().int().min(100).max(60_000).default(3000),
+            /** Seconds a successful verification is cached (keyed by a hash of the credential); 0 disables. */
+            cacheTtl: seconds(0, 3600).default(60),
+            /** Most cached verifications per worker. */
+            cacheSize: positiveInt.max(10_000_000).default(100_000),
+            /** HTTP status that means success. */
+            successStatus: z.number().int().min(100).max(599).default(200),
+            /** Dotted path in the JSON answer that must equal `successValue`; empty to skip. */
+            successPath: z.string().default('code'),
+            successValue: z.union([z.string(), z.number(), z.boolean(), z.null()]).default(0),
+            /** Dotted path of the uid in the JSON answer. */
+            uidPath: z.string().min(1).default('data.uid'),
+            /** Extra request headers (for example a shared secret the main site expects). */
+            headers: z.record(z.string()).default({}),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    connection: z
+      .object({
+        /** Seconds without interaction after which a connection is kicked. */
+        idleTimeout: seconds(10, 86_400).default(180),
+        /** Seconds of silence after which clients send `heartbeat`; default idleTimeout − 30. */
+        heartbeatInterval: seconds(5, 86_400).optional(),
+        /** Seconds between idle checks (at most 5). */
+        sweepInterval: seconds(0.1, 5).default(5),
+        /** Connections one uid may hold across the cluster; the oldest is kicked beyond it. */
+        maxConnectionsPerUser: positiveInt.max(10_000).default(10),
+        /** Topics one connection may subscribe to. */
+        maxTopicsPerConnection: positiveInt.max(10_000).default(50),
+        /** Engine.IO ping interval (seconds). */
+        pingInterval: seconds(1, 600).default(25),
+        /** Engine.IO ping timeout (seconds). */
+        pingTimeout: seconds(1, 600).default(20),
+        /** Largest frame a client may send, in bytes. */
+        maxPayloadBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(64 * 1024),
+        /** Transports the server accepts. */
+        transports: z.array(z.enum(['websocket', 'polling'])).min(1).default(['websocket', 'polling']),
+      })
+      .strict()
+      .default({}),
+    client: z
+      .object({
+        /** Seconds clients cache the /api/v1/endpoint answer (300-600 in the seed). */
+        endpointTtl: seconds(10, 86_400).default(300),
+        /** Seconds before each reconnect attempt. */
+        reconnectDelays: z.array(seconds(0, 3600)).min(1).max(10).default([60, 120, 180]),
+        /** Random spread applied to each delay, 0-1 (0: exact delays). */
+        reconnectJitter: z.number().min(0).max(1).default(0),
+        /** Seconds to wait for a heartbeat answer before trying once more, then giving up. */
+        heartbeatTimeout: seconds(1, 600).default(30),
+        /** Extra heartbeats after an unanswered one before the connection is declared dead. */
+        heartbeatRetries: z.number().int().min(0).max(10).default(1),
+        /** Seconds between login attempts while login fails. */
+        loginRetryInterval: seconds(1, 3600).default(30),
+        /** Seconds a client waits for a connection attempt before counting it as failed. */
+        connectTimeout: seconds(1, 120).default(10),
+      })
+      .strict()
+      .default({}),
+    /** Who may subscribe to which topics; a topic no rule matches is refused. */
+    topics: z.array(TopicRuleSchema).default([]),
+    push: z
+      .object({
+        /** Largest push request body, in bytes. */
+        maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+        /** Most uids in one push. */
+        maxUids: positiveInt.max(1_000_000).default(10_000),
+        /** Event name of a push that does not give one. */
+        defaultEvent: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('message'),
+      })
+      .strict()
+      .default({}),
+    rateLimits: z
+      .object({
+        /** Events per connection. */
+        connection: RateSchema.default({ rate: 20, burst: 40 }),
+        /** Login attempts per client IP, per worker. */
+        loginPerIp: RateSchema.default({ rate: 20, burst: 50 }),
+        /** HTTP API requests per API key, per worker. */
+        apiKey: RateSchema.default({ rate: 5000, burst: 10000 }),
+      })
+      .strict()
+      .default({}),
+    log: z
+      .object({
+        level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+        /** `pretty` for people, `json` for log shippers; default json outside `local`. */
+        format: z.enum(['pretty', 'json']).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Seconds a graceful stop may take before workers are killed. */
+    shutdownTimeout: seconds(1, 600).default(10),
+    /** Folder for the embedded store and run files, relative to the working directory. */
+    dataDir: z.string().min(1).default('data'),
+  })
+  .strict();
+
+export const RedisConfigSchema = z
+  .object({
+    /** `redis://[:password@]host:port[/db]`; unset means no Redis (cluster adapter, one host). */
+    url: z.string().url().optional(),
+    /** Prefix of every Redis key and channel Herald uses. */
+    prefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('herald:'),
+  })
+  .strict();
+
+export const DbConfigSchema = z
+  .object({
+    /** `mysql://user:password@host:port/database`; unset means the embedded SQLite store. */
+    url: z.string().url().optional(),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof AppConfigSchema>;
+export type RedisConfig = z.infer<typeof RedisConfigSchema>;
+export type DbConfig = z.infer<typeof DbConfigSchema>;
+
+/** The validated, frozen configuration every component receives. */
+export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId'> {
+  env: Environment;
+  /** Folder the configuration files were read from. */
+  configDir: string;
+  /** Resolved worker count (never 0). */
+  workers: number;
+  hostId: string;
+  connection: AppConfig['connection'] & { heartbeatInterval: number };
+  log: { level: AppConfig['log']['level']; format: 'pretty' | 'json' };
+  redis: RedisConfig;
+  db: DbConfig;
+}

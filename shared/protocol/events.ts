@@ -1,0 +1,103 @@
+/**
+ * The Socket.IO event surface, typed for socket.io's generics. docs/PROTOCOL.md is the prose
+ * version of this file for web and app developers.
+ */
+import type { ErrorBody } from '../errors';
+import type { AckRequest, HeartbeatRequest, LoginRequest, LogoutRequest, TopicRequest } from './schemas';
+
+/** Why the server closes a connection; sent in `kick` right before it does. */
+export type KickReason = 'idle' | 'logout' | 'admin' | 'shutdown' | 'reload' | 'too_many_connections';
+
+/** Whether a client should reconnect after a kick for this reason. */
+export const KICK_RECONNECTS: Readonly<Record<KickReason, boolean>> = {
+  idle: true,
+  logout: false,
+  admin: false,
+  shutdown: true,
+  reload: true,
+  too_many_connections: false,
+};
+
+export interface KickPayload {
+  reason: KickReason;
+  reconnect: boolean;
+  /** Free text given by an operator through POST /api/v1/kick. */
+  message?: string;
+}
+
+/** What a push looks like on the wire, under the push's event name (default `message`). */
+export interface PushPayload {
+  id: string;
+  /** Per-user sequence number; present on durable pushes only. */
+  seq?: number;
+  data: unknown;
+  /** Milliseconds since the epoch when Herald accepted the push. */
+  ts: number;
+  /** Present when the push went to a topic. */
+  topic?: string;
+}
+
+export type ErrorAnswer = { ok: false; error: ErrorBody };
+export type Answer<T extends object = object> = ({ ok: true } & T) | ErrorAnswer;
+
+export interface LoginResult {
+  uid: string;
+  platform: string;
+  device: string | null;
+  /** Milliseconds since the epoch. */
+  serverTime: number;
+  /** Seconds of silence after which the server kicks the connection. */
+  idleTimeout: number;
+  /** Seconds of silence after which a client should send `heartbeat`. */
+  heartbeatInterval: number;
+}
+
+export interface HeartbeatResult {
+  serverTime: number;
+}
+
+export type AnswerCallback<T extends object = object> = (answer: Answer<T>) => void;
+
+export interface ClientToServerEvents {
+  login: (payload: LoginRequest, ack?: AnswerCallback<LoginResult>) => void;
+  logout: (payload: LogoutRequest, ack?: AnswerCallback) => void;
+  heartbeat: (payload: HeartbeatRequest, ack?: AnswerCallback<HeartbeatResult>) => void;
+  ack: (payload: AckRequest, ack?: AnswerCallback) => void;
+  subscribe: (payload: TopicRequest, ack?: AnswerCallback) => void;
+  unsubscribe: (payload: TopicRequest, ack?: AnswerCallback) => void;
+}
+
+export type ClientEventName = keyof ClientToServerEvents;
+
+/** Sent when a request without an ack callback fails, or for an unknown event. */
+export interface RejectedPayload {
+  event: string;
+  error: ErrorBody;
+}
+
+export interface ServerToClientEvents {
+  /** Pushes arrive under their own event name; `message` is the default. */
+  message: (payload: PushPayload) => void;
+  kick: (payload: KickPayload) => void;
+  rejected: (payload: RejectedPayload) => void;
+  /** After a login that rode on the handshake: the same result a `login` event answers. */
+  login: (answer: Answer<LoginResult>) => void;
+}
+
+/** Messages between Socket.IO servers through the adapter (`io.serverSideEmit`). */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface InterServerEvents {}
+
+/** What Herald keeps on each socket (`socket.data`). */
+export interface SocketData {
+  /** Set while logged in. */
+  uid?: string;
+  platform?: string;
+  device?: string | null;
+  /** When the current login succeeded (ms since epoch). */
+  loginAt?: number;
+  /** Last interaction: any event received, or any push delivered (ms since epoch). */
+  lastActive: number;
+  /** Client address, honouring X-Forwarded-For only from trusted proxies. */
+  ip: string;
+}

@@ -1,0 +1,51 @@
+export {
+  DEVICE_PATTERN,
+  EVENT_PATTERN,
+  MAX_CREDENTIAL_LENGTH,
+  MAX_REASON_LENGTH,
+  PLATFORM_PATTERN,
+  RESERVED_EVENTS,
+  TOPIC_PATTERN,
+  UID_PATTERN,
+} from './limits';
+export {
+  AckSchema,
+  HandshakeAuthSchema,
+  HeartbeatSchema,
+  KickRequestSchema,
+  LoginSchema,
+  LogoutSchema,
+  PushRequestSchema,
+  PushTargetSchema,
+  TopicRequestSchema,
+  UidSchema,
+  describeZodError,
+} from './schemas';
+export type {
+  AckRequest,
+  HandshakeAuth,
+  HeartbeatRequest,
+  KickRequest,
+  LoginRequest,
+  LogoutRequest,
+  PushRequest,
+  PushTarget,
+  TopicRequest,
+} from './schemas';
+export { KICK_RECONNECTS } from './events';
+export type {
+  Answer,
+  AnswerCallback,
+  ClientEventName,
+  ClientToServerEvents,
+  ErrorAnswer,
+  HeartbeatResult,
+  InterServerEvents,
+  KickPayload,
+  KickReason,
+  LoginResult,
+  PushPayload,
+  RejectedPayload,
+  ServerToClientEvents,
+  SocketData,
+} from './events';
