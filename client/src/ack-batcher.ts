@@ -1,0 +1,79 @@
+/**
+ * Acknowledges durable pushes in batches: the server learns the highest seq processed at most once
+ * per `maxDelay` — or at once when `maxBatch` pushes wait — instead of once per push.
+ *
+ * While the batcher is paused (not connected, or not logged in: the server keeps its cursor per
+ * user and device) acks wait; `resume()` sends what waited.
+ */
+import { Timer, type Clock } from './clock';
+
+export interface AckBatcherOptions {
+  /** Milliseconds the first unacknowledged push may wait. @default 1000 */
+  maxDelay: number;
+  /** Pushes that trigger an ack at once. @default 100 */
+  maxBatch: number;
+}
+
+export const DEFAULT_ACK_BATCHER_OPTIONS: AckBatcherOptions = Object.freeze({
+  maxDelay: 1000, // one ack per second at most
+  maxBatch: 100,
+});
+
+export class AckBatcher {
+  private readonly timer: Timer;
+  private highest = 0;
+  private waiting = 0;
+  private paused = true;
+
+  constructor(
+    clock: Clock,
+    private readonly options: AckBatcherOptions,
+    private readonly send: (seq: number) => void,
+  ) {
+    this.timer = new Timer(clock);
+  }
+
+  /** Pushes processed but not acknowledged yet. */
+  get pending(): number {
+    return this.waiting;
+  }
+
+  /**
+   * A durable push was processed — or arrived again, which means the server did not get the
+   * last ack: either way the highest seq goes out with the next batch.
+   */
+  record(seq: number): void {
+    if (seq > this.highest) this.highest = seq;
+    this.waiting += 1;
+    if (this.paused) return;
+    if (this.waiting >= this.options.maxBatch) this.flush();
+    else if (!this.timer.pending) this.timer.set(() => this.flush(), this.options.maxDelay);
+  }
+
+  /** Sends the pending ack now (before logout or close). */
+  flush(): void {
+    this.timer.clear();
+    if (this.paused || this.waiting === 0) return;
+    this.waiting = 0;
+    this.send(this.highest);
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.timer.clear();
+  }
+
+  /** Logged in: what waited is sent within `maxDelay`, or at once when a batch is full. */
+  resume(): void {
+    this.paused = false;
+    if (this.waiting >= this.options.maxBatch) this.flush();
+    else if (this.waiting > 0 && !this.timer.pending) this.timer.set(() => this.flush(), this.options.maxDelay);
+  }
+
+  /** Another user: seqs start over. */
+  reset(): void {
+    this.timer.clear();
+    this.highest = 0;
+    this.waiting = 0;
+  }
+}
