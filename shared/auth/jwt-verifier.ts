@@ -62,11 +62,8 @@ export interface SignTokenOptions {
 
 /** Signs an HS256 token, as `herald token --uid U` does for the local development secret. */
 export function signToken(options: SignTokenOptions): string {
-  return jwt.sign({}, options.secret, {
-    algorithm: 'HS256',
-    subject: options.uid,
-    expiresIn: options.ttl,
-    issuer: options.issuer,
-    audience: options.audience,
-  });
+  const signOptions: jwt.SignOptions = { algorithm: 'HS256', subject: options.uid, expiresIn: options.ttl };
+  if (options.issuer !== undefined) signOptions.issuer = options.issuer;
+  if (options.audience !== undefined) signOptions.audience = options.audience;
+  return jwt.sign({}, options.secret, signOptions);
 }

@@ -1,0 +1,26 @@
+/** The `herald` command: wiring only; each command group lives in commands/. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../../shared/errors';
+import { heraldVersion } from '../../shared/paths';
+import { normalizeSeedArgs } from './argv';
+import { registerPushCommand } from './commands/push';
+import { registerServerCommands } from './commands/server';
+import { registerTokenCommand } from './commands/token';
+
+const program = new Command('herald')
+  .description('Herald: a self-hosted WebSocket push service')
+  .version(heraldVersion())
+  .showHelpAfterError();
+registerServerCommands(program);
+registerTokenCommand(program);
+registerPushCommand(program);
+
+program.parseAsync(normalizeSeedArgs(process.argv.slice(2)), { from: 'user' }).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof ConfigError) {
+    console.error(`herald: invalid configuration: ${err.message}`);
+    process.exit(78);
+  }
+  console.error(`herald: ${(err as Error)?.message ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,260 @@
+/**
+ * One Socket.IO server with Herald's protocol and HTTP API on an http.Server: what a worker
+ * runs, and what tests build in their own process (with a fake clock, an in-memory adapter and a
+ * local presence table). Wiring only; the behaviour lives in socket/, push/ and http/.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { Server, type ServerOptions } from 'socket.io';
+import { createVerifier, type Verifier } from '../shared/auth';
+import { systemClock, type Clock } from '../shared/clock';
+import type { HeraldConfig } from '../shared/config';
+import { HeraldError, toErrorBody, type ErrorBody } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import { HandshakeAuthSchema, describeZodError, type KickReason } from '../shared/protocol';
+import { KeyedRateLimiter } from '../shared/rate-limiter';
+import { TopicPolicy } from '../shared/topic-policy';
+import { PROMETHEUS_CONTENT_TYPE, type ClusterLink } from './cluster/cluster-link';
+import type { Presence } from './cluster/presence';
+import { ZERO_COUNTERS, summarize, type WorkerReport } from './cluster/stats';
+import type { HealthCheck } from './http/health';
+import { HttpApi } from './http/http-api';
+import { createRoutes } from './http/routes';
+import { Metrics } from './metrics';
+import { PushService, type DurableLane } from './push/push-service';
+import { trackDeliveries } from './socket/delivery-tracker';
+import { createEventHandlers, type AckSink } from './socket/event-handlers';
+import { IdleSweeper } from './socket/idle-sweeper';
+import { Kicker } from './socket/kicker';
+import { LoginService, type VerifiedLogin } from './socket/login-service';
+import { SessionManager } from './socket/session-manager';
+import { SocketRouter } from './socket/socket-router';
+import type { HeraldServer, HeraldSocket } from './socket/types';
+
+export interface GatewayOptions {
+  config: HeraldConfig;
+  /** The server to attach to; the gateway does not listen on it. */
+  httpServer: HttpServer;
+  logger: Logger;
+  /** This worker's id: `<hostId>/<index>/<pid>`. */
+  nodeId: string;
+  presence: Presence;
+  /** Host and cluster data; default: this gateway alone. */
+  cluster?: ClusterLink;
+  clock?: Clock;
+  verifier?: Verifier;
+  /** Socket.IO adapter constructor; default the in-memory adapter (one process). */
+  adapter?: ServerOptions['adapter'];
+  metrics?: Metrics;
+  healthChecks?: HealthCheck[];
+  durable?: DurableLane;
+  acks?: AckSink;
+}
+
+/** Milliseconds a graceful close waits for kicked clients to be told before closing anyway. */
+const CLOSE_FLUSH_MS = 2000;
+
+export class Gateway {
+  readonly io: HeraldServer;
+  readonly metrics: Metrics;
+  readonly push: PushService;
+  readonly sessions: SessionManager;
+  readonly kicker: Kicker;
+  readonly http: HttpApi;
+  readonly startedAt: number;
+  private readonly clock: Clock;
+  private readonly logins: LoginService;
+  private readonly sweeper: IdleSweeper;
+  private readonly handshakeLogins = new WeakMap<HeraldSocket, VerifiedLogin>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: GatewayOptions) {
+    const { config, logger } = options;
+    const clock = (this.clock = options.clock ?? systemClock);
+    this.startedAt = clock.now();
+    this.metrics = options.metrics ?? new Metrics();
+    const metrics = this.metrics;
+
+    // The HTTP API's listener must exist before Socket.IO attaches, which wraps existing listeners.
+    options.httpServer.on('request', (req, res) => this.http.handle(req, res));
+    this.io = new Server(options.httpServer, {
+      path: '/socket.io',
+      serveClient: false,
+      transports: [...config.connection.transports],
+      pingInterval: config.connection.pingInterval * 1000,
+      pingTimeout: config.connection.pingTimeout * 1000,
+      maxHttpBufferSize: config.connection.maxPayloadBytes,
+      cors: { origin: config.cors.origins.includes('*') ? true : [...config.cors.origins] },
+      allowRequest: (req, callback) => callback(null, this.http.originAllowed(req.headers.origin)),
+      ...(options.adapter !== undefined ? { adapter: options.adapter } : {}),
+    });
+    trackDeliveries(this.io.of('/').adapter, clock, metrics);
+
+    const topics = new TopicPolicy(config.topics);
+    this.kicker = new Kicker(this.io, metrics);
+    this.sessions = new SessionManager({
+      config,
+      clock,
+      logger,
+      metrics,
+      presence: options.presence,
+      kicker: this.kicker,
+      topics,
+      nodeId: options.nodeId,
+    });
+    const verifier = options.verifier ?? createVerifier(config, logger, clock);
+    this.logins = new LoginService(verifier, this.sessions, new KeyedRateLimiter(config.rateLimits.loginPerIp, clock), metrics, clock, logger);
+    const handlers = createEventHandlers({ config, clock, logins: this.logins, sessions: this.sessions, topics, acks: options.acks });
+    const router = new SocketRouter(handlers, config.rateLimits.connection, clock, metrics, logger);
+    this.push = new PushService({ io: this.io, config, presence: options.presence, clock, metrics, logger, durable: options.durable });
+    const cluster = options.cluster ?? new SelfClusterLink(this);
+    this.http = new HttpApi({
+      config,
+      clock,
+      logger,
+      metrics,
+      routes: createRoutes({
+        config,
+        clock,
+        logger,
+        metrics,
+        push: this.push,
+        presence: options.presence,
+        kicker: this.kicker,
+        cluster,
+        healthChecks: options.healthChecks ?? [],
+      }),
+    });
+    this.sweeper = new IdleSweeper(this.io, this.kicker, clock, logger, {
+      idleTimeoutMs: config.connection.idleTimeout * 1000,
+      intervalMs: config.connection.sweepInterval * 1000,
+    });
+
+    this.io.use((socket, next) => {
+      this.handshake(socket).then(
+        () => next(),
+        (err: unknown) => next(connectError(toErrorBody(err))),
+      );
+    });
+    const gateway = this;
+    function onDisconnect(this: HeraldSocket): void {
+      gateway.metrics.connections.dec();
+      gateway.metrics.counters.closed++;
+      gateway.sessions.onDisconnect(this);
+    }
+    this.io.on('connection', (socket) => {
+      metrics.connections.inc();
+      metrics.connectionsTotal.inc();
+      metrics.counters.accepted++;
+      router.attach(socket);
+      socket.on('disconnect', onDisconnect);
+      const verified = this.handshakeLogins.get(socket);
+      if (verified !== undefined) {
+        this.handshakeLogins.delete(socket);
+        this.sessions.establish(socket, verified.uid, verified.platform, verified.device).then(
+          (result) => socket.emit('login', { ok: true, ...result }),
+          (err: unknown) => socket.emit('login', { ok: false, error: toErrorBody(err) }),
+        );
+      }
+    });
+  }
+
+  start(): void {
+    this.sweeper.start();
+  }
+
+  /** Connections on this worker. */
+  get connections(): number {
+    return this.io.of('/').sockets.size;
+  }
+
+  report(base: { nodeId: string; index: number }): WorkerReport {
+    const memory = process.memoryUsage();
+    return {
+      nodeId: base.nodeId,
+      index: base.index,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      connections: this.connections,
+      loggedIn: this.sessions.loggedIn,
+      memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
+      counters: { ...this.metrics.counters },
+      at: this.clock.now(),
+    };
+  }
+
+  /**
+   * Tells every client why it is being closed (`kick` with reconnect:true), stops Socket.IO and
+   * the idle check. Idempotent.
+   */
+  close(reason: Extract<KickReason, 'shutdown' | 'reload'> = 'shutdown'): Promise<void> {
+    this.closing ??= this.doClose(reason);
+    return this.closing;
+  }
+
+  private async doClose(reason: 'shutdown' | 'reload'): Promise<void> {
+    this.sweeper.close();
+    const sockets = [...this.io.of('/').sockets.values()];
+    for (const socket of sockets) this.kicker.kickLocal(socket, reason);
+    const deadline = Date.now() + CLOSE_FLUSH_MS;
+    while (this.io.engine.clientsCount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise<void>((resolve) => {
+      this.io.close(() => resolve());
+    });
+    await this.options.presence.close().catch(() => undefined);
+  }
+
+  private async handshake(socket: HeraldSocket): Promise<void> {
+    socket.data.lastActive = this.clock.now();
+    socket.data.ip = this.http.clientIp(socket.request);
+    const parsed = HandshakeAuthSchema.safeParse(socket.handshake.auth ?? {});
+    if (!parsed.success) throw new HeraldError('BAD_REQUEST', `auth.${describeZodError(parsed.error)}`);
+    const auth = parsed.data;
+    if (auth.ukey === undefined && auth.token === undefined) return;
+    this.handshakeLogins.set(socket, await this.logins.verify(auth, socket.data.ip));
+  }
+}
+
+/** The error a client sees in `connect_error`: `err.message`, and `err.data` with the code. */
+function connectError(body: ErrorBody): Error & { data: ErrorBody } {
+  return Object.assign(new Error(body.message), { data: body });
+}
+
+/** Cluster data for a gateway that is alone: a test or a one-process run. */
+class SelfClusterLink implements ClusterLink {
+  constructor(private readonly gateway: Gateway) {}
+
+  async stats() {
+    const report = this.gateway.report({ nodeId: 'self', index: 0 });
+    const worker = { ...report, peakRss: report.memory.rss, state: 'ready' as const };
+    return summarize([
+      {
+        hostId: 'self',
+        pid: process.pid,
+        env: 'in-process',
+        adapter: 'cluster' as const,
+        startedAt: this.gateway.startedAt,
+        updatedAt: report.at,
+        expectedWorkers: 1,
+        connections: report.connections,
+        users: report.loggedIn,
+        totals: { ...ZERO_COUNTERS, ...report.counters },
+        rates: { pushes: 0, deliveries: 0, logins: 0 },
+        workers: [worker],
+      },
+    ]);
+  }
+
+  async metrics() {
+    return { contentType: PROMETHEUS_CONTENT_TYPE, text: await this.gateway.metrics.registry.metrics() };
+  }
+
+  async readiness() {
+    return { readyWorkers: 1, expectedWorkers: 1 };
+  }
+
+  async endpointUrl(): Promise<string | undefined> {
+    return undefined;
+  }
+}

@@ -1,0 +1,22 @@
+import type { Clock } from '../../../shared/clock';
+import type { HeraldConfig } from '../../../shared/config';
+import type { Logger } from '../../../shared/logger';
+import type { ClusterLink } from '../../cluster/cluster-link';
+import type { Presence } from '../../cluster/presence';
+import type { Metrics } from '../../metrics';
+import type { PushService } from '../../push/push-service';
+import type { Kicker } from '../../socket/kicker';
+import type { HealthCheck } from '../health';
+
+/** Everything the HTTP routes use. */
+export interface RouteDeps {
+  config: HeraldConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  push: PushService;
+  presence: Presence;
+  kicker: Kicker;
+  cluster: ClusterLink;
+  healthChecks: readonly HealthCheck[];
+}

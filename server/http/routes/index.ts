@@ -1,0 +1,24 @@
+import type { Route } from '../router';
+import type { RouteDeps } from './deps';
+import { endpointRoute } from './endpoint';
+import { healthzRoute, metricsRoute, readyzRoute } from './probes';
+import { pushRoute } from './push';
+import { statsRoute } from './stats';
+import { kickRoute, onlineRoute } from './users';
+
+export type { RouteDeps } from './deps';
+export { clientPolicy } from './endpoint';
+
+/** Every HTTP route of a worker. */
+export function createRoutes(deps: RouteDeps): Route[] {
+  return [
+    endpointRoute(deps),
+    pushRoute(deps),
+    onlineRoute(deps),
+    kickRoute(deps),
+    statsRoute(deps),
+    healthzRoute(deps),
+    readyzRoute(deps),
+    metricsRoute(deps),
+  ];
+}

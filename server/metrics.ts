@@ -1,0 +1,54 @@
+/**
+ * Prometheus metrics of one worker. In a cluster every worker registers on the global registry
+ * and the primary's AggregatorRegistry sums them for GET /metrics; a gateway built in a test
+ * gets a registry of its own.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, register as globalRegistry } from 'prom-client';
+import { ZERO_COUNTERS, type WorkerCounters } from './cluster/stats';
+
+export class Metrics {
+  readonly registry: Registry;
+  readonly connections: Gauge;
+  readonly loggedIn: Gauge;
+  readonly connectionsTotal: Counter;
+  readonly pushes: Counter<'target' | 'origin'>;
+  readonly deliveries: Counter;
+  readonly logins: Counter<'result'>;
+  readonly loginSeconds: Histogram;
+  readonly kicks: Counter<'reason'>;
+  readonly rejected: Counter<'code'>;
+  readonly apiRequests: Counter<'route' | 'status'>;
+  readonly rateLimited: Counter<'scope'>;
+  readonly ingress: Counter<'source' | 'result'>;
+
+  /** Plain counters for the worker's report to the primary (cheaper than reading prom-client). */
+  readonly counters: WorkerCounters = { ...ZERO_COUNTERS };
+
+  constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
+    this.registry = options.registry ?? globalRegistry;
+    const registers = [this.registry];
+    if (options.defaultMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    this.connections = new Gauge({ name: 'herald_connections', help: 'Open Socket.IO connections', registers, aggregator: 'sum' });
+    this.loggedIn = new Gauge({ name: 'herald_logged_in_connections', help: 'Logged-in connections', registers, aggregator: 'sum' });
+    this.connectionsTotal = new Counter({ name: 'herald_connections_total', help: 'Connections accepted', registers });
+    this.pushes = new Counter({
+      name: 'herald_pushes_total',
+      help: 'Pushes accepted, by target kind and origin',
+      labelNames: ['target', 'origin'],
+      registers,
+    });
+    this.deliveries = new Counter({ name: 'herald_deliveries_total', help: 'Push deliveries written to sockets', registers });
+    this.logins = new Counter({ name: 'herald_logins_total', help: 'Login attempts by result (ok or error code)', labelNames: ['result'], registers });
+    this.loginSeconds = new Histogram({
+      name: 'herald_login_duration_seconds',
+      help: 'Time to verify a credential and log in',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 3, 5],
+      registers,
+    });
+    this.kicks = new Counter({ name: 'herald_kicks_total', help: 'Connections kicked, by reason', labelNames: ['reason'], registers });
+    this.rejected = new Counter({ name: 'herald_socket_errors_total', help: 'Socket requests answered with an error, by code', labelNames: ['code'], registers });
+    this.apiRequests = new Counter({ name: 'herald_api_requests_total', help: 'HTTP API requests by route and status', labelNames: ['route', 'status'], registers });
+    this.rateLimited = new Counter({ name: 'herald_rate_limited_total', help: 'Requests refused by a rate limit, by scope', labelNames: ['scope'], registers });
+    this.ingress = new Counter({ name: 'herald_ingress_total', help: 'Redis ingress entries by source and result', labelNames: ['source', 'result'], registers });
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The push path, whatever the origin (HTTP API, Redis PUBLISH, Redis stream):
+ *   validate limits → prepare (id, rooms, payload) → [durable lane: commit to the store] →
+ *   deliver through the adapter (every worker of every host) → count who was online.
+ * The durable lane is optional here: without a store every push is ephemeral (`stored: false`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../shared/clock';
+import type { HeraldConfig } from '../../shared/config';
+import { HeraldError } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
+import type { PushPayload, PushRequest } from '../../shared/protocol';
+import type { Presence } from '../cluster/presence';
+import type { Metrics } from '../metrics';
+import { platformRoom, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from '../socket/rooms';
+import type { HeraldServer } from '../socket/types';
+
+export type PushOrigin = 'api' | 'publish' | 'stream' | 'cron';
+export type TargetKind = 'uid' | 'uids' | 'topic' | 'all';
+
+export interface PushResult {
+  id: string;
+  /** Whether the push was committed to the durable store before this answer. */
+  stored: boolean;
+  /** Connections of the targeted users online when the push was accepted; null for topic and all pushes. */
+  online: number | null;
+}
+
+/** A validated push, ready for the store and for delivery. */
+export interface PreparedPush {
+  id: string;
+  event: string;
+  ts: number;
+  kind: TargetKind;
+  /** Target users (uid and uids pushes). */
+  uids: string[];
+  topic?: string;
+  platform?: string;
+  data: unknown;
+  /** Whether the push should be stored (contract section 8 defaults applied). */
+  durable: boolean;
+  /** Seconds a stored push stays replayable, when given. */
+  ttl?: number;
+  /** Rooms to deliver to; empty means every connection. */
+  rooms: string[];
+}
+
+/** Stores durable pushes and delivers them with their per-user seq (the durable issue). */
+export interface DurableLane {
+  /** Commits the push; after it resolves the push survives any crash. Then delivers it. */
+  storeAndDeliver(push: PreparedPush, deliverEphemeral: (push: PreparedPush) => void): Promise<void>;
+}
+
+export interface PushServiceDeps {
+  io: HeraldServer;
+  config: HeraldConfig;
+  presence: Presence;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+  durable?: DurableLane;
+}
+
+type Emitter = { emit(event: string, payload: PushPayload): boolean };
+
+export class PushService {
+  constructor(private readonly deps: PushServiceDeps) {}
+
+  async push(request: PushRequest, origin: PushOrigin): Promise<PushResult> {
+    const push = this.prepare(request);
+    const { durable } = this.deps;
+    let stored = false;
+    if (push.durable && durable !== undefined) {
+      await durable.storeAndDeliver(push, (p) => this.deliver(p));
+      stored = true;
+    } else {
+      this.deliver(push);
+    }
+    this.deps.metrics.pushes.inc({ target: push.kind, origin });
+    this.deps.metrics.counters.pushes++;
+    const online = push.uids.length > 0 ? await this.countOnline(push) : null;
+    return { id: push.id, stored, online };
+  }
+
+  prepare(request: PushRequest): PreparedPush {
+    const { config, clock } = this.deps;
+    const to = request.to;
+    const platform = request.platform;
+    const base = {
+      id: randomUUID(),
+      event: request.event ?? config.push.defaultEvent,
+      ts: clock.now(),
+      data: request.data,
+      platform,
+      ttl: request.ttl,
+    };
+    if ('uid' in to || 'uids' in to) {
+      const uids = 'uid' in to ? [to.uid] : [...new Set(to.uids)];
+      if (uids.length > config.push.maxUids) {
+        throw new HeraldError('BAD_REQUEST', `to.uids: at most ${config.push.maxUids} uids per push`);
+      }
+      const rooms = uids.map((uid) => (platform === undefined ? userRoom(uid) : userPlatformRoom(uid, platform)));
+      return { ...base, kind: 'uid' in to ? 'uid' : 'uids', uids, rooms, durable: request.durable ?? true };
+    }
+    if ('topic' in to) {
+      const room = platform === undefined ? topicRoom(to.topic) : topicPlatformRoom(to.topic, platform);
+      return { ...base, kind: 'topic', uids: [], topic: to.topic, rooms: [room], durable: request.durable ?? false };
+    }
+    return { ...base, kind: 'all', uids: [], rooms: platform === undefined ? [] : [platformRoom(platform)], durable: request.durable ?? false };
+  }
+
+  /** Hands the push to the adapter: every matching socket on every worker of every host. */
+  deliver(push: PreparedPush, seq?: number): void {
+    const payload: PushPayload = { id: push.id, data: push.data, ts: push.ts };
+    if (seq !== undefined) payload.seq = seq;
+    if (push.topic !== undefined) payload.topic = push.topic;
+    const target = (push.rooms.length > 0 ? this.deps.io.to(push.rooms) : this.deps.io) as unknown as Emitter;
+    target.emit(push.event, payload);
+  }
+
+  private async countOnline(push: PreparedPush): Promise<number | null> {
+    try {
+      return await this.deps.presence.countConnections(push.uids, push.platform);
+    } catch (err) {
+      this.deps.logger.warn('presence unavailable; push answered without an online count', { error: (err as Error).message });
+      return null;
+    }
+  }
+}

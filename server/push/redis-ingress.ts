@@ -1,0 +1,341 @@
+/**
+ * Pushes from internal services through Redis (contract section 6):
+ *
+ * - `PUBLISH <prefix>push <json>`: one worker in the whole cluster, the ingress leader (a Redis
+ *   lock renewed every few seconds), subscribes and hands each message to the push path, so a
+ *   message is delivered once however many hosts listen. Lost when no Herald runs (by design).
+ * - `XADD <prefix>push:stream * msg <json>`: every worker is a consumer of one consumer group, so
+ *   each entry is handled once per cluster. An entry is acknowledged after the push path accepted
+ *   it; one that fails validation goes to `<prefix>push:dead` with the reason and is acknowledged,
+ *   so it never blocks the stream. One that fails for a passing reason (store down) stays pending,
+ *   is claimed again after `claimIdleMs`, and after `maxDeliveries` attempts is dead-lettered.
+ * The leader also trims entries every group has acknowledged and forgets long-idle consumers.
+ */
+import type Redis from 'ioredis';
+import { HeraldError } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
+import { PushRequestSchema, describeZodError } from '../../shared/protocol';
+import { createRedisClient } from '../../shared/redis';
+import type { Metrics } from '../metrics';
+import type { PushOrigin, PushService } from './push-service';
+
+export interface RedisIngressOptions {
+  /** Key prefix, e.g. `herald:`. */
+  prefix: string;
+  /** Consumer name of this worker (its node id). */
+  consumer: string;
+  /** Consumer group. @default 'herald' */
+  group: string;
+  /** Entries per read. @default 100 */
+  batchSize: number;
+  /** Milliseconds a read blocks waiting for entries. @default 2000 */
+  blockMs: number;
+  /** Milliseconds an entry may stay unacknowledged before another consumer retries it. @default 30000 */
+  claimIdleMs: number;
+  /** Attempts after which a failing entry is dead-lettered. @default 5 */
+  maxDeliveries: number;
+  /** Milliseconds the ingress leader's lock lives without renewal. @default 10000 */
+  leaderTtlMs: number;
+  /** Approximate cap on the dead-letter stream's length. @default 100000 */
+  deadMaxLen: number;
+  /** Milliseconds between the leader's housekeeping runs (trim, stale consumers). @default 60000 */
+  housekeepingMs: number;
+}
+
+export const DEFAULT_REDIS_INGRESS_OPTIONS: Omit<RedisIngressOptions, 'prefix' | 'consumer'> = {
+  group: 'herald',
+  batchSize: 100,
+  blockMs: 2000, // 2 seconds
+  claimIdleMs: 30_000, // 30 seconds
+  maxDeliveries: 5,
+  leaderTtlMs: 10_000, // 10 seconds
+  deadMaxLen: 100_000,
+  housekeepingMs: 60_000, // 1 minute
+};
+
+type StreamEntry = [id: string, fields: string[]];
+
+/** Renews the lock only if we still hold it. */
+const RENEW_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+/** Releases the lock only if we hold it. */
+const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** Entries acknowledged but kept for other tools are left alone: trimming stops at every group's position. */
+const STALE_CONSUMER_MS = 3600_000; // 1 hour
+
+export class RedisIngress {
+  private readonly options: RedisIngressOptions;
+  private readonly command: Redis;
+  private readonly blocking: Redis;
+  private subscriber: Redis | undefined;
+  private leader = false;
+  private closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readLoop: Promise<void> | undefined;
+  private lastHousekeeping = 0;
+
+  constructor(
+    private readonly redisUrl: string,
+    private readonly push: PushService,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    options: Pick<RedisIngressOptions, 'prefix' | 'consumer'> & Partial<RedisIngressOptions>,
+  ) {
+    this.options = { ...DEFAULT_REDIS_INGRESS_OPTIONS, ...options };
+    this.command = createRedisClient(redisUrl, logger, { role: 'ingress' });
+    this.blocking = createRedisClient(redisUrl, logger, { role: 'ingress-stream', offlineQueue: true });
+  }
+
+  get streamKey(): string {
+    return `${this.options.prefix}push:stream`;
+  }
+  get deadKey(): string {
+    return `${this.options.prefix}push:dead`;
+  }
+  get channel(): string {
+    return `${this.options.prefix}push`;
+  }
+  private get leaderKey(): string {
+    return `${this.options.prefix}ingress:leader`;
+  }
+
+  start(): void {
+    this.readLoop = this.consume();
+    const every = (ms: number, fn: () => Promise<void>) => {
+      const timer = setInterval(() => void fn().catch((err: Error) => this.logger.debug('ingress task failed', { error: err.message })), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(Math.max(500, Math.floor(this.options.leaderTtlMs / 3)), () => this.electLeader());
+    every(Math.max(500, Math.floor(this.options.claimIdleMs / 2)), () => this.reclaim());
+    void this.electLeader().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    if (this.leader) {
+      await this.command.eval(RELEASE_SCRIPT, 1, this.leaderKey, this.options.consumer).catch(() => undefined);
+    }
+    this.blocking.disconnect();
+    await this.readLoop?.catch(() => undefined);
+    this.subscriber?.disconnect();
+    this.command.disconnect();
+  }
+
+  /** Whether this worker currently holds the PUBLISH subscription. */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stream consumer
+
+  private async consume(): Promise<void> {
+    await this.ensureGroup();
+    while (!this.closed) {
+      let result: unknown;
+      try {
+        result = await this.blocking.xreadgroup(
+          'GROUP',
+          this.options.group,
+          this.options.consumer,
+          'COUNT',
+          this.options.batchSize,
+          'BLOCK',
+          this.options.blockMs,
+          'STREAMS',
+          this.streamKey,
+          '>',
+        );
+      } catch (err) {
+        if (this.closed) return;
+        if (String((err as Error).message).includes('NOGROUP')) {
+          await this.ensureGroup();
+        } else {
+          this.logger.debug('stream read failed; retrying', { error: (err as Error).message });
+          await delay(1000);
+        }
+        continue;
+      }
+      const streams = result as [string, StreamEntry[]][] | null;
+      for (const [, entries] of streams ?? []) {
+        for (const [id, fields] of entries) await this.handleEntry(id, fields);
+      }
+    }
+  }
+
+  private async ensureGroup(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.blocking.xgroup('CREATE', this.streamKey, this.options.group, '0', 'MKSTREAM');
+        return;
+      } catch (err) {
+        if (String((err as Error).message).includes('BUSYGROUP')) return;
+        if (this.closed) return;
+        await delay(1000);
+      }
+    }
+  }
+
+  private async handleEntry(id: string, fields: string[]): Promise<void> {
+    const raw = fieldValue(fields, 'msg');
+    const outcome = await this.accept(raw, 'stream');
+    try {
+      if (outcome.kind === 'ok') {
+        await this.command.xack(this.streamKey, this.options.group, id);
+      } else if (outcome.kind === 'invalid') {
+        await this.deadLetter(raw ?? JSON.stringify(fields), outcome.reason, id);
+      }
+      // 'retry': stays pending; reclaim() tries again later.
+    } catch (err) {
+      this.logger.warn('stream acknowledgement failed; the entry will be retried', { id, error: (err as Error).message });
+    }
+  }
+
+  private async reclaim(): Promise<void> {
+    if (this.closed || this.command.status !== 'ready') return;
+    const { group, consumer, claimIdleMs, batchSize, maxDeliveries } = this.options;
+    const pending = (await this.command.xpending(this.streamKey, group, 'IDLE', claimIdleMs, '-', '+', batchSize)) as [string, string, number, number][];
+    for (const [id, , , deliveries] of pending) {
+      if (deliveries >= maxDeliveries) {
+        const entries = (await this.command.xrange(this.streamKey, id, id)) as StreamEntry[];
+        const raw = entries[0] !== undefined ? fieldValue(entries[0][1], 'msg') : undefined;
+        await this.deadLetter(raw ?? '', `failed ${deliveries} times`, id);
+        continue;
+      }
+      const claimed = (await this.command.xclaim(this.streamKey, group, consumer, claimIdleMs, id)) as StreamEntry[];
+      for (const [claimedId, fields] of claimed) await this.handleEntry(claimedId, fields);
+    }
+    if (this.leader && Date.now() - this.lastHousekeeping > this.options.housekeepingMs) {
+      this.lastHousekeeping = Date.now();
+      await this.housekeeping();
+    }
+  }
+
+  private async deadLetter(raw: string, reason: string, entryId: string): Promise<void> {
+    this.metrics.ingress.inc({ source: entryId === 'publish' ? 'publish' : 'stream', result: 'dead' });
+    this.logger.warn('push from Redis dead-lettered', { entry: entryId, reason });
+    const multi = this.command
+      .multi()
+      .xadd(this.deadKey, 'MAXLEN', '~', this.options.deadMaxLen, '*', 'msg', raw, 'reason', reason, 'entry', entryId, 'at', String(Date.now()));
+    if (entryId !== 'publish') multi.xack(this.streamKey, this.options.group, entryId);
+    await multi.exec();
+  }
+
+  /** Trims what every group has acknowledged; forgets consumers idle for an hour with nothing pending. */
+  private async housekeeping(): Promise<void> {
+    const groups = (await this.command.xinfo('GROUPS', this.streamKey)) as unknown[][];
+    let minId: string | undefined;
+    for (const raw of groups) {
+      const info = pairs(raw);
+      const candidates = [String(info['last-delivered-id'])];
+      if (Number(info.pending) > 0) {
+        const summary = (await this.command.xpending(this.streamKey, String(info.name))) as [number, string, string, unknown];
+        candidates.push(summary[1]);
+      }
+      for (const id of candidates) if (minId === undefined || compareIds(id, minId) < 0) minId = id;
+    }
+    if (minId !== undefined && minId !== '0-0') await this.command.xtrim(this.streamKey, 'MINID', minId);
+    const consumers = (await this.command.xinfo('CONSUMERS', this.streamKey, this.options.group)) as unknown[][];
+    for (const raw of consumers) {
+      const info = pairs(raw);
+      if (Number(info.pending) === 0 && Number(info.idle) > STALE_CONSUMER_MS && info.name !== this.options.consumer) {
+        await this.command.xgroup('DELCONSUMER', this.streamKey, this.options.group, String(info.name));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // PUBLISH, through one leader per cluster
+
+  private async electLeader(): Promise<void> {
+    if (this.closed || this.command.status !== 'ready') return;
+    const { consumer, leaderTtlMs } = this.options;
+    if (this.leader) {
+      const renewed = await this.command.eval(RENEW_SCRIPT, 1, this.leaderKey, consumer, String(leaderTtlMs));
+      if (renewed !== 1) this.stepDown();
+      return;
+    }
+    const acquired = await this.command.set(this.leaderKey, consumer, 'PX', leaderTtlMs, 'NX');
+    if (acquired === 'OK') this.becomeLeader();
+  }
+
+  private becomeLeader(): void {
+    this.leader = true;
+    this.logger.info('this worker is the Redis PUBLISH ingress leader', { channel: this.channel });
+    const subscriber = createRedisClient(this.redisUrl, this.logger, { role: 'ingress-publish', offlineQueue: true });
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, message: string) => {
+      void this.accept(message, 'publish').then((outcome) => {
+        if (outcome.kind === 'invalid') return this.deadLetter(message, outcome.reason, 'publish');
+        return undefined;
+      });
+    });
+    subscriber.subscribe(this.channel).catch((err: Error) => this.logger.warn('PUBLISH subscription failed', { error: err.message }));
+  }
+
+  private stepDown(): void {
+    this.leader = false;
+    this.logger.info('this worker is no longer the Redis PUBLISH ingress leader');
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private async accept(raw: string | undefined, origin: Extract<PushOrigin, 'publish' | 'stream'>): Promise<Outcome> {
+    if (raw === undefined) return this.invalid(origin, 'the entry has no msg field');
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return this.invalid(origin, 'msg is not valid JSON');
+    }
+    const parsed = PushRequestSchema.safeParse(json);
+    if (!parsed.success) return this.invalid(origin, describeZodError(parsed.error));
+    try {
+      await this.push.push(parsed.data, origin);
+      this.metrics.ingress.inc({ source: origin, result: 'ok' });
+      return { kind: 'ok' };
+    } catch (err) {
+      if (err instanceof HeraldError && err.code === 'BAD_REQUEST') return this.invalid(origin, err.message);
+      this.metrics.ingress.inc({ source: origin, result: 'retry' });
+      this.logger.warn('push from Redis failed; it will be retried', { origin, error: (err as Error).message });
+      return { kind: 'retry' };
+    }
+  }
+
+  private invalid(origin: string, reason: string): Outcome {
+    this.metrics.ingress.inc({ source: origin, result: 'invalid' });
+    return { kind: 'invalid', reason };
+  }
+}
+
+type Outcome = { kind: 'ok' } | { kind: 'retry' } | { kind: 'invalid'; reason: string };
+
+function fieldValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function pairs(raw: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i])] = raw[i + 1];
+  return out;
+}
+
+/** Orders stream ids `ms-seq`. */
+export function compareIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const ms = BigInt(am) - BigInt(bm);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(as) - BigInt(bs);
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,134 @@
+/**
+ * Logged-in state of a socket: rooms per user and per user+platform, presence, the per-user
+ * connection limit, and topic subscriptions that depend on who is logged in.
+ */
+import type { Clock } from '../../shared/clock';
+import type { HeraldConfig } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import type { LoginResult } from '../../shared/protocol';
+import type { TopicPolicy } from '../../shared/topic-policy';
+import type { Presence, PresenceEntry } from '../cluster/presence';
+import type { Metrics } from '../metrics';
+import type { Kicker } from './kicker';
+import { platformRoom, subscribedTopics, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from './rooms';
+import type { HeraldSocket } from './types';
+
+export interface SessionManagerDeps {
+  config: HeraldConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  presence: Presence;
+  kicker: Kicker;
+  topics: TopicPolicy;
+  nodeId: string;
+}
+
+export class SessionManager {
+  /** Logged-in sockets of this worker. */
+  loggedIn = 0;
+
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  /** Logs the socket in as `uid`; a socket logged in as someone else leaves that user first. */
+  async establish(socket: HeraldSocket, uid: string, platform: string, device: string | null): Promise<LoginResult> {
+    const { clock, config } = this.deps;
+    const data = socket.data;
+    if (data.uid !== undefined && (data.uid !== uid || data.platform !== platform)) this.leaveIdentity(socket);
+    const wasLoggedIn = data.uid !== undefined;
+    const now = clock.now();
+    socket.join([userRoom(uid), userPlatformRoom(uid, platform), platformRoom(platform)]);
+    data.uid = uid;
+    data.platform = platform;
+    data.device = device;
+    data.loginAt = now;
+    if (!wasLoggedIn) this.countLogin(+1);
+    this.refreshTopics(socket);
+
+    const entry: PresenceEntry = { sid: socket.id, uid, platform, device, nodeId: this.deps.nodeId, since: now };
+    const entries = await this.deps.presence.add(entry).catch((err: Error) => {
+      this.deps.logger.warn('presence unavailable; login proceeds without the per-user limit', { error: err.message });
+      return [entry];
+    });
+    if (!socket.connected) {
+      // Disconnected while presence was being written: the disconnect handler ran before the add.
+      void this.deps.presence.remove(uid, socket.id).catch(() => undefined);
+    } else {
+      this.enforceLimit(socket, entries);
+    }
+    return {
+      uid,
+      platform,
+      device,
+      serverTime: now,
+      idleTimeout: config.connection.idleTimeout,
+      heartbeatInterval: config.connection.heartbeatInterval,
+    };
+  }
+
+  /** Logs the socket out; it stays connected, anonymous. */
+  logout(socket: HeraldSocket): void {
+    if (socket.data.uid === undefined) return;
+    this.leaveIdentity(socket);
+    this.refreshTopics(socket);
+  }
+
+  /** Called once when a socket disconnects. */
+  onDisconnect(socket: HeraldSocket): void {
+    if (socket.data.uid === undefined) return;
+    this.countLogin(-1);
+    void this.deps.presence.remove(socket.data.uid, socket.id).catch(() => undefined);
+  }
+
+  private leaveIdentity(socket: HeraldSocket): void {
+    const { uid, platform } = socket.data;
+    if (uid === undefined || platform === undefined) return;
+    socket.leave(userRoom(uid));
+    socket.leave(userPlatformRoom(uid, platform));
+    socket.leave(platformRoom(platform));
+    void this.deps.presence.remove(uid, socket.id).catch(() => undefined);
+    socket.data.uid = undefined;
+    socket.data.platform = undefined;
+    socket.data.device = undefined;
+    socket.data.loginAt = undefined;
+    this.countLogin(-1);
+  }
+
+  private countLogin(delta: 1 | -1): void {
+    this.loggedIn += delta;
+    this.deps.metrics.loggedIn.inc(delta);
+  }
+
+  /**
+   * After the identity changed: leave topics the new identity may not read, and move the
+   * per-platform topic rooms to the current platform.
+   */
+  private refreshTopics(socket: HeraldSocket): void {
+    const { uid, platform } = socket.data;
+    for (const room of [...socket.rooms]) {
+      if (room.startsWith('t:') && room.includes('/')) socket.leave(room);
+    }
+    for (const topic of subscribedTopics(socket.rooms)) {
+      if (!this.deps.topics.allows(topic, uid)) {
+        socket.leave(topicRoom(topic));
+      } else if (uid !== undefined && platform !== undefined) {
+        socket.join(topicPlatformRoom(topic, platform));
+      }
+    }
+  }
+
+  /** Beyond `maxConnectionsPerUser`, the oldest connections are kicked, wherever they are. */
+  private enforceLimit(socket: HeraldSocket, entries: PresenceEntry[]): void {
+    const max = this.deps.config.connection.maxConnectionsPerUser;
+    const excess = entries.length - max;
+    if (excess <= 0) return;
+    const victims = entries.filter((e) => e.sid !== socket.id).slice(0, excess);
+    this.deps.logger.info('per-user connection limit reached; kicking the oldest', { uid: socket.data.uid, kicked: victims.length, max });
+    for (const victim of victims) void this.deps.presence.remove(victim.uid, victim.sid).catch(() => undefined);
+    this.deps.kicker.kickEverywhere(
+      victims.map((v) => v.sid),
+      'too_many_connections',
+      victims.length,
+    );
+  }
+}
