@@ -31,6 +31,7 @@ import { DEFAULT_CLIENT_POLICY, mergePolicy, type ClientPolicy } from './policy'
 import { ReconnectPolicy } from './reconnect-policy';
 import { SeqDedupe } from './seq-dedupe';
 import { defaultStorage, SafeStorage } from './storage';
+import { LIFECYCLE_EVENTS } from './types';
 import type {
   ClientState,
   Credentials,
@@ -54,19 +55,7 @@ interface Target {
   transports?: ('websocket' | 'polling')[];
 }
 
-const LIFECYCLE_EVENTS: ReadonlySet<string> = new Set<LifecycleEventName>([
-  'connected',
-  'loggedIn',
-  'loginFailed',
-  'loggedOut',
-  'reconnecting',
-  'failed',
-  'kicked',
-  'disconnected',
-  'subscribeFailed',
-  'rejected',
-  'error',
-]);
+const LIFECYCLE_EVENT_SET: ReadonlySet<string> = new Set(LIFECYCLE_EVENTS);
 
 /** Server events that are not pushes. */
 const PROTOCOL_EVENTS: ReadonlySet<string> = new Set(['kick', 'rejected', 'login']);
@@ -214,7 +203,7 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   on<K extends LifecycleEventName>(event: K, handler: HeraldLifecycleEvents[K]): this;
   on<E extends keyof Pushes & string>(event: E, handler: PushHandler<Pushes[E]>): this;
   on(event: string, handler: AnyPushHandler | HeraldLifecycleEvents[LifecycleEventName]): this {
-    if (LIFECYCLE_EVENTS.has(event)) this.lifecycle.on(event as LifecycleEventName, handler as never);
+    if (LIFECYCLE_EVENT_SET.has(event)) this.lifecycle.on(event as LifecycleEventName, handler as never);
     else this.pushes.on(event, handler as AnyPushHandler);
     return this;
   }
@@ -222,7 +211,7 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   off<K extends LifecycleEventName>(event: K, handler?: HeraldLifecycleEvents[K]): this;
   off<E extends keyof Pushes & string>(event: E, handler?: PushHandler<Pushes[E]>): this;
   off(event: string, handler?: AnyPushHandler | HeraldLifecycleEvents[LifecycleEventName]): this {
-    if (LIFECYCLE_EVENTS.has(event)) this.lifecycle.off(event as LifecycleEventName, handler as never);
+    if (LIFECYCLE_EVENT_SET.has(event)) this.lifecycle.off(event as LifecycleEventName, handler as never);
     else this.pushes.off(event, handler as AnyPushHandler | undefined);
     return this;
   }

@@ -12,6 +12,7 @@ export type { ClientPolicy, PolicyOverrides } from './policy';
 export { DEFAULT_ACK_BATCHER_OPTIONS } from './ack-batcher';
 export type { AckBatcherOptions } from './ack-batcher';
 export { MemoryStorage } from './storage';
+export { LIFECYCLE_EVENTS } from './types';
 export type { KeyValueStorage } from './storage';
 export type { EndpointInfo } from './endpoint-cache';
 export type {

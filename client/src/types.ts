@@ -145,3 +145,18 @@ export interface HeraldLifecycleEvents {
 }
 
 export type LifecycleEventName = keyof HeraldLifecycleEvents;
+
+/** Every lifecycle event name: `on()` sends any other name to the push handlers. */
+export const LIFECYCLE_EVENTS: readonly LifecycleEventName[] = Object.freeze([
+  'connected',
+  'loggedIn',
+  'loginFailed',
+  'loggedOut',
+  'reconnecting',
+  'failed',
+  'kicked',
+  'disconnected',
+  'subscribeFailed',
+  'rejected',
+  'error',
+]);

@@ -9,20 +9,8 @@ describe('client SDK: login (on every connect, retried every 30 s)', () => {
   });
 
   afterEach(async () => {
-    expect(fx.herald.invalid, 'payloads Herald would refuse').to.deep.equal([]);
     await fx.cleanup();
   });
-
-  /** Ticks to 1 ms before `at`, proves no login went out, then ticks onto it. */
-  async function expectLoginAt(at: number): Promise<void> {
-    const before = fx.herald.logins.length;
-    await fx.tick(at - fx.fake.now - 1);
-    await realDelay(20);
-    expect(fx.herald.logins, 'logins 1 ms early').to.have.length(before);
-    await fx.tick(1);
-    await fx.herald.waitFor('logins', before + 1);
-    expect(fx.herald.logins[before]?.at).to.equal(at);
-  }
 
   it('retries every 30 s while the credential is rejected or the verification API is down, until it is accepted', async () => {
     fx.herald.loginMode = 'AUTH_REJECTED';
@@ -32,13 +20,13 @@ describe('client SDK: login (on every connect, retried every 30 s)', () => {
     expect(first).to.deep.equal({ code: 'AUTH_REJECTED', message: 'The credential was rejected', retryIn: 30_000 });
     expect(client.user).to.equal(null);
 
-    await expectLoginAt(t0 + 30_000);
+    await fx.expectRecordAt('logins', t0 + 30_000);
     fx.herald.loginMode = 'AUTH_UNAVAILABLE';
-    await expectLoginAt(t0 + 60_000);
-    await expectLoginAt(t0 + 90_000);
+    await fx.expectRecordAt('logins', t0 + 60_000);
+    await fx.expectRecordAt('logins', t0 + 90_000);
     fx.herald.loginMode = 'accept';
     const loggedIn = nextEvent(client, 'loggedIn');
-    await expectLoginAt(t0 + 120_000);
+    await fx.expectRecordAt('logins', t0 + 120_000);
     expect((await loggedIn)[0].uid).to.equal('user-t1');
 
     expect(fx.log(client, 'loginFailed').map((e) => [e.at - t0, (e.args[0] as { code: string }).code])).to.deep.equal([
@@ -58,7 +46,7 @@ describe('client SDK: login (on every connect, retried every 30 s)', () => {
     await fx.herald.waitFor('logins', 1);
     const t0 = fx.herald.logins[0]!.at;
     fx.herald.loginMode = 'accept';
-    await expectLoginAt(t0 + 30_000);
+    await fx.expectRecordAt('logins', t0 + 30_000);
     await nextEvent(client, 'loggedIn');
     expect(fx.log(client, 'loginFailed').map((e) => (e.args[0] as { code: string }).code)).to.deep.equal(['TIMEOUT']);
   });
@@ -84,7 +72,7 @@ describe('client SDK: login (on every connect, retried every 30 s)', () => {
     await nextEvent(client, 'disconnected');
     expect(client.user).to.equal(null);
     const loggedIn = nextEvent(client, 'loggedIn');
-    await expectLoginAt(lost + 60_000);
+    await fx.expectRecordAt('logins', lost + 60_000);
     expect((await loggedIn)[0].uid).to.equal('user-k1');
     expect(client.user?.uid).to.equal('user-k1');
     expect(fx.herald.logins.map((l) => l.payload)).to.deep.equal([

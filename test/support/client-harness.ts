@@ -6,9 +6,16 @@
 import { createServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createClock, type Clock as FakeTimersClock } from '@sinonjs/fake-timers';
-import { HeraldClient, MemoryStorage, type HeraldClientOptions, type HeraldLifecycleEvents } from '../../client/src';
+import { expect } from 'chai';
+import {
+  HeraldClient,
+  LIFECYCLE_EVENTS,
+  MemoryStorage,
+  type HeraldClientOptions,
+  type HeraldLifecycleEvents,
+} from '../../client/src';
 import type { Clock } from '../../client/src/clock';
-import { FakeHerald, type FakeHeraldOptions } from './fake-herald';
+import { FakeHerald, type FakeHeraldOptions, type RecordKind } from './fake-herald';
 
 /** Where every fake clock starts: 2025-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2025, 0, 1);
@@ -21,20 +28,6 @@ export interface LoggedEvent {
   at: number;
   args: unknown[];
 }
-
-const LOGGED: LifecycleName[] = [
-  'connected',
-  'loggedIn',
-  'loginFailed',
-  'loggedOut',
-  'reconnecting',
-  'failed',
-  'kicked',
-  'disconnected',
-  'subscribeFailed',
-  'rejected',
-  'error',
-];
 
 /** Real-time pause, for letting I/O happen; keep it short. */
 export function realDelay(ms: number): Promise<void> {
@@ -110,6 +103,32 @@ export class ClientFixture {
     await this.fake.tickAsync(ms);
   }
 
+  /**
+   * Moves the fake clock by `ms` in steps of `step`, letting real I/O happen between steps, so
+   * answers (heartbeats, logins) arrive in time: for long simulated spans such as an hour.
+   */
+  async advance(ms: number, step = 5_000): Promise<void> {
+    for (let left = ms; left > 0; left -= step) {
+      await this.fake.tickAsync(Math.min(step, left));
+      await realDelay(2);
+    }
+  }
+
+  /**
+   * Proves a timing rule to the millisecond: ticks to 1 ms before `at`, checks that the fake
+   * Herald saw no new `kind` record (after a moment of real time for I/O), ticks onto `at`, and
+   * checks that the record arrived stamped `at`.
+   */
+  async expectRecordAt(kind: RecordKind, at: number): Promise<void> {
+    const before = this.herald[kind].length;
+    await this.tick(at - this.fake.now - 1);
+    await realDelay(20);
+    expect(this.herald[kind], `${kind} 1 ms early`).to.have.length(before);
+    await this.tick(1);
+    await this.herald.waitFor(kind, before + 1);
+    expect(this.herald[kind][before]?.at, `time of ${kind} #${before + 1}`).to.equal(at);
+  }
+
   /** A client on the fake clock and the fixture's storage, connecting to the fake Herald's URL. */
   client(options: Partial<HeraldClientOptions> = {}): HeraldClient {
     const defaults: HeraldClientOptions =
@@ -117,7 +136,7 @@ export class ClientFixture {
     const client = new HeraldClient({ ...defaults, clock: this.clock, storage: this.storage, ...options });
     const log: LoggedEvent[] = [];
     this.events.set(client, log);
-    for (const event of LOGGED) {
+    for (const event of LIFECYCLE_EVENTS) {
       client.on(event, ((...args: unknown[]) => log.push({ event, at: this.fake.now, args })) as never);
     }
     this.clients.push(client);
@@ -148,6 +167,7 @@ export class ClientFixture {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stamps };
   }
 
+  /** Closes everything, then fails if the SDK ever sent a payload Herald would refuse. */
   async cleanup(): Promise<void> {
     for (const client of this.clients) client.close();
     for (const { server, sockets } of this.blackholes) {
@@ -155,5 +175,6 @@ export class ClientFixture {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     await this.herald.close();
+    expect(this.herald.invalid, 'payloads Herald would refuse').to.deep.equal([]);
   }
 }

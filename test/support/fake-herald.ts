@@ -56,7 +56,7 @@ export interface FakeHeraldOptions {
   transports?: ('websocket' | 'polling')[];
 }
 
-type RecordKind =
+export type RecordKind =
   | 'attempts'
   | 'connections'
   | 'disconnects'
@@ -155,11 +155,15 @@ export class FakeHerald {
     return payload;
   }
 
-  /** Herald's kick: `kick` then the server closes the connection. */
+  /**
+   * Herald's kick (server/socket/kicker.ts): `kick`, then the transport is closed when the client
+   * should come back, or the socket disconnected (`io server disconnect`) when it should not.
+   */
   kick(payload: KickPayload): void {
     for (const socket of this.sockets()) {
       socket.emit('kick', payload);
-      socket.disconnect(true);
+      if (payload.reconnect) socket.conn.close();
+      else socket.disconnect(true);
     }
   }
 
