@@ -21,6 +21,7 @@ import { summarize } from '../cluster/stats';
 import { HostMonitor } from './host-monitor';
 import { HostRegistry } from './host-registry';
 import { RespawnPolicy } from './respawn-policy';
+import { stopReadingBeforeHandoff } from './socket-handoff';
 
 /** Sticky's least-connection counter, which we also use to keep new connections off a worker. */
 type StickyWorker = Worker & { clientsCount?: number };
@@ -154,6 +155,7 @@ export class Primary {
     const slot = this.slots[index] as Slot;
     slot.respawnTimer = undefined;
     const worker: StickyWorker = cluster.fork({ HERALD_WORKER_INDEX: String(index) });
+    stopReadingBeforeHandoff(worker);
     // Keep sticky's least-connection choice off this worker until it is ready to take sockets.
     worker.clientsCount = Number.POSITIVE_INFINITY;
     slot.worker = worker;

@@ -84,6 +84,10 @@ export class PushService {
 
   prepare(request: PushRequest): PreparedPush {
     const { config, clock } = this.deps;
+    const dataBytes = Buffer.byteLength(JSON.stringify(request.data));
+    if (dataBytes > config.push.maxDataBytes) {
+      throw new HeraldError('BAD_REQUEST', `data: at most ${config.push.maxDataBytes} bytes of JSON (got ${dataBytes})`);
+    }
     const to = request.to;
     const platform = request.platform;
     const base = {

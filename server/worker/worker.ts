@@ -8,6 +8,7 @@ import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapte
 import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
 import { setupWorker } from '@socket.io/sticky';
 import type Redis from 'ioredis';
+import { AggregatorRegistry } from 'prom-client';
 import { ConfigError } from '../../shared/errors';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import { createLogger, type Logger } from '../../shared/logger';
@@ -75,6 +76,8 @@ export function runWorker(releaseHeldConnections: () => void): void {
   }
 
   const metrics = new Metrics({ defaultMetrics: true });
+  // Constructing it in a worker installs prom-client's answer to the primary's metric requests.
+  new AggregatorRegistry();
   const gateway = new Gateway({
     config,
     httpServer: createServer(),

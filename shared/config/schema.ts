@@ -159,8 +159,10 @@ export const AppConfigSchema = z
     topics: z.array(TopicRuleSchema).default([]),
     push: z
       .object({
-        /** Largest push request body, in bytes. */
-        maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+        /** Largest push request body, in bytes (room for 10,000 uids). */
+        maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** Largest `data` of one push, in bytes of JSON: what every recipient receives. */
+        maxDataBytes: z.number().int().min(16).max(16 * 1024 * 1024).default(64 * 1024),
         /** Most uids in one push. */
         maxUids: positiveInt.max(1_000_000).default(10_000),
         /** Event name of a push that does not give one. */

@@ -78,12 +78,22 @@ const eventName = z
   .regex(EVENT_PATTERN, 'must match [A-Za-z0-9_.:-]{1,64}')
   .refine((v) => !RESERVED_EVENTS.has(v), 'is a reserved event name');
 
-export const PushTargetSchema = z.union([
-  z.object({ uid: UidSchema }).strict(),
-  z.object({ uids: z.array(UidSchema).min(1) }).strict(),
-  z.object({ topic }).strict(),
-  z.object({ all: z.literal(true) }).strict(),
-]);
+const TARGET_SHAPES = 'must be exactly one of { uid }, { uids }, { topic }, { all: true }';
+
+export const PushTargetSchema = z
+  .object({}, { required_error: `is required and ${TARGET_SHAPES}` })
+  .passthrough()
+  .pipe(
+    z.union(
+      [
+        z.object({ uid: UidSchema }).strict(),
+        z.object({ uids: z.array(UidSchema).min(1) }).strict(),
+        z.object({ topic }).strict(),
+        z.object({ all: z.literal(true) }).strict(),
+      ],
+      { errorMap: (issue, ctx) => (issue.code === 'invalid_union' ? { message: TARGET_SHAPES } : { message: ctx.defaultError }) },
+    ),
+  );
 export type PushTarget = z.infer<typeof PushTargetSchema>;
 
 export const PushRequestSchema = z

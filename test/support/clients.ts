@@ -31,8 +31,16 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<Sock
   });
   open.add(socket);
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (err) => (options.allowFailure === true ? resolve(socket) : reject(err)));
+    const timer = setTimeout(() => reject(new Error(`no connection to ${url} over ${transport} within ${options.timeoutMs ?? 5000} ms`)), (options.timeoutMs ?? 5000) + 500);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('connect_error', (err) => {
+      clearTimeout(timer);
+      if (options.allowFailure === true) resolve(socket);
+      else reject(err);
+    });
   });
 }
 
