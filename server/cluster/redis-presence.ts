@@ -92,7 +92,7 @@ export class RedisPresence implements Presence {
     if (this.heartbeatTimer !== undefined) return;
     this.heartbeatTimer = this.clock.setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
     unrefTimer(this.heartbeatTimer);
-    void this.heartbeat();
+    if (this.redis.status === 'ready') void this.heartbeat();
   }
 
   async add(entry: PresenceEntry): Promise<PresenceEntry[]> {
@@ -225,7 +225,8 @@ export class RedisPresence implements Presence {
     if (!this.closed) this.needsResync = true;
   };
 
+  /** On every (re)connection: announce this node at once, and resync after an outage. */
   private readonly onReady = (): void => {
-    if (this.needsResync) void this.heartbeat();
+    if (this.heartbeatTimer !== undefined) void this.heartbeat();
   };
 }

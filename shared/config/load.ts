@@ -189,15 +189,19 @@ function parseWith<S extends ZodTypeAny>(
 
 function zodToConfigError(error: ZodError, file: FileName, keyPrefix: string, sources: Map<string, string>): ConfigError {
   const issue = error.issues[0];
-  const path = issue ? issue.path.join('.') : '';
-  const key = `${keyPrefix}${path}` || file;
+  let path = issue ? issue.path.join('.') : '';
+  let reason = issue?.message ?? 'invalid';
+  if (issue?.code === 'unrecognized_keys') {
+    path = [path, issue.keys[0]].filter((p) => p !== '').join('.');
+    reason = issue.keys.length > 1 ? `unknown keys ${issue.keys.join(', ')}` : 'unknown key';
+  }
+  const key = path === '' ? file : `${keyPrefix}${path}`;
   let source: string | undefined;
   for (let p = path; ; p = p.slice(0, Math.max(0, p.lastIndexOf('.')))) {
     source = sources.get(`${file}:${p}`);
     if (source !== undefined || p === '') break;
   }
   const label = source !== undefined ? `${key} (${source})` : key;
-  const reason = issue?.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
   return new ConfigError(label, reason, { cause: error });
 }
 

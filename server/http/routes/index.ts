@@ -3,6 +3,7 @@ import type { RouteDeps } from './deps';
 import { endpointRoute } from './endpoint';
 import { healthzRoute, metricsRoute, readyzRoute } from './probes';
 import { pushRoute } from './push';
+import { sdkRoute } from './sdk';
 import { statsRoute } from './stats';
 import { kickRoute, onlineRoute } from './users';
 
@@ -20,5 +21,6 @@ export function createRoutes(deps: RouteDeps): Route[] {
     healthzRoute(deps),
     readyzRoute(deps),
     metricsRoute(deps),
+    sdkRoute(),
   ];
 }

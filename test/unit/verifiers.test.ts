@@ -1,0 +1,129 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
+import { HttpVerifier, JwtVerifier, signToken } from '../../shared/auth';
+import { HeraldError } from '../../shared/errors';
+import { silentLogger } from '../../shared/logger';
+import { FakeMainSite } from '../support/fake-main-site';
+import { createFakeClock } from '../support/fake-clock';
+
+async function rejection(promise: Promise<unknown>): Promise<HeraldError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(HeraldError);
+    return err as HeraldError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('jwt verifier', function () {
+  const secret = 's'.repeat(40);
+  const hs = new JwtVerifier({ algorithm: 'HS256', secret, clockTolerance: 0 });
+  const ctx = { platform: 'web', ip: '127.0.0.1' };
+
+  it('takes the uid from sub (a string or a number)', async function () {
+    expect(await hs.verify({ type: 'token', value: signToken({ uid: 'alice', secret, ttl: 60 }) })).to.deep.equal({ uid: 'alice' });
+    const numeric = jwt.sign({ sub: 42 as unknown as string }, secret, { expiresIn: 60 });
+    expect(await hs.verify({ type: 'ukey', value: numeric })).to.deep.equal({ uid: '42' });
+  });
+
+  it('rejects expired, unsigned, wrongly signed, exp-less and sub-less tokens with AUTH_REJECTED', async function () {
+    const expired = jwt.sign({ sub: 'a', exp: Math.floor(Date.now() / 1000) - 10 }, secret);
+    expect((await rejection(hs.verify({ type: 'token', value: expired }))).message).to.equal('the token has expired');
+    const none = jwt.sign({ sub: 'a' }, '', { algorithm: 'none', expiresIn: 60 });
+    const other = jwt.sign({ sub: 'a' }, 'x'.repeat(40), { expiresIn: 60 });
+    const noExp = jwt.sign({ sub: 'a' }, secret);
+    const noSub = jwt.sign({}, secret, { expiresIn: 60 });
+    const badSub = jwt.sign({ sub: 'has space' }, secret, { expiresIn: 60 });
+    for (const value of [none, other, 'not-a-jwt', noExp, noSub, badSub]) {
+      expect((await rejection(hs.verify({ type: 'token', value }))).code).to.equal('AUTH_REJECTED');
+    }
+    void ctx;
+  });
+
+  it('verifies RS256 with the public key and refuses an HS256 token forged with that key', async function () {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const rs = new JwtVerifier({ algorithm: 'RS256', publicKey: pem, clockTolerance: 5 });
+    const good = jwt.sign({ sub: 'bob' }, privateKey, { algorithm: 'RS256', expiresIn: 60 });
+    expect(await rs.verify({ type: 'token', value: good })).to.deep.equal({ uid: 'bob' });
+    const forged = jwt.sign({ sub: 'bob' }, pem, { algorithm: 'HS256', expiresIn: 60 });
+    expect((await rejection(rs.verify({ type: 'token', value: forged }))).code).to.equal('AUTH_REJECTED');
+  });
+});
+
+describe('http verifier (the main site over real HTTP)', function () {
+  let site: FakeMainSite;
+  const options = {
+    timeoutMs: 300,
+    cacheTtl: 60,
+    cacheSize: 2,
+    successStatus: 200,
+    successPath: 'code',
+    successValue: 0,
+    uidPath: 'data.uid',
+    headers: { 'x-shared-secret': 'abc' },
+  };
+  const ctx = { platform: 'ios', ip: '10.1.2.3' };
+
+  beforeEach(async function () {
+    site = await new FakeMainSite().start();
+    site.allow('good-token', '1001');
+  });
+  afterEach(async function () {
+    await site.stop();
+  });
+
+  it('posts { type, value, platform, ip } and reads the uid at data.uid', async function () {
+    const verifier = new HttpVerifier({ ...options, url: site.url }, silentLogger());
+    expect(await verifier.verify({ type: 'token', value: 'good-token' }, ctx)).to.deep.equal({ uid: '1001' });
+    expect(site.calls).to.deep.equal([{ type: 'token', value: 'good-token', platform: 'ios', ip: '10.1.2.3' }]);
+  });
+
+  it('answers AUTH_REJECTED when the success rule fails', async function () {
+    const verifier = new HttpVerifier({ ...options, url: site.url }, silentLogger());
+    expect((await rejection(verifier.verify({ type: 'ukey', value: 'bad' }, ctx))).code).to.equal('AUTH_REJECTED');
+  });
+
+  it('answers AUTH_UNAVAILABLE with retryAfter on 5xx, on no answer within the timeout, and on a closed port', async function () {
+    const verifier = new HttpVerifier({ ...options, url: site.url }, silentLogger());
+    site.mode = 'down';
+    const down = await rejection(verifier.verify({ type: 'token', value: 'good-token' }, ctx));
+    expect(down.code).to.equal('AUTH_UNAVAILABLE');
+    expect(down.retryAfter).to.equal(30);
+    site.mode = 'hang';
+    const started = Date.now();
+    expect((await rejection(verifier.verify({ type: 'token', value: 'good-token' }, ctx))).code).to.equal('AUTH_UNAVAILABLE');
+    expect(Date.now() - started).to.be.within(250, 2000);
+    const closed = new HttpVerifier({ ...options, url: 'http://127.0.0.1:1/verify' }, silentLogger());
+    expect((await rejection(closed.verify({ type: 'token', value: 'x' }, ctx))).code).to.equal('AUTH_UNAVAILABLE');
+  });
+
+  it('follows a configured success rule and uid location', async function () {
+    const verifier = new HttpVerifier({ ...options, url: site.url, successPath: '', uidPath: 'data.uid' }, silentLogger());
+    // With no success path, any 200 with a uid passes; the fake answers code 1001 without uid for unknowns.
+    expect((await rejection(verifier.verify({ type: 'token', value: 'unknown' }, ctx))).code).to.equal('AUTH_UNAVAILABLE');
+    expect(await verifier.verify({ type: 'token', value: 'good-token' }, ctx)).to.deep.equal({ uid: '1001' });
+  });
+
+  it('caches successes by a hash of the credential for cacheTtl, and shares concurrent checks', async function () {
+    const clock = createFakeClock();
+    const verifier = new HttpVerifier({ ...options, url: site.url }, silentLogger(), clock);
+    const results = await Promise.all(Array.from({ length: 5 }, () => verifier.verify({ type: 'token', value: 'good-token' }, ctx)));
+    expect(results.every((r) => r.uid === '1001')).to.equal(true);
+    expect(site.calls).to.have.length(1);
+    site.mode = 'down';
+    expect(await verifier.verify({ type: 'token', value: 'good-token' }, ctx)).to.deep.equal({ uid: '1001' });
+    await clock.tick(61_000);
+    expect((await rejection(verifier.verify({ type: 'token', value: 'good-token' }, ctx))).code).to.equal('AUTH_UNAVAILABLE');
+    expect(site.calls).to.have.length(2);
+  });
+
+  it('does not cache rejections', async function () {
+    const verifier = new HttpVerifier({ ...options, url: site.url }, silentLogger());
+    await rejection(verifier.verify({ type: 'token', value: 'later' }, ctx));
+    site.allow('later', '7');
+    expect(await verifier.verify({ type: 'token', value: 'later' }, ctx)).to.deep.equal({ uid: '7' });
+  });
+});
