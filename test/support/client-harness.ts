@@ -63,6 +63,27 @@ export async function until(predicate: () => boolean, what: string, ms = 2000): 
   }
 }
 
+/** Logs every lifecycle event of `client` from now on, stamped with `clock`'s time. */
+export function recordLifecycle(client: HeraldClient, clock: Pick<Clock, 'now'>): LoggedEvent[] {
+  const log: LoggedEvent[] = [];
+  for (const event of LIFECYCLE_EVENTS) {
+    client.on(event, ((...args: unknown[]) => log.push({ event, at: clock.now(), args })) as never);
+  }
+  return log;
+}
+
+/**
+ * Moves a fake clock by `ms` in steps of `step`, letting real I/O happen between steps, so
+ * answers (heartbeats, logins) arrive in time: for long simulated spans such as an hour. No real
+ * time passes inside one tick, so `step` must stay well under every answer timeout (30 s).
+ */
+export async function advanceInSteps(tick: (ms: number) => Promise<unknown>, ms: number, step = 5_000): Promise<void> {
+  for (let left = ms; left > 0; left -= step) {
+    await tick(Math.min(step, left));
+    await realDelay(2);
+  }
+}
+
 export class ClientFixture {
   /** The fake clock; `tick()` moves it. */
   readonly fake: FakeTimersClock;
@@ -108,10 +129,7 @@ export class ClientFixture {
    * answers (heartbeats, logins) arrive in time: for long simulated spans such as an hour.
    */
   async advance(ms: number, step = 5_000): Promise<void> {
-    for (let left = ms; left > 0; left -= step) {
-      await this.fake.tickAsync(Math.min(step, left));
-      await realDelay(2);
-    }
+    await advanceInSteps((n) => this.fake.tickAsync(n), ms, step);
   }
 
   /**
@@ -134,11 +152,7 @@ export class ClientFixture {
     const defaults: HeraldClientOptions =
       options.endpoint === undefined ? { url: this.herald.url, transports: ['websocket'] } : {};
     const client = new HeraldClient({ ...defaults, clock: this.clock, storage: this.storage, ...options });
-    const log: LoggedEvent[] = [];
-    this.events.set(client, log);
-    for (const event of LIFECYCLE_EVENTS) {
-      client.on(event, ((...args: unknown[]) => log.push({ event, at: this.fake.now, args })) as never);
-    }
+    this.events.set(client, recordLifecycle(client, this.clock));
     this.clients.push(client);
     return client;
   }
