@@ -1,8 +1,10 @@
 // Builds the browser SDK: one ESM file with socket.io-client inside, served by Herald at
-// /sdk/herald.js so a page needs no CDN. Run from anywhere: paths are relative to the repository.
-//   node client/build.mjs            -> dist/sdk/herald.js (+ .map)
+// /sdk/herald.js so a page needs no CDN, and copies the example page next to it (served at
+// /sdk/example.html), so Herald serves everything under /sdk/ from one folder.
+// Run from anywhere: paths are relative to the repository.
+//   node client/build.mjs            -> dist/sdk/herald.js (+ .map), dist/sdk/example.html
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 
@@ -33,6 +35,8 @@ if (leaked.length > 0) {
 
 // Node (tests, server-side rendering) must read the bundle as ESM whatever the root package says.
 writeFileSync(join(root, 'dist', 'sdk', 'package.json'), '{ "type": "module" }\n');
+
+copyFileSync(join(root, 'client', 'example', 'index.html'), join(root, 'dist', 'sdk', 'example.html'));
 
 const bytes = result.metafile.outputs[relative(root, outfile)]?.bytes ?? 0;
 console.log(`client/build.mjs: ${relative(root, outfile)} (${(bytes / 1024).toFixed(1)} KiB)`);

@@ -10,13 +10,20 @@ interface StaticFile {
   etag: string;
 }
 
-/** Files of the browser SDK bundle (built into dist/sdk by `npm run build`). */
+/**
+ * Files under /sdk/, all from dist/sdk (built by `npm run build`): the browser SDK bundle and the
+ * example page (client/example/index.html, copied there by client/build.mjs).
+ */
 const FILES: Readonly<Record<string, string>> = {
   'herald.js': 'text/javascript; charset=utf-8',
   'herald.js.map': 'application/json; charset=utf-8',
+  'example.html': 'text/html; charset=utf-8',
 };
 
-/** GET /sdk/herald.js: the client SDK as one ES module, so a page needs no CDN. */
+/**
+ * GET /sdk/herald.js: the client SDK as one ES module, so a page needs no CDN; and
+ * GET /sdk/example.html: a page that uses it (log in with a token, log pushes).
+ */
 export function sdkRoute(): Route {
   const cache = new Map<string, StaticFile>();
   const load = (name: string): StaticFile => {
