@@ -1,15 +1,21 @@
 /**
- * Pushes from internal services through Redis (contract section 6):
+ * Pushes from internal services through Redis (contract section 6). One worker in the whole
+ * cluster, the ingress leader (a Redis lock renewed every few seconds), handles both, so every
+ * message is handled once per cluster and in the order it was sent:
  *
- * - `PUBLISH <prefix>push <json>`: one worker in the whole cluster, the ingress leader (a Redis
- *   lock renewed every few seconds), subscribes and hands each message to the push path, so a
- *   message is delivered once however many hosts listen. Lost when no Herald runs (by design).
- * - `XADD <prefix>push:stream * msg <json>`: every worker is a consumer of one consumer group, so
- *   each entry is handled once per cluster. An entry is acknowledged after the push path accepted
- *   it; one that fails validation goes to `<prefix>push:dead` with the reason and is acknowledged,
- *   so it never blocks the stream. One that fails for a passing reason (store down) stays pending,
- *   is claimed again after `claimIdleMs`, and after `maxDeliveries` attempts is dead-lettered.
- * The leader also trims entries every group has acknowledged and forgets long-idle consumers.
+ * - `PUBLISH <prefix>push <json>`: the leader subscribes and hands each message to the push path.
+ *   Lost when no Herald runs, or in the seconds between a leader's death and the next election.
+ * - `XADD <prefix>push:stream * msg <json>`: the leader reads the stream as a consumer of one
+ *   consumer group, one entry after the other. An entry is acknowledged after the push path
+ *   accepted it; one that fails validation goes to `<prefix>push:dead` with the reason and is
+ *   acknowledged, so it never blocks the stream. One that fails for a passing reason (the store
+ *   is down) stays pending and is retried after `claimIdleMs`; after `maxDeliveries` attempts it is
+ *   dead-lettered. A new leader first finishes what the old one left pending, then reads new
+ *   entries. The leader also trims entries every group has acknowledged and forgets consumers
+ *   (old worker incarnations) that have long been idle.
+ *
+ * A single reader keeps order (an "order created" push never overtakes "order paid"); the push
+ * path behind it takes tens of thousands of pushes a second, far more than one stream needs.
  */
 import type Redis from 'ioredis';
 import { HeraldError } from '../../shared/errors';
@@ -100,7 +106,6 @@ export class RedisIngress {
   }
 
   start(): void {
-    this.readLoop = this.consume();
     const every = (ms: number, fn: () => Promise<void>) => {
       const timer = setInterval(() => void fn().catch((err: Error) => this.logger.debug('ingress task failed', { error: err.message })), ms);
       timer.unref();
@@ -124,7 +129,7 @@ export class RedisIngress {
     this.command.disconnect();
   }
 
-  /** Whether this worker currently holds the PUBLISH subscription. */
+  /** Whether this worker currently leads the ingress (PUBLISH subscription and stream reader). */
   get isLeader(): boolean {
     return this.leader;
   }
@@ -132,9 +137,17 @@ export class RedisIngress {
   // ------------------------------------------------------------------------------------------
   // Stream consumer
 
+  /** The leader's reading loop: what this consumer left pending, then others' stale entries, then new ones. */
   private async consume(): Promise<void> {
     await this.ensureGroup();
-    while (!this.closed) {
+    await this.drain('0');
+    await this.reclaim().catch((err: Error) => this.logger.debug('reclaim failed', { error: err.message }));
+    await this.drain('>');
+  }
+
+  /** Reads entries after `from` ('0': this consumer's pending ones; '>': new ones) while leading. */
+  private async drain(from: '0' | '>'): Promise<void> {
+    while (!this.closed && this.leader) {
       let result: unknown;
       try {
         result = await this.blocking.xreadgroup(
@@ -147,7 +160,7 @@ export class RedisIngress {
           this.options.blockMs,
           'STREAMS',
           this.streamKey,
-          '>',
+          from,
         );
       } catch (err) {
         if (this.closed) return;
@@ -160,9 +173,15 @@ export class RedisIngress {
         continue;
       }
       const streams = result as [string, StreamEntry[]][] | null;
+      let count = 0;
       for (const [, entries] of streams ?? []) {
-        for (const [id, fields] of entries) await this.handleEntry(id, fields);
+        for (const [id, fields] of entries) {
+          count++;
+          await this.handleEntry(id, fields);
+        }
       }
+      // Pending history is read once: an empty answer means it is done.
+      if (from === '0' && count === 0) return;
     }
   }
 
@@ -195,7 +214,7 @@ export class RedisIngress {
   }
 
   private async reclaim(): Promise<void> {
-    if (this.closed || this.command.status !== 'ready') return;
+    if (this.closed || !this.leader || this.command.status !== 'ready') return;
     const { group, consumer, claimIdleMs, batchSize, maxDeliveries } = this.options;
     const pending = (await this.command.xpending(this.streamKey, group, 'IDLE', claimIdleMs, '-', '+', batchSize)) as [string, string, number, number][];
     for (const [id, , , deliveries] of pending) {
@@ -264,7 +283,7 @@ export class RedisIngress {
 
   private becomeLeader(): void {
     this.leader = true;
-    this.logger.info('this worker is the Redis PUBLISH ingress leader', { channel: this.channel });
+    this.logger.info('this worker is the Redis ingress leader', { channel: this.channel, stream: this.streamKey });
     const subscriber = createRedisClient(this.redisUrl, this.logger, { role: 'ingress-publish', offlineQueue: true });
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => {
@@ -274,11 +293,13 @@ export class RedisIngress {
       });
     });
     subscriber.subscribe(this.channel).catch((err: Error) => this.logger.warn('PUBLISH subscription failed', { error: err.message }));
+    const previous = this.readLoop ?? Promise.resolve();
+    this.readLoop = previous.then(() => this.consume());
   }
 
   private stepDown(): void {
     this.leader = false;
-    this.logger.info('this worker is no longer the Redis PUBLISH ingress leader');
+    this.logger.info('this worker is no longer the Redis ingress leader');
     this.subscriber?.disconnect();
     this.subscriber = undefined;
   }

@@ -7,6 +7,8 @@ import Redis from 'ioredis';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, collect, connect, next, type Client } from '../support/clients';
+
+const nextEvent = next;
 import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support/herald-host';
 import { api, push } from '../support/http';
 import { freePort } from '../support/ports';
@@ -137,7 +139,7 @@ describe('two hosts sharing Redis', function () {
     expect(seenB.map((p) => p.data)).to.deep.equal(['published']);
   });
 
-  it('delivers XADD entries once per cluster, dead-letters a malformed one, and carries on', async function () {
+  it('delivers XADD entries once per cluster and in order, dead-letters malformed ones, and carries on', async function () {
     const uid = uniqueId('stream');
     const onA = await loggedIn(a.url, uid);
     const onB = await loggedIn(b.url, uid);
@@ -150,9 +152,11 @@ describe('two hosts sharing Redis', function () {
     const badId = await redis.xadd(stream, '*', 'msg', '{"to": {"uid": ');
     const wrongShape = await redis.xadd(stream, '*', 'msg', JSON.stringify({ to: { uid }, data: 1, event: 'kick' }));
     await redis.xadd(stream, '*', 'msg', JSON.stringify({ to: { uid }, data: 'after the bad ones' }));
-    await waitFor(() => seenA.length === 2 && seenB.length === 2, 8000, 'both good entries on both devices');
-    expect(seenA.map((p) => p.data)).to.deep.equal(['first', 'after the bad ones']);
-    expect(seenB.map((p) => p.data)).to.deep.equal(['first', 'after the bad ones']);
+    for (let i = 0; i < 20; i++) await redis.xadd(stream, '*', 'msg', JSON.stringify({ to: { uid }, data: i }));
+    const expected = ['first', 'after the bad ones', ...Array.from({ length: 20 }, (_, i) => i)];
+    await waitFor(() => seenA.length === expected.length && seenB.length === expected.length, 8000, 'every good entry on both devices');
+    expect(seenA.map((p) => p.data)).to.deep.equal(expected);
+    expect(seenB.map((p) => p.data)).to.deep.equal(expected);
     const letters = (await waitFor(async () => {
       const entries = (await redis.xrange(dead, '-', '+')) as [string, string[]][];
       return entries.length >= 2 ? entries : undefined;
@@ -164,6 +168,24 @@ describe('two hosts sharing Redis', function () {
       const pending = (await redis.xpending(stream, 'herald')) as [number, ...unknown[]];
       return pending[0] === 0;
     }, 5000, 'every entry acknowledged');
+  });
+
+  it('hands the ingress to another worker when the leader dies, which then reads the stream', async function () {
+    const leaderKey = `${prefix}ingress:leader`;
+    const leader = await waitFor(() => redis.get(leaderKey), 8000, 'an ingress leader');
+    const pid = Number(leader.split('/').pop());
+    process.kill(pid, 'SIGKILL');
+    const next = await waitFor(async () => {
+      const now = await redis.get(leaderKey);
+      return now !== null && now !== leader ? now : undefined;
+    }, 20_000, 'a new leader');
+    expect(next).to.not.equal(leader);
+    const uid = uniqueId('failover');
+    const socket = await loggedIn(a.url, uid);
+    const got = nextEvent(socket, 'message');
+    await redis.xadd(`${prefix}push:stream`, '*', 'msg', JSON.stringify({ to: { uid }, data: 'after failover' }));
+    expect((await got).data).to.equal('after failover');
+    await Promise.all([waitForWorkers(a, 2), waitForWorkers(b, 2)]);
   });
 });
 
