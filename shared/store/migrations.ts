@@ -1,0 +1,116 @@
+/**
+ * The schema, as numbered migrations. `migrate()` applies, in order, every version the database
+ * has not recorded in `herald_schema_migrations`, under a lock so that hosts starting together
+ * apply each version once.
+ *
+ * Rules for a new migration: append it with the next version number, never edit a released one,
+ * and write every MySQL statement so that running it twice is harmless (`IF NOT EXISTS`,
+ * `ADD COLUMN IF NOT EXISTS`): MySQL commits DDL statement by statement, so a host that dies
+ * half-way through a migration leaves it half applied, and the next run repeats it. SQLite runs
+ * a migration in one transaction.
+ *
+ * Column sizes follow shared/protocol/limits.ts and store-input.ts. Identifiers are ASCII with a
+ * binary collation, so `Bob` and `bob` are different users, as they are everywhere else.
+ */
+import type { MigrationInfo } from './message-store';
+
+export interface Migration extends MigrationInfo {
+  /** Statements for MySQL/MariaDB (InnoDB), run one by one. */
+  mysql: readonly string[];
+  /** Statements for SQLite, run together in one transaction. */
+  sqlite: readonly string[];
+}
+
+const ASCII = 'CHARACTER SET ascii COLLATE ascii_bin';
+
+/** The table that records applied versions; created before anything else. */
+export const MIGRATIONS_TABLE = {
+  mysql: `CREATE TABLE IF NOT EXISTS herald_schema_migrations (
+    version INT UNSIGNED NOT NULL PRIMARY KEY,
+    name VARCHAR(200) NOT NULL,
+    applied_at BIGINT NOT NULL
+  ) ENGINE=InnoDB`,
+  sqlite: `CREATE TABLE IF NOT EXISTS herald_schema_migrations (
+    version INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`,
+} as const;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'messages, per-user seqs and device cursors',
+    mysql: [
+      // One row per (recipient, push). The primary key serves replay and history (uid = ?, seq
+      // range); the expiry index serves cleanup.
+      `CREATE TABLE IF NOT EXISTS herald_message (
+        uid VARCHAR(64) ${ASCII} NOT NULL,
+        seq BIGINT UNSIGNED NOT NULL,
+        push_id VARCHAR(64) ${ASCII} NOT NULL,
+        event VARCHAR(64) ${ASCII} NOT NULL,
+        topic VARCHAR(128) ${ASCII} NULL,
+        data MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (uid, seq),
+        KEY herald_message_expires (expires_at)
+      ) ENGINE=InnoDB`,
+      // The last seq each uid was given. Rows are never deleted: seqs must not restart when a
+      // user's messages all expire, or a device's cursor would hide new messages.
+      `CREATE TABLE IF NOT EXISTS herald_user_seq (
+        uid VARCHAR(64) ${ASCII} NOT NULL PRIMARY KEY,
+        last_seq BIGINT UNSIGNED NOT NULL
+      ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS herald_cursor (
+        uid VARCHAR(64) ${ASCII} NOT NULL,
+        device VARCHAR(128) ${ASCII} NOT NULL,
+        seq BIGINT UNSIGNED NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (uid, device),
+        KEY herald_cursor_updated (updated_at)
+      ) ENGINE=InnoDB`,
+    ],
+    sqlite: [
+      `CREATE TABLE herald_message (
+        uid TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        push_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        topic TEXT,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (uid, seq)
+      ) STRICT`,
+      'CREATE INDEX herald_message_expires ON herald_message (expires_at)',
+      `CREATE TABLE herald_user_seq (
+        uid TEXT NOT NULL PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+      ) STRICT`,
+      `CREATE TABLE herald_cursor (
+        uid TEXT NOT NULL,
+        device TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (uid, device)
+      ) STRICT`,
+      'CREATE INDEX herald_cursor_updated ON herald_cursor (updated_at)',
+    ],
+  },
+];
+
+/** The newest schema version this code knows. */
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Migrations not yet applied, oldest first. */
+export function pendingMigrations(applied: ReadonlySet<number>): Migration[] {
+  return MIGRATIONS.filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+}
+
+/** What a migrate() run reports, given the versions applied before and the ones it applied. */
+export function summarize(before: ReadonlySet<number>, applied: readonly Migration[]): { from: number; to: number; applied: MigrationInfo[] } {
+  const from = Math.max(0, ...before);
+  const to = Math.max(from, ...applied.map((m) => m.version));
+  return { from, to, applied: applied.map(({ version, name }) => ({ version, name })) };
+}

@@ -1,0 +1,428 @@
+/**
+ * The MessageStore on MySQL/MariaDB (InnoDB) through a mysql2 pool: the store of `test` and
+ * `online`, shared by every Herald host.
+ *
+ * - Seqs: `herald_user_seq` rows raised inside the batch's transaction, uids in sorted order
+ *   (seq-plan.ts); deadlocks and lock waits are retried.
+ * - Faults: every operation has a deadline (`operationTimeoutMs`). A connection that does not
+ *   answer in time is thrown away, the caller gets STORE_UNAVAILABLE, and the pool opens fresh
+ *   connections once the server is back: no restart needed. A write is reported committed only
+ *   after COMMIT succeeded; when COMMIT itself fails the outcome is unknown and the caller gets
+ *   STORE_UNAVAILABLE (it may retry: at-least-once, deduplicated by seq on the client).
+ * - Sessions run READ COMMITTED (fewer gap locks) with a short innodb_lock_wait_timeout.
+ */
+import createDebug from 'debug';
+import { createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import { systemClock, type Clock } from '../clock';
+import { HeraldError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import { DeadlineExceeded, withDeadline } from './deadline';
+import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitter, type GroupCommitOptions } from './group-commit';
+import {
+  DEFAULT_CLEANUP_BATCH_SIZE,
+  type CleanupOptions,
+  type CleanupResult,
+  type CursorUpdate,
+  type MessageStore,
+  type MigrationReport,
+  type NewMessage,
+  type ReplayResult,
+  type StoreDeps,
+  type StoredMessage,
+  type StoreOptions,
+} from './message-store';
+import { LATEST_VERSION, MIGRATIONS_TABLE, pendingMigrations, summarize } from './migrations';
+import {
+  GET_CURSOR_SQL,
+  HISTORY_SQL,
+  INSERT_MESSAGE_COLUMNS,
+  messageValues,
+  REPLAY_SQL,
+  toReplayResult,
+  toStoredMessage,
+  type MessageRow,
+} from './queries';
+import { assignSeqs, chunkRows, planSeqs } from './seq-plan';
+import { checkCleanup, checkCursors, checkDevice, checkNewMessages, checkRead, checkUid, mergeCursors } from './store-input';
+import { describeDriverError, isConnectionError, isRetryable, OutageLog, storeUnavailable } from './store-errors';
+
+const debug = createDebug('herald:store');
+
+export interface MysqlStoreOptions extends StoreOptions {
+  /** `mysql://user:password@host:port/database`. */
+  url: string;
+  /** Connections in the pool (appends use at most groupCommit.maxConcurrentBatches of them). @default 10 */
+  connectionLimit: number;
+  /** Time allowed to open a connection, in milliseconds. @default 2000 */
+  connectTimeoutMs: number;
+  /**
+   * Longest one operation may take, retries included, in milliseconds; past it the caller gets
+   * STORE_UNAVAILABLE and the connection is dropped. @default 5000
+   */
+  operationTimeoutMs: number;
+  /** innodb_lock_wait_timeout of the store's sessions, in seconds. @default 2 */
+  lockWaitTimeoutS: number;
+  /** Attempts of one operation when it hits a deadlock, a lock wait or a lost connection before COMMIT. @default 3 */
+  maxAttempts: number;
+  /** Pause before the second attempt, in milliseconds; it doubles for each further one. @default 25 */
+  retryDelayMs: number;
+  /** Rows per INSERT statement. @default 500 */
+  maxStatementRows: number;
+  /**
+   * Estimated size of one INSERT statement, in bytes (the data's UTF-8 length plus 200 a row).
+   * Escaping can double it: keep it under half the server's max_allowed_packet. @default 4194304 (4 MiB)
+   */
+  maxStatementBytes: number;
+  /** How long migrate() waits for another host's migration lock, in seconds. @default 60 */
+  migrationLockTimeoutS: number;
+}
+
+export const DEFAULT_MYSQL_STORE_OPTIONS: Readonly<Omit<MysqlStoreOptions, 'url'>> = Object.freeze({
+  maxDataBytes: 1024 * 1024,
+  groupCommit: DEFAULT_GROUP_COMMIT_OPTIONS,
+  connectionLimit: 10,
+  connectTimeoutMs: 2000,
+  operationTimeoutMs: 5000,
+  lockWaitTimeoutS: 2,
+  maxAttempts: 3,
+  retryDelayMs: 25,
+  maxStatementRows: 500,
+  maxStatementBytes: 4 * 1024 * 1024,
+  migrationLockTimeoutS: 60,
+});
+
+/** What the constructor takes: the url, and any options to override (groupCommit field by field). */
+export type MysqlStoreInput = Partial<Omit<MysqlStoreOptions, 'url' | 'groupCommit'>> & {
+  url: string;
+  groupCommit?: Partial<GroupCommitOptions>;
+};
+
+/** How an operation uses its connection: one transaction, or single autocommit statements that are safe to repeat. */
+type Mode = 'transaction' | 'idempotent';
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: unknown; committing: boolean };
+
+/** The core mysql2 connection the pool's 'connection' event hands out (callback API). */
+interface CoreConnection {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  query(sql: string, callback: (err: Error | null) => void): unknown;
+}
+
+/** The migration lock is per database, so test databases on one server do not wait for each other. */
+const MIGRATION_LOCK = "LEFT(CONCAT('herald:migrate:', IFNULL(DATABASE(), '')), 64)";
+
+/** Time close() gives the pool to say goodbye to the server, in milliseconds. */
+const POOL_END_TIMEOUT_MS = 2000;
+
+export class MysqlMessageStore implements MessageStore {
+  readonly kind = 'mysql' as const;
+  private readonly options: MysqlStoreOptions;
+  private readonly pool: Pool;
+  private readonly committer: GroupCommitter<NewMessage, number>;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private accepting = true;
+  private closing: Promise<void> | undefined;
+  private readonly outages: OutageLog;
+
+  constructor(options: MysqlStoreInput, deps: StoreDeps = {}) {
+    this.options = {
+      ...DEFAULT_MYSQL_STORE_OPTIONS,
+      ...options,
+      groupCommit: { ...DEFAULT_MYSQL_STORE_OPTIONS.groupCommit, ...options.groupCommit },
+    };
+    this.logger = deps.logger ?? silentLogger();
+    this.clock = deps.clock ?? systemClock;
+    this.outages = new OutageLog(this.logger, 'mysql');
+    this.pool = createPool({
+      uri: this.options.url,
+      connectionLimit: this.options.connectionLimit,
+      maxIdle: this.options.connectionLimit,
+      connectTimeout: this.options.connectTimeoutMs,
+      waitForConnections: true,
+      queueLimit: 0,
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 10_000,
+      supportBigNumbers: true,
+      charset: 'utf8mb4_general_ci',
+    });
+    // The core pool emits no 'error' today; a listener keeps a future one from crashing the process.
+    this.pool.pool.on('error', (err: Error) => this.noteConnectionError(err));
+    this.pool.on('connection', (connection) => {
+      const core = connection as unknown as CoreConnection;
+      core.on('error', (err) => this.noteConnectionError(err));
+      const setup = (err: Error | null): void => {
+        if (err) this.logger.warn('message store: session setup failed', { error: describeDriverError(err) });
+      };
+      core.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', setup);
+      core.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(this.options.lockWaitTimeoutS))}`, setup);
+    });
+    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), this.options.groupCommit, this.clock);
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    this.assertOpen();
+    let conn: PoolConnection;
+    try {
+      conn = await this.acquire(Date.now() + this.options.operationTimeoutMs);
+    } catch (err) {
+      throw this.fail('migrate', err, false);
+    }
+    let locked = false;
+    try {
+      const timeout = this.options.migrationLockTimeoutS;
+      const [lockRows] = await conn.query<RowDataPacket[]>(`SELECT GET_LOCK(${MIGRATION_LOCK}, ?) AS got`, [timeout]);
+      locked = Number(lockRows[0]?.got) === 1;
+      if (!locked) throw new HeraldError('STORE_UNAVAILABLE', `The message store is unavailable: another host held the migration lock for ${timeout} s`);
+      await conn.query(MIGRATIONS_TABLE.mysql);
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT version FROM herald_schema_migrations');
+      const before = new Set(rows.map((row) => Number(row.version)));
+      const todo = pendingMigrations(before);
+      for (const migration of todo) {
+        for (const sql of migration.mysql) await conn.query(sql);
+        await conn.query('INSERT INTO herald_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          this.clock.now(),
+        ]);
+        this.logger.info('message store: migration applied', { kind: 'mysql', version: migration.version, name: migration.name });
+      }
+      const report: MigrationReport = { kind: 'mysql', ...summarize(before, todo) };
+      if (report.from > LATEST_VERSION) {
+        this.logger.warn('message store: the schema is newer than this Herald knows', { schema: report.from, known: LATEST_VERSION });
+      }
+      this.outages.succeeded();
+      return report;
+    } catch (err) {
+      throw err instanceof HeraldError ? err : this.fail('migrate', err, false);
+    } finally {
+      if (locked) await conn.query(`SELECT RELEASE_LOCK(${MIGRATION_LOCK})`).catch(() => undefined);
+      conn.release();
+    }
+  }
+
+  async append(messages: readonly NewMessage[]): Promise<number[]> {
+    this.assertOpen();
+    checkNewMessages(messages, this.options.maxDataBytes);
+    return this.committer.submit(messages);
+  }
+
+  async replay(uid: string, afterSeq: number, limit: number, now: number): Promise<ReplayResult> {
+    this.assertOpen();
+    checkRead(uid, afterSeq, limit, now);
+    const rows = await this.select<MessageRow>('replay', REPLAY_SQL, [uid, afterSeq, now, limit + 1]);
+    return toReplayResult(rows, limit);
+  }
+
+  async history(uid: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]> {
+    this.assertOpen();
+    checkRead(uid, afterSeq, limit, now);
+    const rows = await this.select<MessageRow>('history', HISTORY_SQL, [uid, afterSeq, now, limit]);
+    return rows.map(toStoredMessage);
+  }
+
+  async getCursor(uid: string, device: string): Promise<number | undefined> {
+    this.assertOpen();
+    checkUid(uid);
+    checkDevice(device);
+    const rows = await this.select<{ seq: number | string }>('getCursor', GET_CURSOR_SQL, [uid, device]);
+    return rows[0] === undefined ? undefined : Number(rows[0].seq);
+  }
+
+  async saveCursors(cursors: readonly CursorUpdate[]): Promise<void> {
+    this.assertOpen();
+    checkCursors(cursors);
+    const merged = mergeCursors(cursors);
+    if (merged.length === 0) return;
+    await this.execute('saveCursors', 'transaction', async (conn) => {
+      for (const chunk of chunkRows(merged, this.options.maxStatementRows, Infinity, () => 0)) {
+        await conn.query(
+          `INSERT INTO herald_cursor (uid, device, seq, updated_at) VALUES ?
+           ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq)), updated_at = GREATEST(updated_at, VALUES(updated_at))`,
+          [chunk.map((c) => [c.uid, c.device, c.seq, c.at])],
+        );
+      }
+    });
+  }
+
+  async cleanup(now: number, options: CleanupOptions): Promise<CleanupResult> {
+    this.assertOpen();
+    const batchSize = options.batchSize ?? DEFAULT_CLEANUP_BATCH_SIZE;
+    checkCleanup(now, options.cursorRetentionMs, batchSize);
+    const messages = await this.deleteInBatches(
+      'DELETE FROM herald_message WHERE expires_at <= ? ORDER BY expires_at LIMIT ?',
+      now,
+      batchSize,
+    );
+    const cursors = await this.deleteInBatches(
+      'DELETE FROM herald_cursor WHERE updated_at <= ? ORDER BY updated_at LIMIT ?',
+      now - options.cursorRetentionMs,
+      batchSize,
+    );
+    return { messages, cursors };
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await this.select('ping', 'SELECT 1', []);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.accepting = false;
+    try {
+      await this.committer.close();
+    } catch (err) {
+      this.logger.warn('message store: writing the last batches failed', { error: describeDriverError(err) });
+    }
+    try {
+      await withDeadline(this.pool.end(), Date.now() + POOL_END_TIMEOUT_MS);
+    } catch (err) {
+      this.logger.warn('message store: closing the pool failed', { error: describeDriverError(err) });
+    }
+  }
+
+  /** One group-commit batch: raise the seq rows, read them back, insert the messages, commit. */
+  private writeBatch(messages: NewMessage[]): Promise<number[]> {
+    const { maxStatementRows, maxStatementBytes } = this.options;
+    return this.execute('append', 'transaction', async (conn) => {
+      const plan = planSeqs(messages);
+      const uidChunks = chunkRows(plan.uids, maxStatementRows, Infinity, () => 0);
+      for (const uids of uidChunks) {
+        await conn.query(
+          'INSERT INTO herald_user_seq (uid, last_seq) VALUES ? ON DUPLICATE KEY UPDATE last_seq = last_seq + VALUES(last_seq)',
+          [uids.map((uid) => [uid, plan.counts.get(uid)])],
+        );
+      }
+      const lastSeqs = new Map<string, number>();
+      for (const uids of uidChunks) {
+        const [rows] = await conn.query<RowDataPacket[]>('SELECT uid, last_seq FROM herald_user_seq WHERE uid IN (?)', [uids]);
+        for (const row of rows) lastSeqs.set(String(row.uid), Number(row.last_seq));
+      }
+      const seqs = assignSeqs(messages, plan, lastSeqs);
+      const rows = messages.map((m, i) => messageValues(m, seqs[i] as number));
+      const sizeOf = (row: (string | number | null)[]): number => Buffer.byteLength(row[5] as string, 'utf8') + 200;
+      for (const chunk of chunkRows(rows, maxStatementRows, maxStatementBytes, sizeOf)) {
+        await conn.query(`INSERT INTO herald_message ${INSERT_MESSAGE_COLUMNS} VALUES ?`, [chunk]);
+      }
+      return seqs;
+    });
+  }
+
+  private async select<R>(operation: string, sql: string, params: unknown[]): Promise<R[]> {
+    return this.execute(operation, 'idempotent', async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>(sql, params);
+      return rows as unknown as R[];
+    });
+  }
+
+  private async deleteInBatches(sql: string, bound: number, batchSize: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.execute('cleanup', 'idempotent', async (conn) => {
+        const [result] = await conn.query<ResultSetHeader>(sql, [bound, batchSize]);
+        return result.affectedRows;
+      });
+      total += deleted;
+      if (deleted < batchSize || !this.accepting) return total;
+    }
+  }
+
+  /**
+   * Runs `work` on a pooled connection within operationTimeoutMs, retrying deadlocks, lock waits
+   * and lost connections while nothing can have been committed.
+   */
+  private async execute<T>(operation: string, mode: Mode, work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    // Deadlines are real time on purpose: they guard real sockets, whatever clock the store got.
+    const deadline = Date.now() + this.options.operationTimeoutMs;
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.attempt(mode, work, deadline);
+      if (result.ok) {
+        this.outages.succeeded();
+        return result.value;
+      }
+      const pause = this.options.retryDelayMs * 2 ** (attempt - 1);
+      const again =
+        !result.committing &&
+        attempt < this.options.maxAttempts &&
+        !(result.error instanceof DeadlineExceeded) &&
+        isRetryable(result.error) &&
+        Date.now() + pause < deadline;
+      if (!again) throw this.fail(operation, result.error, result.committing);
+      debug('%s: attempt %d failed (%s), retrying', operation, attempt, describeDriverError(result.error));
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  private async attempt<T>(mode: Mode, work: (conn: PoolConnection) => Promise<T>, deadline: number): Promise<Attempt<T>> {
+    let conn: PoolConnection;
+    try {
+      conn = await this.acquire(deadline);
+    } catch (error) {
+      return { ok: false, error, committing: false };
+    }
+    let committing = false;
+    const run = async (): Promise<T> => {
+      if (mode === 'transaction') await conn.query('START TRANSACTION');
+      const value = await work(conn);
+      if (mode === 'transaction') {
+        committing = true;
+        await conn.query('COMMIT');
+      }
+      return value;
+    };
+    try {
+      const value = await withDeadline(run(), deadline);
+      conn.release();
+      return { ok: true, value };
+    } catch (error) {
+      this.discard(conn, mode, error);
+      return { ok: false, error, committing };
+    }
+  }
+
+  /** A pooled connection, or DeadlineExceeded; one that arrives too late goes back to the pool. */
+  private acquire(deadline: number): Promise<PoolConnection> {
+    return withDeadline(this.pool.getConnection(), deadline, (late) => late.release());
+  }
+
+  /** After a failed attempt: drop a broken or silent connection, roll back a live one. */
+  private discard(conn: PoolConnection, mode: Mode, error: unknown): void {
+    if (error instanceof DeadlineExceeded || isConnectionError(error)) {
+      destroyConnection(conn);
+    } else if (mode === 'idempotent') {
+      conn.release();
+    } else {
+      withDeadline(conn.query('ROLLBACK'), Date.now() + this.options.operationTimeoutMs).then(
+        () => conn.release(),
+        () => destroyConnection(conn),
+      );
+    }
+  }
+
+  private fail(operation: string, error: unknown, committing: boolean): HeraldError {
+    let reason = error instanceof DeadlineExceeded ? `no answer within ${this.options.operationTimeoutMs} ms` : describeDriverError(error);
+    if (committing) reason += ' during COMMIT: the write may or may not be stored';
+    this.outages.failed(operation, reason);
+    return storeUnavailable(operation, reason, error);
+  }
+
+  private noteConnectionError(err: Error): void {
+    debug('connection error: %s', describeDriverError(err));
+  }
+
+  private assertOpen(): void {
+    if (!this.accepting) throw new HeraldError('STORE_UNAVAILABLE', 'The message store is closed');
+  }
+}
+
+/** Closes the socket at once: a connection whose server stopped answering must not linger. */
+function destroyConnection(conn: PoolConnection): void {
+  conn.destroy();
+  const stream = (conn.connection as unknown as { stream?: { destroy?: () => void } }).stream;
+  stream?.destroy?.();
+}
