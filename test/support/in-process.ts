@@ -26,10 +26,15 @@ export interface InProcessOptions {
   env?: Record<string, string>;
   clock?: Clock;
   verifier?: Verifier;
+  /** A folder holding `local/app.json` etc., instead of the package's config/. */
+  configDir?: string;
 }
 
 export async function startInProcess(options: InProcessOptions = {}): Promise<InProcessHerald> {
-  const config = loadConfig({ env: { PUSH_ENV: 'local', HERALD_LOG_LEVEL: 'error', ...options.env } });
+  const config = loadConfig({
+    env: { PUSH_ENV: 'local', HERALD_LOG_LEVEL: 'error', ...options.env },
+    ...(options.configDir !== undefined ? { configDir: options.configDir } : {}),
+  });
   const httpServer = createServer();
   const presence = new LocalPresence();
   const gateway = new Gateway({

@@ -1,0 +1,73 @@
+/** The `herald` command's token and push commands, as an operator types them. */
+import { execFile, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { packageRoot } from '../../shared/paths';
+import { call, closeClients, connect, next } from '../support/clients';
+import { startInProcess, type InProcessHerald } from '../support/in-process';
+
+function herald(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [join(packageRoot(), 'bin', 'herald.js'), ...args], {
+    env: { ...process.env, PUSH_ENV: 'local', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+/** Like herald(), without blocking this process (which serves the in-process Herald). */
+function heraldAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(packageRoot(), 'bin', 'herald.js'), ...args], { env: { ...process.env, PUSH_ENV: 'local' }, timeout: 20_000 }, (err, stdout, stderr) => {
+      resolve({ status: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+    });
+  });
+}
+
+describe('herald CLI', function () {
+  let server: InProcessHerald;
+  before(async function () {
+    server = await startInProcess();
+  });
+  after(async function () {
+    closeClients();
+    await server.close();
+  });
+
+  it('`herald token --uid 42` prints a token that logs in as 42', async function () {
+    const result = herald(['token', '--uid', '42', '--ttl', '600']);
+    expect(result.status).to.equal(0);
+    const token = result.stdout.trim();
+    expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const socket = await connect(server.url);
+    expect(await call(socket, 'login', { token })).to.include({ ok: true, uid: '42' });
+  });
+
+  it('refuses a bad uid or ttl, and a token for an environment without a local secret, in one line', function () {
+    const badUid = herald(['token', '--uid', 'not valid']);
+    expect(badUid.status).to.equal(2);
+    expect(badUid.stderr.trim()).to.equal('herald: --uid must match ^[A-Za-z0-9_.:@-]{1,64}$');
+    expect(herald(['token', '--uid', '1', '--ttl', '-5']).stderr.trim()).to.equal('herald: --ttl must be a positive whole number of seconds');
+    const test = herald(['token', '--uid', '1', '--env', 'test']);
+    expect(test.status).to.equal(2);
+    expect(test.stderr.trim()).to.equal('herald: tokens can be signed only with the jwt verifier and HS256 (this environment uses http)');
+  });
+
+  it('`herald push` sends through the HTTP API and prints the answer', async function () {
+    const token = herald(['token', '--uid', 'cli-user']).stdout.trim();
+    const socket = await connect(server.url);
+    await call(socket, 'login', { token });
+    const got = next(socket, 'notice');
+    const result = await heraldAsync(['push', '--uid', 'cli-user', '--event', 'notice', '--data', '{"n":1}', '--url', server.url]);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ ok: true, online: 1 });
+    expect((await got).data).to.deep.equal({ n: 1 });
+    const bad = await heraldAsync(['push', '--uid', 'x', '--topic', 'y', '--url', server.url]);
+    expect(bad.stderr.trim()).to.equal('herald: give exactly one of --uid, --uids, --topic, --all');
+  });
+
+  it('accepts the seed spelling -mode=websocket and prints its version', function () {
+    const result = herald(['--version', '-mode=websocket']);
+    expect(result.status).to.equal(0);
+    expect(result.stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
+  });
+});
