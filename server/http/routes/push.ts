@@ -1,6 +1,6 @@
-import { HeraldError } from '../../../shared/errors';
-import { PushRequestSchema, describeZodError } from '../../../shared/protocol';
+import { PushRequestSchema } from '../../../shared/protocol';
 import type { Route } from '../router';
+import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
 
 export function pushRoute(deps: RouteDeps): Route {
@@ -11,9 +11,7 @@ export function pushRoute(deps: RouteDeps): Route {
     auth: 'api-key',
     body: true,
     handle: async (req) => {
-      const parsed = PushRequestSchema.safeParse(req.body);
-      if (!parsed.success) throw new HeraldError('BAD_REQUEST', describeZodError(parsed.error));
-      const result = await deps.push.push(parsed.data, 'api');
+      const result = await deps.push.push(parseOrBadRequest(PushRequestSchema, req.body), 'api');
       return { status: 200, json: { ok: true, ...result } };
     },
   };

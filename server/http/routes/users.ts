@@ -1,7 +1,7 @@
-import { HeraldError } from '../../../shared/errors';
-import { KickRequestSchema, UidSchema, describeZodError } from '../../../shared/protocol';
+import { KickRequestSchema, UidSchema } from '../../../shared/protocol';
 import { userPlatformRoom, userRoom } from '../../socket/rooms';
 import type { Route } from '../router';
+import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
 
 export function onlineRoute(deps: RouteDeps): Route {
@@ -11,9 +11,7 @@ export function onlineRoute(deps: RouteDeps): Route {
     name: 'online',
     auth: 'api-key',
     handle: async (req) => {
-      const parsed = UidSchema.safeParse(req.params.uid);
-      if (!parsed.success) throw new HeraldError('BAD_REQUEST', `uid: ${describeZodError(parsed.error)}`);
-      const uid = parsed.data;
+      const uid = parseOrBadRequest(UidSchema, req.params.uid, 'uid: ');
       const entries = await deps.presence.list(uid);
       return {
         status: 200,
@@ -38,12 +36,11 @@ export function kickRoute(deps: RouteDeps): Route {
     auth: 'api-key',
     body: true,
     handle: async (req) => {
-      const parsed = KickRequestSchema.safeParse(req.body);
-      if (!parsed.success) throw new HeraldError('BAD_REQUEST', describeZodError(parsed.error));
-      const { uid, platform, message } = parsed.data;
+      const request = parseOrBadRequest(KickRequestSchema, req.body);
+      const { uid, platform, message } = request;
       const entries = (await deps.presence.list(uid)).filter((e) => platform === undefined || e.platform === platform);
       const room = platform === undefined ? userRoom(uid) : userPlatformRoom(uid, platform);
-      deps.kicker.kickEverywhere([room], parsed.data.reason ?? 'admin', entries.length, message);
+      deps.kicker.kickEverywhere([room], request.reason ?? 'admin', entries.length, message);
       deps.logger.info('user kicked through the API', { uid, platform, kicked: entries.length, key: req.keyId });
       return { status: 200, json: { ok: true, uid, kicked: entries.length } };
     },
