@@ -13,38 +13,15 @@
  */
 import createDebug from 'debug';
 import { createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
-import { systemClock, type Clock } from '../clock';
 import { HeraldError } from '../errors';
-import { silentLogger, type Logger } from '../logger';
+import { BaseMessageStore, type MessageQueryParams, type MigrationRun } from './base-store';
 import { DeadlineExceeded, withDeadline } from './deadline';
-import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitter, type GroupCommitOptions } from './group-commit';
-import {
-  DEFAULT_CLEANUP_BATCH_SIZE,
-  type CleanupOptions,
-  type CleanupResult,
-  type CursorUpdate,
-  type MessageStore,
-  type MigrationReport,
-  type NewMessage,
-  type ReplayResult,
-  type StoreDeps,
-  type StoredMessage,
-  type StoreOptions,
-} from './message-store';
-import { LATEST_VERSION, MIGRATIONS_TABLE, pendingMigrations, summarize } from './migrations';
-import {
-  GET_CURSOR_SQL,
-  HISTORY_SQL,
-  INSERT_MESSAGE_COLUMNS,
-  messageValues,
-  REPLAY_SQL,
-  toReplayResult,
-  toStoredMessage,
-  type MessageRow,
-} from './queries';
+import { DEFAULT_GROUP_COMMIT_OPTIONS, type GroupCommitOptions } from './group-commit';
+import type { CursorUpdate, NewMessage, StoreDeps, StoreOptions } from './message-store';
+import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
+import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, chunkRows, planSeqs } from './seq-plan';
-import { checkCleanup, checkCursors, checkDevice, checkNewMessages, checkRead, checkUid, mergeCursors } from './store-input';
-import { describeDriverError, isConnectionError, isRetryable, OutageLog, storeUnavailable } from './store-errors';
+import { describeDriverError, isConnectionError, isRetryable, storeUnavailable } from './store-errors';
 
 const debug = createDebug('herald:store');
 
@@ -114,31 +91,24 @@ const MIGRATION_LOCK = "LEFT(CONCAT('herald:migrate:', IFNULL(DATABASE(), '')), 
 /** Time close() gives the pool to say goodbye to the server, in milliseconds. */
 const POOL_END_TIMEOUT_MS = 2000;
 
-export class MysqlMessageStore implements MessageStore {
+export class MysqlMessageStore extends BaseMessageStore {
   readonly kind = 'mysql' as const;
   private readonly options: MysqlStoreOptions;
   private readonly pool: Pool;
-  private readonly committer: GroupCommitter<NewMessage, number>;
-  private readonly logger: Logger;
-  private readonly clock: Clock;
-  private accepting = true;
-  private closing: Promise<void> | undefined;
-  private readonly outages: OutageLog;
 
-  constructor(options: MysqlStoreInput, deps: StoreDeps = {}) {
-    this.options = {
+  constructor(input: MysqlStoreInput, deps: StoreDeps = {}) {
+    const options: MysqlStoreOptions = {
       ...DEFAULT_MYSQL_STORE_OPTIONS,
-      ...options,
-      groupCommit: { ...DEFAULT_MYSQL_STORE_OPTIONS.groupCommit, ...options.groupCommit },
+      ...input,
+      groupCommit: { ...DEFAULT_MYSQL_STORE_OPTIONS.groupCommit, ...input.groupCommit },
     };
-    this.logger = deps.logger ?? silentLogger();
-    this.clock = deps.clock ?? systemClock;
-    this.outages = new OutageLog(this.logger, 'mysql');
+    super('mysql', options, deps);
+    this.options = options;
     this.pool = createPool({
-      uri: this.options.url,
-      connectionLimit: this.options.connectionLimit,
-      maxIdle: this.options.connectionLimit,
-      connectTimeout: this.options.connectTimeoutMs,
+      uri: options.url,
+      connectionLimit: options.connectionLimit,
+      maxIdle: options.connectionLimit,
+      connectTimeout: options.connectTimeoutMs,
       waitForConnections: true,
       queueLimit: 0,
       enableKeepAlive: true,
@@ -147,21 +117,19 @@ export class MysqlMessageStore implements MessageStore {
       charset: 'utf8mb4_general_ci',
     });
     // The core pool emits no 'error' today; a listener keeps a future one from crashing the process.
-    this.pool.pool.on('error', (err: Error) => this.noteConnectionError(err));
+    this.pool.pool.on('error', (err: Error) => debug('pool error: %s', describeDriverError(err)));
     this.pool.on('connection', (connection) => {
       const core = connection as unknown as CoreConnection;
-      core.on('error', (err) => this.noteConnectionError(err));
+      core.on('error', (err) => debug('connection error: %s', describeDriverError(err)));
       const setup = (err: Error | null): void => {
         if (err) this.logger.warn('message store: session setup failed', { error: describeDriverError(err) });
       };
       core.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', setup);
-      core.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(this.options.lockWaitTimeoutS))}`, setup);
+      core.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(options.lockWaitTimeoutS))}`, setup);
     });
-    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), this.options.groupCommit, this.clock);
   }
 
-  async migrate(): Promise<MigrationReport> {
-    this.assertOpen();
+  protected async applyMigrations(): Promise<MigrationRun> {
     let conn: PoolConnection;
     try {
       conn = await this.acquire(Date.now() + this.options.operationTimeoutMs);
@@ -173,26 +141,21 @@ export class MysqlMessageStore implements MessageStore {
       const timeout = this.options.migrationLockTimeoutS;
       const [lockRows] = await conn.query<RowDataPacket[]>(`SELECT GET_LOCK(${MIGRATION_LOCK}, ?) AS got`, [timeout]);
       locked = Number(lockRows[0]?.got) === 1;
-      if (!locked) throw new HeraldError('STORE_UNAVAILABLE', `The message store is unavailable: another host held the migration lock for ${timeout} s`);
+      if (!locked) throw storeUnavailable('migrate', `another host held the migration lock for ${timeout} s`);
       await conn.query(MIGRATIONS_TABLE.mysql);
       const [rows] = await conn.query<RowDataPacket[]>('SELECT version FROM herald_schema_migrations');
       const before = new Set(rows.map((row) => Number(row.version)));
-      const todo = pendingMigrations(before);
-      for (const migration of todo) {
+      const applied = pendingMigrations(before);
+      for (const migration of applied) {
         for (const sql of migration.mysql) await conn.query(sql);
         await conn.query('INSERT INTO herald_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
           migration.version,
           migration.name,
           this.clock.now(),
         ]);
-        this.logger.info('message store: migration applied', { kind: 'mysql', version: migration.version, name: migration.name });
-      }
-      const report: MigrationReport = { kind: 'mysql', ...summarize(before, todo) };
-      if (report.from > LATEST_VERSION) {
-        this.logger.warn('message store: the schema is newer than this Herald knows', { schema: report.from, known: LATEST_VERSION });
       }
       this.outages.succeeded();
-      return report;
+      return { before, applied };
     } catch (err) {
       throw err instanceof HeraldError ? err : this.fail('migrate', err, false);
     } finally {
@@ -201,93 +164,8 @@ export class MysqlMessageStore implements MessageStore {
     }
   }
 
-  async append(messages: readonly NewMessage[]): Promise<number[]> {
-    this.assertOpen();
-    checkNewMessages(messages, this.options.maxDataBytes);
-    return this.committer.submit(messages);
-  }
-
-  async replay(uid: string, afterSeq: number, limit: number, now: number): Promise<ReplayResult> {
-    this.assertOpen();
-    checkRead(uid, afterSeq, limit, now);
-    const rows = await this.select<MessageRow>('replay', REPLAY_SQL, [uid, afterSeq, now, limit + 1]);
-    return toReplayResult(rows, limit);
-  }
-
-  async history(uid: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]> {
-    this.assertOpen();
-    checkRead(uid, afterSeq, limit, now);
-    const rows = await this.select<MessageRow>('history', HISTORY_SQL, [uid, afterSeq, now, limit]);
-    return rows.map(toStoredMessage);
-  }
-
-  async getCursor(uid: string, device: string): Promise<number | undefined> {
-    this.assertOpen();
-    checkUid(uid);
-    checkDevice(device);
-    const rows = await this.select<{ seq: number | string }>('getCursor', GET_CURSOR_SQL, [uid, device]);
-    return rows[0] === undefined ? undefined : Number(rows[0].seq);
-  }
-
-  async saveCursors(cursors: readonly CursorUpdate[]): Promise<void> {
-    this.assertOpen();
-    checkCursors(cursors);
-    const merged = mergeCursors(cursors);
-    if (merged.length === 0) return;
-    await this.execute('saveCursors', 'transaction', async (conn) => {
-      for (const chunk of chunkRows(merged, this.options.maxStatementRows, Infinity, () => 0)) {
-        await conn.query(
-          `INSERT INTO herald_cursor (uid, device, seq, updated_at) VALUES ?
-           ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq)), updated_at = GREATEST(updated_at, VALUES(updated_at))`,
-          [chunk.map((c) => [c.uid, c.device, c.seq, c.at])],
-        );
-      }
-    });
-  }
-
-  async cleanup(now: number, options: CleanupOptions): Promise<CleanupResult> {
-    this.assertOpen();
-    const batchSize = options.batchSize ?? DEFAULT_CLEANUP_BATCH_SIZE;
-    checkCleanup(now, options.cursorRetentionMs, batchSize);
-    const messages = await this.deleteInBatches(
-      'DELETE FROM herald_message WHERE expires_at <= ? ORDER BY expires_at LIMIT ?',
-      now,
-      batchSize,
-    );
-    const cursors = await this.deleteInBatches(
-      'DELETE FROM herald_cursor WHERE updated_at <= ? ORDER BY updated_at LIMIT ?',
-      now - options.cursorRetentionMs,
-      batchSize,
-    );
-    return { messages, cursors };
-  }
-
-  async ping(): Promise<void> {
-    this.assertOpen();
-    await this.select('ping', 'SELECT 1', []);
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    this.accepting = false;
-    try {
-      await this.committer.close();
-    } catch (err) {
-      this.logger.warn('message store: writing the last batches failed', { error: describeDriverError(err) });
-    }
-    try {
-      await withDeadline(this.pool.end(), Date.now() + POOL_END_TIMEOUT_MS);
-    } catch (err) {
-      this.logger.warn('message store: closing the pool failed', { error: describeDriverError(err) });
-    }
-  }
-
   /** One group-commit batch: raise the seq rows, read them back, insert the messages, commit. */
-  private writeBatch(messages: NewMessage[]): Promise<number[]> {
+  protected writeMessages(messages: NewMessage[]): Promise<number[]> {
     const { maxStatementRows, maxStatementBytes } = this.options;
     return this.execute('append', 'transaction', async (conn) => {
       const plan = planSeqs(messages);
@@ -313,23 +191,51 @@ export class MysqlMessageStore implements MessageStore {
     });
   }
 
+  protected selectMessages(query: keyof typeof MESSAGE_QUERIES, params: MessageQueryParams): Promise<MessageRow[]> {
+    return this.select<MessageRow>(query, MESSAGE_QUERIES[query], params);
+  }
+
+  protected async selectCursor(uid: string, device: string): Promise<number | undefined> {
+    const rows = await this.select<{ seq: number | string }>('getCursor', GET_CURSOR_SQL, [uid, device]);
+    return rows[0] === undefined ? undefined : Number(rows[0].seq);
+  }
+
+  protected async upsertCursors(cursors: CursorUpdate[]): Promise<void> {
+    await this.execute('saveCursors', 'transaction', async (conn) => {
+      for (const chunk of chunkRows(cursors, this.options.maxStatementRows, Infinity, () => 0)) {
+        await conn.query(
+          `INSERT INTO herald_cursor (uid, device, seq, updated_at) VALUES ?
+           ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq)), updated_at = GREATEST(updated_at, VALUES(updated_at))`,
+          [chunk.map((c) => [c.uid, c.device, c.seq, c.at])],
+        );
+      }
+    });
+  }
+
+  protected deleteBatch(table: 'messages' | 'cursors', bound: number, batchSize: number): Promise<number> {
+    const sql =
+      table === 'messages'
+        ? 'DELETE FROM herald_message WHERE expires_at <= ? ORDER BY expires_at LIMIT ?'
+        : 'DELETE FROM herald_cursor WHERE updated_at <= ? ORDER BY updated_at LIMIT ?';
+    return this.execute('cleanup', 'idempotent', async (conn) => {
+      const [result] = await conn.query<ResultSetHeader>(sql, [bound, batchSize]);
+      return result.affectedRows;
+    });
+  }
+
+  protected async selectOne(): Promise<void> {
+    await this.select('ping', 'SELECT 1', []);
+  }
+
+  protected async closeConnections(): Promise<void> {
+    await withDeadline(this.pool.end(), Date.now() + POOL_END_TIMEOUT_MS);
+  }
+
   private async select<R>(operation: string, sql: string, params: unknown[]): Promise<R[]> {
     return this.execute(operation, 'idempotent', async (conn) => {
       const [rows] = await conn.query<RowDataPacket[]>(sql, params);
       return rows as unknown as R[];
     });
-  }
-
-  private async deleteInBatches(sql: string, bound: number, batchSize: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = await this.execute('cleanup', 'idempotent', async (conn) => {
-        const [result] = await conn.query<ResultSetHeader>(sql, [bound, batchSize]);
-        return result.affectedRows;
-      });
-      total += deleted;
-      if (deleted < batchSize || !this.accepting) return total;
-    }
   }
 
   /**
@@ -409,14 +315,6 @@ export class MysqlMessageStore implements MessageStore {
     if (committing) reason += ' during COMMIT: the write may or may not be stored';
     this.outages.failed(operation, reason);
     return storeUnavailable(operation, reason, error);
-  }
-
-  private noteConnectionError(err: Error): void {
-    debug('connection error: %s', describeDriverError(err));
-  }
-
-  private assertOpen(): void {
-    if (!this.accepting) throw new HeraldError('STORE_UNAVAILABLE', 'The message store is closed');
   }
 }
 

@@ -14,6 +14,9 @@ export const REPLAY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM herald_message
 export const HISTORY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM herald_message
   WHERE uid = ? AND seq > ? AND expires_at > ? ORDER BY seq ASC LIMIT ?`;
 
+/** The two message reads by name, as BaseMessageStore asks for them. */
+export const MESSAGE_QUERIES = { replay: REPLAY_SQL, history: HISTORY_SQL } as const;
+
 /** Params: uid, device. */
 export const GET_CURSOR_SQL = 'SELECT seq FROM herald_cursor WHERE uid = ? AND device = ?';
 

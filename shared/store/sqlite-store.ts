@@ -14,40 +14,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { systemClock, type Clock } from '../clock';
 import { HeraldError } from '../errors';
-import { silentLogger } from '../logger';
-import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitter, type GroupCommitOptions } from './group-commit';
-import {
-  DEFAULT_CLEANUP_BATCH_SIZE,
-  type CleanupOptions,
-  type CleanupResult,
-  type CursorUpdate,
-  type MessageStore,
-  type MigrationReport,
-  type NewMessage,
-  type ReplayResult,
-  type StoreDeps,
-  type StoredMessage,
-  type StoreOptions,
-} from './message-store';
-import { LATEST_VERSION, MIGRATIONS_TABLE, pendingMigrations, summarize, type Migration } from './migrations';
-import {
-  GET_CURSOR_SQL,
-  HISTORY_SQL,
-  INSERT_MESSAGE_COLUMNS,
-  messageValues,
-  REPLAY_SQL,
-  toReplayResult,
-  toStoredMessage,
-  type MessageRow,
-} from './queries';
+import { BaseMessageStore, type MessageQueryParams, type MigrationRun } from './base-store';
+import { DEFAULT_GROUP_COMMIT_OPTIONS, type GroupCommitOptions } from './group-commit';
+import type { CursorUpdate, NewMessage, StoreDeps, StoreOptions } from './message-store';
+import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
+import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, planSeqs } from './seq-plan';
-import { checkCleanup, checkCursors, checkDevice, checkNewMessages, checkRead, checkUid, mergeCursors } from './store-input';
-import { describeDriverError, OutageLog, storeUnavailable } from './store-errors';
-import type { Logger } from '../logger';
+import { describeDriverError, storeUnavailable } from './store-errors';
 
 export interface SqliteStoreOptions extends StoreOptions {
   /** The database file; its folder is created when missing. */
@@ -86,144 +61,50 @@ interface Statements {
   deleteCursors: Database.Statement<[number, number]>;
 }
 
-export class SqliteMessageStore implements MessageStore {
+export class SqliteMessageStore extends BaseMessageStore {
   readonly kind = 'sqlite' as const;
-  private readonly options: SqliteStoreOptions;
   private readonly db: Database.Database;
-  private readonly committer: GroupCommitter<NewMessage, number>;
-  private readonly logger: Logger;
-  private readonly clock: Clock;
-  private readonly outages: OutageLog;
   /** Prepared on first use: the tables must exist first (after migrate()). */
   private statements: Statements | undefined;
   private pingStatement: Database.Statement<[]> | undefined;
-  private accepting = true;
-  private closing: Promise<void> | undefined;
 
-  constructor(options: SqliteStoreInput, deps: StoreDeps = {}) {
-    this.options = {
+  constructor(input: SqliteStoreInput, deps: StoreDeps = {}) {
+    const options: SqliteStoreOptions = {
       ...DEFAULT_SQLITE_STORE_OPTIONS,
-      ...options,
-      groupCommit: { ...DEFAULT_SQLITE_STORE_OPTIONS.groupCommit, ...options.groupCommit },
+      ...input,
+      groupCommit: { ...DEFAULT_SQLITE_STORE_OPTIONS.groupCommit, ...input.groupCommit },
     };
-    this.logger = deps.logger ?? silentLogger();
-    this.clock = deps.clock ?? systemClock;
-    this.outages = new OutageLog(this.logger, 'sqlite');
+    super('sqlite', options, deps);
     try {
-      mkdirSync(dirname(this.options.path), { recursive: true });
-      this.db = new Database(this.options.path, { timeout: this.options.busyTimeoutMs });
+      mkdirSync(dirname(options.path), { recursive: true });
+      this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${this.options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+      this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     } catch (err) {
-      throw storeUnavailable('open', `${describeDriverError(err)} at ${this.options.path}`, err);
+      throw storeUnavailable('open', `${describeDriverError(err)} at ${options.path}`, err);
     }
-    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), this.options.groupCommit, this.clock);
   }
 
-  async migrate(): Promise<MigrationReport> {
-    this.assertOpen();
-    const { before, todo } = this.run('migrate', () =>
+  protected async applyMigrations(): Promise<MigrationRun> {
+    return this.run('migrate', () =>
       this.db
-        .transaction(() => {
+        .transaction((): MigrationRun => {
           this.db.exec(MIGRATIONS_TABLE.sqlite);
-          const applied = this.db.prepare('SELECT version FROM herald_schema_migrations').pluck().all() as number[];
-          const pending = pendingMigrations(new Set(applied));
+          const before = new Set(this.db.prepare('SELECT version FROM herald_schema_migrations').pluck().all() as number[]);
+          const applied = pendingMigrations(before);
           const record = this.db.prepare('INSERT INTO herald_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-          for (const migration of pending) {
+          for (const migration of applied) {
             for (const sql of migration.sqlite) this.db.exec(sql);
             record.run(migration.version, migration.name, this.clock.now());
           }
-          return { before: new Set(applied), todo: pending as Migration[] };
+          return { before, applied };
         })
         .immediate(),
     );
-    for (const migration of todo) {
-      this.logger.info('message store: migration applied', { kind: 'sqlite', version: migration.version, name: migration.name });
-    }
-    const report: MigrationReport = { kind: 'sqlite', ...summarize(before, todo) };
-    if (report.from > LATEST_VERSION) {
-      this.logger.warn('message store: the schema is newer than this Herald knows', { schema: report.from, known: LATEST_VERSION });
-    }
-    return report;
-  }
-
-  async append(messages: readonly NewMessage[]): Promise<number[]> {
-    this.assertOpen();
-    checkNewMessages(messages, this.options.maxDataBytes);
-    return this.committer.submit(messages);
-  }
-
-  async replay(uid: string, afterSeq: number, limit: number, now: number): Promise<ReplayResult> {
-    this.assertOpen();
-    checkRead(uid, afterSeq, limit, now);
-    return this.run('replay', () => toReplayResult(this.prepared().replay.all(uid, afterSeq, now, limit + 1), limit));
-  }
-
-  async history(uid: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]> {
-    this.assertOpen();
-    checkRead(uid, afterSeq, limit, now);
-    return this.run('history', () => this.prepared().history.all(uid, afterSeq, now, limit).map(toStoredMessage));
-  }
-
-  async getCursor(uid: string, device: string): Promise<number | undefined> {
-    this.assertOpen();
-    checkUid(uid);
-    checkDevice(device);
-    return this.run('getCursor', () => this.prepared().getCursor.get(uid, device)?.seq);
-  }
-
-  async saveCursors(cursors: readonly CursorUpdate[]): Promise<void> {
-    this.assertOpen();
-    checkCursors(cursors);
-    const merged = mergeCursors(cursors);
-    if (merged.length === 0) return;
-    this.run('saveCursors', () => {
-      const { saveCursor } = this.prepared();
-      this.db.transaction(() => {
-        for (const c of merged) saveCursor.run(c.uid, c.device, c.seq, c.at);
-      }).immediate();
-    });
-  }
-
-  async cleanup(now: number, options: CleanupOptions): Promise<CleanupResult> {
-    this.assertOpen();
-    const batchSize = options.batchSize ?? DEFAULT_CLEANUP_BATCH_SIZE;
-    checkCleanup(now, options.cursorRetentionMs, batchSize);
-    const statements = this.run('cleanup', () => this.prepared());
-    const messages = await this.deleteInBatches(statements.deleteMessages, now, batchSize);
-    const cursors = await this.deleteInBatches(statements.deleteCursors, now - options.cursorRetentionMs, batchSize);
-    return { messages, cursors };
-  }
-
-  async ping(): Promise<void> {
-    this.assertOpen();
-    this.run('ping', () => {
-      this.pingStatement ??= this.db.prepare('SELECT 1');
-      this.pingStatement.get();
-    });
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    this.accepting = false;
-    try {
-      await this.committer.close();
-    } catch (err) {
-      this.logger.warn('message store: writing the last batches failed', { error: describeDriverError(err) });
-    }
-    try {
-      this.db.close();
-    } catch (err) {
-      this.logger.warn('message store: closing the database failed', { error: describeDriverError(err) });
-    }
   }
 
   /** One group-commit batch in one IMMEDIATE transaction. */
-  private async writeBatch(messages: NewMessage[]): Promise<number[]> {
+  protected async writeMessages(messages: NewMessage[]): Promise<number[]> {
     return this.run('append', () => {
       const { bumpSeq, insertMessage } = this.prepared();
       return this.db
@@ -242,14 +123,42 @@ export class SqliteMessageStore implements MessageStore {
     });
   }
 
-  private async deleteInBatches(statement: Database.Statement<[number, number]>, bound: number, batchSize: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = this.run('cleanup', () => statement.run(bound, batchSize).changes);
-      total += deleted;
-      if (deleted < batchSize || !this.accepting) return total;
-      await yieldToEventLoop();
-    }
+  protected async selectMessages(query: keyof typeof MESSAGE_QUERIES, params: MessageQueryParams): Promise<MessageRow[]> {
+    return this.run(query, () => this.prepared()[query].all(...params));
+  }
+
+  protected async selectCursor(uid: string, device: string): Promise<number | undefined> {
+    return this.run('getCursor', () => this.prepared().getCursor.get(uid, device)?.seq);
+  }
+
+  protected async upsertCursors(cursors: CursorUpdate[]): Promise<void> {
+    this.run('saveCursors', () => {
+      const { saveCursor } = this.prepared();
+      this.db
+        .transaction(() => {
+          for (const c of cursors) saveCursor.run(c.uid, c.device, c.seq, c.at);
+        })
+        .immediate();
+    });
+  }
+
+  protected async deleteBatch(table: 'messages' | 'cursors', bound: number, batchSize: number): Promise<number> {
+    return this.run('cleanup', () => {
+      const statements = this.prepared();
+      const statement = table === 'messages' ? statements.deleteMessages : statements.deleteCursors;
+      return statement.run(bound, batchSize).changes;
+    });
+  }
+
+  protected async selectOne(): Promise<void> {
+    this.run('ping', () => {
+      this.pingStatement ??= this.db.prepare('SELECT 1');
+      this.pingStatement.get();
+    });
+  }
+
+  protected async closeConnections(): Promise<void> {
+    this.db.close();
   }
 
   private prepared(): Statements {
@@ -261,8 +170,8 @@ export class SqliteMessageStore implements MessageStore {
          ON CONFLICT (uid) DO UPDATE SET last_seq = last_seq + excluded.last_seq RETURNING last_seq`,
       ),
       insertMessage: db.prepare<(string | number | null)[]>(`INSERT INTO herald_message ${INSERT_MESSAGE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      replay: db.prepare(REPLAY_SQL),
-      history: db.prepare(HISTORY_SQL),
+      replay: db.prepare(MESSAGE_QUERIES.replay),
+      history: db.prepare(MESSAGE_QUERIES.history),
       getCursor: db.prepare(GET_CURSOR_SQL),
       saveCursor: db.prepare(
         `INSERT INTO herald_cursor (uid, device, seq, updated_at) VALUES (?, ?, ?, ?)
@@ -291,9 +200,5 @@ export class SqliteMessageStore implements MessageStore {
       this.outages.failed(operation, reason);
       throw storeUnavailable(operation, reason, err);
     }
-  }
-
-  private assertOpen(): void {
-    if (!this.accepting) throw new HeraldError('STORE_UNAVAILABLE', 'The message store is closed');
   }
 }

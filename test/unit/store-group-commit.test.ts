@@ -1,23 +1,10 @@
 /**
  * The group committer on its own, with a fake clock and a fake writer that records every batch.
  */
-import FakeTimers from '@sinonjs/fake-timers';
 import { expect } from 'chai';
-import type { Clock } from '../../shared/clock';
 import { HeraldError } from '../../shared/errors';
 import { GroupCommitter, type GroupCommitOptions } from '../../shared/store/group-commit';
-
-type Fake = ReturnType<typeof FakeTimers.createClock>;
-
-function clockOf(fake: Fake): Clock {
-  return {
-    now: () => fake.now,
-    setTimeout: (fn, ms) => fake.setTimeout(fn, ms),
-    clearTimeout: (handle) => fake.clearTimeout(handle as Parameters<Fake['clearTimeout']>[0]),
-    setInterval: (fn, ms) => fake.setInterval(fn, ms),
-    clearInterval: (handle) => fake.clearInterval(handle as Parameters<Fake['clearInterval']>[0]),
-  };
-}
+import { createFakeClock, type FakeClock } from '../support/fake-clock';
 
 /** A writer whose batches stay open until the test settles them. */
 class FakeWriter {
@@ -48,15 +35,15 @@ class FakeWriter {
 }
 
 describe('GroupCommitter', function () {
-  let fake: Fake;
+  let clock: FakeClock;
   let writer: FakeWriter;
 
   function committer(options: Partial<GroupCommitOptions> = {}): GroupCommitter<string, string> {
-    return new GroupCommitter(writer.write, { maxDelayMs: 5, maxBatchRows: 10, maxConcurrentBatches: 1, ...options }, clockOf(fake));
+    return new GroupCommitter(writer.write, { maxDelayMs: 5, maxBatchRows: 10, maxConcurrentBatches: 1, ...options }, clock);
   }
 
   beforeEach(function () {
-    fake = FakeTimers.createClock(0);
+    clock = createFakeClock(0);
     writer = new FakeWriter();
   });
 
@@ -64,7 +51,7 @@ describe('GroupCommitter', function () {
     writer.auto = true;
     const c = committer();
     const calls = [c.submit(['a1', 'a2']), c.submit(['b1']), c.submit(['c1', 'c2', 'c3'])];
-    await fake.tickAsync(5);
+    await clock.tick(5);
     expect(writer.batches).to.deep.equal([['a1', 'a2', 'b1', 'c1', 'c2', 'c3']]);
     expect(await Promise.all(calls)).to.deep.equal([['ok:a1', 'ok:a2'], ['ok:b1'], ['ok:c1', 'ok:c2', 'ok:c3']]);
   });
@@ -73,9 +60,9 @@ describe('GroupCommitter', function () {
     writer.auto = true;
     const c = committer({ maxDelayMs: 5 });
     void c.submit(['a']);
-    await fake.tickAsync(4);
+    await clock.tick(4);
     expect(writer.batches).to.have.length(0);
-    await fake.tickAsync(1);
+    await clock.tick(1);
     expect(writer.batches).to.deep.equal([['a']]);
   });
 
@@ -84,7 +71,7 @@ describe('GroupCommitter', function () {
     const c = committer({ maxBatchRows: 4 });
     void c.submit(['a', 'b']);
     void c.submit(['c', 'd']);
-    await fake.tickAsync(0);
+    await clock.tick(0);
     expect(writer.batches).to.deep.equal([['a', 'b', 'c', 'd']]);
   });
 
@@ -94,7 +81,7 @@ describe('GroupCommitter', function () {
     const small = c.submit(['s1']);
     const big = c.submit(['b1', 'b2', 'b3', 'b4', 'b5']);
     const after = c.submit(['t1']);
-    await fake.tickAsync(5);
+    await clock.tick(5);
     expect(writer.batches).to.deep.equal([['s1'], ['b1', 'b2', 'b3', 'b4', 'b5'], ['t1']]);
     expect(await big).to.have.length(5);
     expect(await small).to.deep.equal(['ok:s1']);
@@ -104,18 +91,18 @@ describe('GroupCommitter', function () {
   it('writes at most maxConcurrentBatches at once; calls made meanwhile form the next batch', async function () {
     const c = committer({ maxConcurrentBatches: 2, maxBatchRows: 2 });
     const calls = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => c.submit([x]));
-    await fake.tickAsync(0);
+    await clock.tick(0);
     expect(writer.batches).to.deep.equal([['a', 'b'], ['c', 'd']]);
     expect(writer.open).to.equal(2);
-    await fake.tickAsync(100);
+    await clock.tick(100);
     expect(writer.batches).to.have.length(2);
     writer.finish();
-    await fake.tickAsync(0);
+    await clock.tick(0);
     // The queued calls go as soon as a slot frees, without waiting for the delay.
     expect(writer.batches[2]).to.deep.equal(['e', 'f']);
     writer.finish();
     writer.finish();
-    await fake.tickAsync(0);
+    await clock.tick(0);
     expect(writer.batches[3]).to.deep.equal(['g']);
     writer.finish();
     expect((await Promise.all(calls)).flat()).to.deep.equal(['ok:a', 'ok:b', 'ok:c', 'ok:d', 'ok:e', 'ok:f', 'ok:g']);
@@ -124,7 +111,7 @@ describe('GroupCommitter', function () {
   it('rejects every caller of a failed batch with its error, and goes on with the next batch', async function () {
     const c = committer();
     const first = [c.submit(['a']), c.submit(['b'])];
-    await fake.tickAsync(5);
+    await clock.tick(5);
     const later = c.submit(['c']);
     writer.fail(new Error('deadlock'));
     for (const call of first) {
@@ -133,18 +120,18 @@ describe('GroupCommitter', function () {
         (err: Error) => expect(err.message).to.equal('deadlock'),
       );
     }
-    await fake.tickAsync(0);
+    await clock.tick(0);
     writer.finish();
     expect(await later).to.deep.equal(['ok:c']);
   });
 
   it('rejects a writer that returns the wrong number of results', async function () {
-    const c = new GroupCommitter<string, string>(async () => ['only one'], { maxDelayMs: 0 }, clockOf(fake));
+    const c = new GroupCommitter<string, string>(async () => ['only one'], { maxDelayMs: 0 }, clock);
     const outcome = c.submit(['a', 'b']).then(
       () => expect.fail('should reject'),
       (err: Error) => expect(err.message).to.match(/1 results for 2 items/),
     );
-    await fake.tickAsync(0);
+    await clock.tick(0);
     await outcome;
   });
 
@@ -157,7 +144,7 @@ describe('GroupCommitter', function () {
       (err: HeraldError) => expect(err.code).to.equal('STORE_UNAVAILABLE'),
     );
     expect(c.pendingRows).to.equal(7);
-    await fake.tickAsync(5);
+    await clock.tick(5);
     writer.finish();
     expect(await big).to.have.length(7);
   });
@@ -166,11 +153,11 @@ describe('GroupCommitter', function () {
     const c = committer({ maxDelayMs: 1000 });
     const queued = c.submit(['a']);
     const closed = c.close();
-    await fake.tickAsync(0);
+    await clock.tick(0);
     expect(writer.batches).to.deep.equal([['a']]);
     let done = false;
     void closed.then(() => (done = true));
-    await fake.tickAsync(0);
+    await clock.tick(0);
     expect(done).to.equal(false);
     writer.finish();
     await closed;
