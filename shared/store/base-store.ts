@@ -25,7 +25,7 @@ import {
 } from './message-store';
 import { LATEST_VERSION, summarize, type Migration } from './migrations';
 import { toReplayResult, toStoredMessage, type MESSAGE_QUERIES, type MessageRow } from './queries';
-import { checkCleanup, checkCursors, checkDevice, checkNewMessages, checkRead, checkUid, mergeCursors } from './store-input';
+import { checkCleanup, checkCursors, checkDevice, checkNewMessages, checkPlatform, checkRead, checkUid, mergeCursors } from './store-input';
 import { describeDriverError, OutageLog } from './store-errors';
 
 /** What a dialect's migration run did: the versions recorded before it, and what it applied. */
@@ -34,8 +34,8 @@ export interface MigrationRun {
   applied: Migration[];
 }
 
-/** Params of REPLAY_SQL and HISTORY_SQL: uid, afterSeq, now, limit. */
-export type MessageQueryParams = [string, number, number, number];
+/** Params of REPLAY_SQL (uid, afterSeq, now, platform, platform, limit) or HISTORY_SQL (uid, afterSeq, now, limit). */
+export type MessageQueryParams = (string | number | null)[];
 
 export abstract class BaseMessageStore implements MessageStore {
   abstract readonly kind: StoreKind;
@@ -89,10 +89,12 @@ export abstract class BaseMessageStore implements MessageStore {
     return this.committer.submit(messages);
   }
 
-  async replay(uid: string, afterSeq: number, limit: number, now: number): Promise<ReplayResult> {
+  async replay(uid: string, afterSeq: number, limit: number, now: number, platform?: string): Promise<ReplayResult> {
     this.assertOpen();
     checkRead(uid, afterSeq, limit, now);
-    return toReplayResult(await this.selectMessages('replay', [uid, afterSeq, now, limit + 1]), limit);
+    if (platform !== undefined) checkPlatform(platform);
+    const only = platform ?? null;
+    return toReplayResult(await this.selectMessages('replay', [uid, afterSeq, now, only, only, limit + 1]), limit);
   }
 
   async history(uid: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]> {

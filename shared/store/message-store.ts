@@ -28,6 +28,8 @@ export interface NewMessage {
   data: string;
   /** The topic a topic push went to, else null. */
   topic: string | null;
+  /** The platform a platform-filtered push went to (replayed only to that platform's devices); null or absent: every device. */
+  platform?: string | null;
   /** When the API accepted the push, ms since the epoch. */
   createdAt: number;
   /** When the message stops being delivered, ms since the epoch: createdAt + min(ttl, retention). */
@@ -112,9 +114,10 @@ export interface MessageStore {
 
   /**
    * What a device replays on login: the newest `limit` unexpired messages with seq > afterSeq,
-   * ascending by seq; `truncated` when older ones were left out.
+   * ascending by seq; `truncated` when older ones were left out. With `platform`, messages pushed
+   * to another platform only are skipped.
    */
-  replay(uid: string, afterSeq: number, limit: number, now: number): Promise<ReplayResult>;
+  replay(uid: string, afterSeq: number, limit: number, now: number, platform?: string): Promise<ReplayResult>;
 
   /** A page of the history API: the oldest `limit` unexpired messages with seq > afterSeq, ascending. */
   history(uid: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]>;

@@ -98,6 +98,12 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX herald_cursor_updated ON herald_cursor (updated_at)',
     ],
   },
+  {
+    version: 2,
+    name: 'platform of platform-filtered pushes',
+    mysql: [`ALTER TABLE herald_message ADD COLUMN IF NOT EXISTS platform VARCHAR(16) ${ASCII} NULL`],
+    sqlite: ['ALTER TABLE herald_message ADD COLUMN platform TEXT'],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -4,11 +4,15 @@
  */
 import type { NewMessage, ReplayResult, StoredMessage } from './message-store';
 
-const MESSAGE_COLUMNS = 'uid, seq, push_id, event, data, topic, created_at, expires_at';
+const MESSAGE_COLUMNS = 'uid, seq, push_id, event, data, topic, created_at, expires_at, platform';
 
-/** Params: uid, afterSeq, now, limit + 1. Newest first; toReplayResult puts them in order. */
+/**
+ * Params: uid, afterSeq, now, platform, platform, limit + 1 (platform null: every message).
+ * Newest first; toReplayResult puts them in order. A message pushed to one platform only is
+ * replayed to devices of that platform only.
+ */
 export const REPLAY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM herald_message
-  WHERE uid = ? AND seq > ? AND expires_at > ? ORDER BY seq DESC LIMIT ?`;
+  WHERE uid = ? AND seq > ? AND expires_at > ? AND (? IS NULL OR platform IS NULL OR platform = ?) ORDER BY seq DESC LIMIT ?`;
 
 /** Params: uid, afterSeq, now, limit. */
 export const HISTORY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM herald_message
@@ -21,7 +25,7 @@ export const MESSAGE_QUERIES = { replay: REPLAY_SQL, history: HISTORY_SQL } as c
 export const GET_CURSOR_SQL = 'SELECT seq FROM herald_cursor WHERE uid = ? AND device = ?';
 
 /** Column order of an insert into herald_message; messageValues() gives the values. */
-export const INSERT_MESSAGE_COLUMNS = '(uid, seq, push_id, event, topic, data, created_at, expires_at)';
+export const INSERT_MESSAGE_COLUMNS = '(uid, seq, push_id, event, topic, data, created_at, expires_at, platform)';
 
 /** A herald_message row as either driver returns it (BIGINT may come back as a string). */
 export interface MessageRow {
@@ -33,10 +37,11 @@ export interface MessageRow {
   topic: string | null;
   created_at: number | string;
   expires_at: number | string;
+  platform: string | null;
 }
 
 export function toStoredMessage(row: MessageRow): StoredMessage {
-  return {
+  const message: StoredMessage = {
     id: row.push_id,
     uid: row.uid,
     seq: Number(row.seq),
@@ -46,6 +51,8 @@ export function toStoredMessage(row: MessageRow): StoredMessage {
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
   };
+  if (row.platform !== null) message.platform = row.platform;
+  return message;
 }
 
 /** From REPLAY_SQL's rows (newest first, up to limit + 1) to the newest `limit`, ascending. */
@@ -58,5 +65,5 @@ export function toReplayResult(newestFirst: readonly MessageRow[], limit: number
 
 /** The message columns of an insert, in INSERT_MESSAGE_COLUMNS order. */
 export function messageValues(m: NewMessage, seq: number): (string | number | null)[] {
-  return [m.uid, seq, m.id, m.event, m.topic, m.data, m.createdAt, m.expiresAt];
+  return [m.uid, seq, m.id, m.event, m.topic, m.data, m.createdAt, m.expiresAt, m.platform ?? null];
 }

@@ -53,8 +53,8 @@ export type SqliteStoreInput = Partial<Omit<SqliteStoreOptions, 'path' | 'groupC
 interface Statements {
   bumpSeq: Database.Statement<[string, number], { last_seq: number }>;
   insertMessage: Database.Statement<(string | number | null)[]>;
-  replay: Database.Statement<[string, number, number, number], MessageRow>;
-  history: Database.Statement<[string, number, number, number], MessageRow>;
+  replay: Database.Statement<(string | number | null)[], MessageRow>;
+  history: Database.Statement<(string | number | null)[], MessageRow>;
   getCursor: Database.Statement<[string, string], { seq: number }>;
   saveCursor: Database.Statement<[string, string, number, number]>;
   deleteMessages: Database.Statement<[number, number]>;
@@ -169,9 +169,9 @@ export class SqliteMessageStore extends BaseMessageStore {
         `INSERT INTO herald_user_seq (uid, last_seq) VALUES (?, ?)
          ON CONFLICT (uid) DO UPDATE SET last_seq = last_seq + excluded.last_seq RETURNING last_seq`,
       ),
-      insertMessage: db.prepare<(string | number | null)[]>(`INSERT INTO herald_message ${INSERT_MESSAGE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      replay: db.prepare(MESSAGE_QUERIES.replay),
-      history: db.prepare(MESSAGE_QUERIES.history),
+      insertMessage: db.prepare<(string | number | null)[]>(`INSERT INTO herald_message ${INSERT_MESSAGE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      replay: db.prepare<(string | number | null)[], MessageRow>(MESSAGE_QUERIES.replay),
+      history: db.prepare<(string | number | null)[], MessageRow>(MESSAGE_QUERIES.history),
       getCursor: db.prepare(GET_CURSOR_SQL),
       saveCursor: db.prepare(
         `INSERT INTO herald_cursor (uid, device, seq, updated_at) VALUES (?, ?, ?, ?)

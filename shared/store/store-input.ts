@@ -6,7 +6,7 @@
  * inside the column sizes of the schema (docs/DELIVERY.md).
  */
 import { HeraldError } from '../errors';
-import { DEVICE_PATTERN, EVENT_PATTERN, TOPIC_PATTERN, UID_PATTERN } from '../protocol/limits';
+import { DEVICE_PATTERN, EVENT_PATTERN, PLATFORM_PATTERN, TOPIC_PATTERN, UID_PATTERN } from '../protocol/limits';
 import type { CursorUpdate, NewMessage } from './message-store';
 
 /** A push id as the store keeps it: at most 64 of `A-Z a-z 0-9 _ . : -` (uuid, ulid, nanoid fit). */
@@ -31,6 +31,10 @@ export function checkDevice(device: unknown): void {
   if (typeof device !== 'string' || !DEVICE_PATTERN.test(device)) throw bad(`invalid device ${JSON.stringify(device)}`);
 }
 
+export function checkPlatform(platform: unknown): void {
+  if (typeof platform !== 'string' || !PLATFORM_PATTERN.test(platform)) throw bad(`invalid platform ${JSON.stringify(platform)}`);
+}
+
 export function checkNewMessages(messages: readonly NewMessage[], maxDataBytes: number): void {
   if (!Array.isArray(messages)) throw bad('append takes an array of messages');
   messages.forEach((m, i) => {
@@ -40,6 +44,9 @@ export function checkNewMessages(messages: readonly NewMessage[], maxDataBytes: 
     if (typeof m.id !== 'string' || !PUSH_ID_PATTERN.test(m.id)) throw bad(`${at}: invalid push id`);
     if (typeof m.event !== 'string' || !EVENT_PATTERN.test(m.event)) throw bad(`${at}: invalid event`);
     if (m.topic !== null && (typeof m.topic !== 'string' || !TOPIC_PATTERN.test(m.topic))) throw bad(`${at}: invalid topic`);
+    if (m.platform !== undefined && m.platform !== null && (typeof m.platform !== 'string' || !PLATFORM_PATTERN.test(m.platform))) {
+      throw bad(`${at}: invalid platform`);
+    }
     if (typeof m.data !== 'string') throw bad(`${at}: data must be JSON text`);
     // Three UTF-8 bytes per UTF-16 unit at most: only long data needs the exact count.
     if (m.data.length * 3 > maxDataBytes && Buffer.byteLength(m.data, 'utf8') > maxDataBytes) {

@@ -266,6 +266,18 @@ export function describeStore(name: string, createTarget: TargetFactory): void {
         expect(pastCursor.messages.map((m) => m.seq)).to.deep.equal([7, 8, 9, 10]);
       });
 
+      it('replays a platform-filtered message only to devices of that platform; history shows it with its platform', async function () {
+        const uid = uniqueUid('platform');
+        await store.append([message(uid), message(uid, { platform: 'ios' }), message(uid, { platform: 'android' }), message(uid)]);
+        const now = Date.now();
+        expect((await store.replay(uid, 0, 100, now, 'ios')).messages.map((m) => m.seq)).to.deep.equal([1, 2, 4]);
+        expect((await store.replay(uid, 0, 100, now, 'web')).messages.map((m) => m.seq)).to.deep.equal([1, 4]);
+        expect((await store.replay(uid, 0, 100, now)).messages.map((m) => m.seq)).to.deep.equal([1, 2, 3, 4]);
+        const history = await store.history(uid, 0, 100, now);
+        expect(history.map((m) => m.platform ?? null)).to.deep.equal([null, 'ios', 'android', null]);
+        expect((await rejection(store.replay(uid, 0, 10, now, 'Not A Platform'))).code).to.equal('BAD_REQUEST');
+      });
+
       it('never returns an expired message (expiresAt <= now), from replay or history', async function () {
         const uid = uniqueUid('ttl');
         const now = Date.now();
