@@ -8,12 +8,12 @@ import { expect } from 'chai';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeraldClient, MemoryStorage, type HeraldClientOptions, type HeraldLifecycleEvents } from '../../client/src';
+import { MemoryStorage, type HeraldClient, type HeraldClientOptions, type HeraldLifecycleEvents } from '../../client/src';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { packageRoot } from '../../shared/paths';
 import type { HeraldSocket } from '../../server/socket/types';
-import { advanceInSteps, nextEvent, realDelay, recordLifecycle, until, type LoggedEvent } from '../support/client-harness';
+import { advanceInSteps, nextEvent, realDelay, recordLifecycle, testClient, until, type LoggedEvent } from '../support/client-harness';
 import { closeClients, connect, next } from '../support/clients';
 import { createFakeClock, type FakeClock } from '../support/fake-clock';
 import { api, push } from '../support/http';
@@ -74,9 +74,7 @@ class RealHeraldFixture {
   }
 
   client(options: Partial<HeraldClientOptions> = {}): HeraldClient {
-    const defaults: HeraldClientOptions =
-      options.endpoint === undefined ? { url: this.herald.url, transports: ['websocket'] } : {};
-    const client = new HeraldClient({ ...defaults, clock: this.clock, storage: this.storage, ...options });
+    const client = testClient(this.herald.url, this.clock, this.storage, options);
     this.logs.set(client, recordLifecycle(client, this.clock));
     this.clients.push(client);
     return client;

@@ -13,6 +13,7 @@ import {
   MemoryStorage,
   type HeraldClientOptions,
   type HeraldLifecycleEvents,
+  type KeyValueStorage,
 } from '../../client/src';
 import type { Clock } from '../../client/src/clock';
 import { FakeHerald, type FakeHeraldOptions, type RecordKind } from './fake-herald';
@@ -61,6 +62,15 @@ export async function until(predicate: () => boolean, what: string, ms = 2000): 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await realDelay(5);
   }
+}
+
+/**
+ * An SDK client for a test: on `clock` and `storage`, connecting straight to `url` over websocket
+ * unless `options` names an endpoint; `options` win.
+ */
+export function testClient(url: string, clock: Clock, storage: KeyValueStorage, options: Partial<HeraldClientOptions>): HeraldClient {
+  const defaults: HeraldClientOptions = options.endpoint === undefined ? { url, transports: ['websocket'] } : {};
+  return new HeraldClient({ ...defaults, clock, storage, ...options });
 }
 
 /** Logs every lifecycle event of `client` from now on, stamped with `clock`'s time. */
@@ -149,9 +159,7 @@ export class ClientFixture {
 
   /** A client on the fake clock and the fixture's storage, connecting to the fake Herald's URL. */
   client(options: Partial<HeraldClientOptions> = {}): HeraldClient {
-    const defaults: HeraldClientOptions =
-      options.endpoint === undefined ? { url: this.herald.url, transports: ['websocket'] } : {};
-    const client = new HeraldClient({ ...defaults, clock: this.clock, storage: this.storage, ...options });
+    const client = testClient(this.herald.url, this.clock, this.storage, options);
     this.events.set(client, recordLifecycle(client, this.clock));
     this.clients.push(client);
     return client;
