@@ -16,13 +16,17 @@ import { TopicPolicy } from '../shared/topic-policy';
 import { PROMETHEUS_CONTENT_TYPE, type ClusterLink } from './cluster/cluster-link';
 import type { Presence } from './cluster/presence';
 import { ZERO_COUNTERS, summarize, type WorkerReport } from './cluster/stats';
-import type { HealthCheck } from './http/health';
+import { cachedCheck, type HealthCheck } from './http/health';
 import { HttpApi } from './http/http-api';
 import { createRoutes } from './http/routes';
 import { Metrics } from './metrics';
-import { PushService, type DurableLane } from './push/push-service';
-import { trackDeliveries } from './socket/delivery-tracker';
-import { createEventHandlers, type AckSink } from './socket/event-handlers';
+import { PushService } from './push/push-service';
+import { DeliveryTracker } from './socket/delivery-tracker';
+import { AckBatcher } from './socket/ack-batcher';
+import { ReplayService } from './socket/replay-service';
+import { StoreDurableLane } from './push/durable-lane';
+import type { MessageStore } from '../shared/store';
+import { AFTER_ANSWER, createEventHandlers } from './socket/event-handlers';
 import { IdleSweeper } from './socket/idle-sweeper';
 import { Kicker } from './socket/kicker';
 import { LoginService, type VerifiedLogin } from './socket/login-service';
@@ -46,8 +50,8 @@ export interface GatewayOptions {
   adapter?: ServerOptions['adapter'];
   metrics?: Metrics;
   healthChecks?: HealthCheck[];
-  durable?: DurableLane;
-  acks?: AckSink;
+  /** The durable message store; without one every push is live-only (`stored: false`). */
+  store?: MessageStore;
 }
 
 /** Milliseconds a graceful close waits for kicked clients to be told before closing anyway. */
@@ -64,6 +68,7 @@ export class Gateway {
   private readonly clock: Clock;
   private readonly logins: LoginService;
   private readonly sweeper: IdleSweeper;
+  private readonly acks: AckBatcher | undefined;
   private readonly handshakeLogins = new WeakMap<HeraldSocket, VerifiedLogin>();
   private closing: Promise<void> | undefined;
 
@@ -87,7 +92,10 @@ export class Gateway {
       allowRequest: (req, callback) => callback(null, this.http.originAllowed(req.headers.origin)),
       ...(options.adapter !== undefined ? { adapter: options.adapter } : {}),
     });
-    trackDeliveries(this.io.of('/').adapter, clock, metrics);
+    const tracker = new DeliveryTracker(clock, metrics);
+    tracker.attach(this.io.of('/').adapter);
+    const store = options.store;
+    this.acks = store !== undefined ? new AckBatcher(store, tracker, clock, logger, config.delivery.ackFlushInterval * 1000) : undefined;
 
     const topics = new TopicPolicy(config.topics);
     this.kicker = new Kicker(this.io, metrics);
@@ -100,12 +108,21 @@ export class Gateway {
       kicker: this.kicker,
       topics,
       nodeId: options.nodeId,
+      ...(store !== undefined ? { replay: new ReplayService(store, tracker, config.delivery.replayLimit, clock, logger) } : {}),
     });
     const verifier = options.verifier ?? createVerifier(config, logger, clock);
     this.logins = new LoginService(verifier, this.sessions, new KeyedRateLimiter(config.rateLimits.loginPerIp, clock), metrics, clock, logger);
-    const handlers = createEventHandlers({ config, clock, logins: this.logins, sessions: this.sessions, topics, acks: options.acks });
+    const handlers = createEventHandlers({ config, clock, logins: this.logins, sessions: this.sessions, topics, acks: this.acks });
     const router = new SocketRouter(handlers, config.rateLimits.connection, clock, metrics, logger);
-    this.push = new PushService({ io: this.io, config, presence: options.presence, clock, metrics, logger, durable: options.durable });
+    this.push = new PushService({
+      io: this.io,
+      config,
+      presence: options.presence,
+      clock,
+      metrics,
+      logger,
+      ...(store !== undefined ? { durable: new StoreDurableLane(store, this.io, config) } : {}),
+    });
     const cluster = options.cluster ?? new SelfClusterLink(this);
     this.http = new HttpApi({
       config,
@@ -119,9 +136,13 @@ export class Gateway {
         metrics,
         push: this.push,
         presence: options.presence,
+        store,
         kicker: this.kicker,
         cluster,
-        healthChecks: options.healthChecks ?? [],
+        healthChecks: [
+          ...(options.healthChecks ?? []),
+          ...(store !== undefined ? [cachedCheck('store', () => store.ping(), 1000, () => clock.now())] : []),
+        ],
       }),
     });
     this.sweeper = new IdleSweeper(this.io, this.kicker, clock, logger, {
@@ -151,7 +172,10 @@ export class Gateway {
       if (verified !== undefined) {
         this.handshakeLogins.delete(socket);
         this.sessions.establish(socket, verified.uid, verified.platform, verified.device).then(
-          (result) => socket.emit('login', { ok: true, ...result }),
+          ({ [AFTER_ANSWER]: after, ...result }) => {
+            socket.emit('login', { ok: true, ...result });
+            after?.();
+          },
           (err: unknown) => socket.emit('login', { ok: false, error: toErrorBody(err) }),
         );
       }
@@ -160,6 +184,7 @@ export class Gateway {
 
   start(): void {
     this.sweeper.start();
+    this.acks?.start();
   }
 
   /** Connections on this worker. */
@@ -202,6 +227,7 @@ export class Gateway {
     await new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });
+    await this.acks?.close().catch(() => undefined);
     await this.options.presence.close().catch(() => undefined);
   }
 

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../shared/errors';
 import { heraldVersion } from '../../shared/paths';
 import { normalizeSeedArgs } from './argv';
+import { registerDbCommands } from './commands/db';
 import { registerPushCommand } from './commands/push';
 import { registerServerCommands } from './commands/server';
 import { registerTokenCommand } from './commands/token';
@@ -14,6 +15,7 @@ const program = new Command('herald')
 registerServerCommands(program);
 registerTokenCommand(program);
 registerPushCommand(program);
+registerDbCommands(program);
 
 program.parseAsync(normalizeSeedArgs(process.argv.slice(2)), { from: 'user' }).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);

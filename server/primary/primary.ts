@@ -15,6 +15,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { HeraldConfig } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { createRedisClient } from '../../shared/redis';
+import { migrateStore } from '../../shared/store';
 import { isHeraldMessage, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
 import { summarize } from '../cluster/stats';
@@ -80,6 +81,7 @@ export class Primary {
     }
     cluster.on('message', this.onMessage);
     cluster.on('exit', this.onExit);
+    await this.migrateStore();
 
     for (let index = 0; index < config.workers; index++) {
       this.slots.push({ index, startedAt: 0, ready: false });
@@ -115,6 +117,24 @@ export class Primary {
     const notice: ReadyNotice = { type: 'herald:host-ready', port: this.port, pid: process.pid, hostId: config.hostId, workers: config.workers };
     process.send?.(notice);
     return this.port;
+  }
+
+  /**
+   * Brings the store's schema up to date before any worker uses it. When the database is
+   * unreachable the host starts anyway (durable pushes answer STORE_UNAVAILABLE, /readyz says so)
+   * and the migration is retried every few seconds until it succeeds.
+   */
+  private async migrateStore(): Promise<void> {
+    try {
+      const report = await migrateStore(this.config, this.logger);
+      if (report.applied.length > 0) this.logger.info('message store migrated', { kind: report.kind, from: report.from, to: report.to });
+    } catch (err) {
+      this.logger.error('message store unavailable at start; durable pushes are refused until it returns', { error: (err as Error).message });
+      const retry = setTimeout(() => {
+        if (this.stopping === undefined) void this.migrateStore();
+      }, 5000);
+      retry.unref();
+    }
   }
 
   /**

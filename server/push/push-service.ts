@@ -45,10 +45,10 @@ export interface PreparedPush {
   rooms: string[];
 }
 
-/** Stores durable pushes and delivers them with their per-user seq (the durable issue). */
+/** Stores durable pushes and delivers them with their per-user seq (push/durable-lane.ts). */
 export interface DurableLane {
-  /** Commits the push; after it resolves the push survives any crash. Then delivers it. */
-  storeAndDeliver(push: PreparedPush, deliverEphemeral: (push: PreparedPush) => void): Promise<void>;
+  /** Commits the push (rejects with STORE_UNAVAILABLE when it cannot), then delivers it. */
+  storeAndDeliver(push: PreparedPush, deliver: (push: PreparedPush, rooms: string[], seq?: number) => void): Promise<void>;
 }
 
 export interface PushServiceDeps {
@@ -71,10 +71,10 @@ export class PushService {
     const { durable } = this.deps;
     let stored = false;
     if (push.durable && durable !== undefined) {
-      await durable.storeAndDeliver(push, (p) => this.deliver(p));
+      await durable.storeAndDeliver(push, (p, rooms, seq) => this.deliver(p, rooms, seq));
       stored = true;
     } else {
-      this.deliver(push);
+      this.deliver(push, push.rooms);
     }
     this.deps.metrics.pushes.inc({ target: push.kind, origin });
     this.deps.metrics.counters.pushes++;
@@ -113,12 +113,15 @@ export class PushService {
     return { ...base, kind: 'all', uids: [], rooms: platform === undefined ? [] : [platformRoom(platform)], durable: request.durable ?? false };
   }
 
-  /** Hands the push to the adapter: every matching socket on every worker of every host. */
-  deliver(push: PreparedPush, seq?: number): void {
+  /**
+   * Hands the push to the adapter: every socket in `rooms` (all sockets when empty) on every
+   * worker of every host.
+   */
+  deliver(push: PreparedPush, rooms: string[], seq?: number): void {
     const payload: PushPayload = { id: push.id, data: push.data, ts: push.ts };
     if (seq !== undefined) payload.seq = seq;
     if (push.topic !== undefined) payload.topic = push.topic;
-    const target = (push.rooms.length > 0 ? this.deps.io.to(push.rooms) : this.deps.io) as unknown as Emitter;
+    const target = (rooms.length > 0 ? this.deps.io.to(rooms) : this.deps.io) as unknown as Emitter;
     target.emit(push.event, payload);
   }
 

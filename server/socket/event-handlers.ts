@@ -21,6 +21,13 @@ import { subscribedTopics, topicPlatformRoom, topicRoom } from './rooms';
 import type { SessionManager } from './session-manager';
 import type { HeraldSocket } from './types';
 
+/**
+ * A handler's result may carry work to do right after the answer is sent (the login's replay:
+ * stored messages must reach the client after the login answer and before live pushes).
+ */
+export const AFTER_ANSWER: unique symbol = Symbol('afterAnswer');
+export type AfterAnswer = { [AFTER_ANSWER]?: () => void };
+
 export interface EventHandler<T = unknown> {
   schema: ZodType<T, ZodTypeDef, unknown>;
   /** A request with no payload at all is read as `{}`. */

@@ -6,10 +6,9 @@ import type { Credential, Verifier } from '../../shared/auth';
 import type { Clock } from '../../shared/clock';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import type { LoginResult } from '../../shared/protocol';
 import type { KeyedRateLimiter } from '../../shared/rate-limiter';
 import type { Metrics } from '../metrics';
-import type { SessionManager } from './session-manager';
+import type { Established, SessionManager } from './session-manager';
 import type { HeraldSocket } from './types';
 
 export interface LoginInput {
@@ -70,7 +69,7 @@ export class LoginService {
   }
 
   /** The `login` event: verify, then log the socket in. One login at a time per socket. */
-  async login(socket: HeraldSocket, input: LoginInput): Promise<LoginResult> {
+  async login(socket: HeraldSocket, input: LoginInput): Promise<Established> {
     if (this.pending.has(socket)) throw new HeraldError('BAD_REQUEST', 'a login is already in progress on this connection');
     this.pending.add(socket);
     try {

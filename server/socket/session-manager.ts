@@ -9,7 +9,9 @@ import type { LoginResult } from '../../shared/protocol';
 import type { TopicPolicy } from '../../shared/topic-policy';
 import type { Presence, PresenceEntry } from '../cluster/presence';
 import type { Metrics } from '../metrics';
+import { AFTER_ANSWER, type AfterAnswer } from './event-handlers';
 import type { Kicker } from './kicker';
+import type { ReplayPlan, ReplayService } from './replay-service';
 import { platformRoom, subscribedTopics, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from './rooms';
 import type { HeraldSocket } from './types';
 
@@ -22,7 +24,12 @@ export interface SessionManagerDeps {
   kicker: Kicker;
   topics: TopicPolicy;
   nodeId: string;
+  /** Replay of stored messages on login (durable delivery); absent: live pushes only. */
+  replay?: ReplayService;
 }
+
+/** A login's answer, and the replay to send right after it. */
+export type Established = LoginResult & AfterAnswer;
 
 export class SessionManager {
   /** Logged-in sockets of this worker. */
@@ -30,10 +37,16 @@ export class SessionManager {
 
   constructor(private readonly deps: SessionManagerDeps) {}
 
-  /** Logs the socket in as `uid`; a socket logged in as someone else leaves that user first. */
-  async establish(socket: HeraldSocket, uid: string, platform: string, device: string | null): Promise<LoginResult> {
+  /**
+   * Logs the socket in as `uid`; a socket logged in as someone else leaves that user first.
+   * With a device id and durable delivery, the answer carries the replay to send after it: the
+   * socket's live pushes are held from before it joins its user's rooms until then.
+   */
+  async establish(socket: HeraldSocket, uid: string, platform: string, device: string | null): Promise<Established> {
     const { clock, config } = this.deps;
     const data = socket.data;
+    const replay = device !== null ? this.deps.replay : undefined;
+    replay?.begin(socket);
     if (data.uid !== undefined && (data.uid !== uid || data.platform !== platform)) this.leaveIdentity(socket);
     const wasLoggedIn = data.uid !== undefined;
     const now = clock.now();
@@ -56,7 +69,7 @@ export class SessionManager {
     } else {
       this.enforceLimit(socket, entries);
     }
-    return {
+    const result: Established = {
       uid,
       platform,
       device,
@@ -64,6 +77,12 @@ export class SessionManager {
       idleTimeout: config.connection.idleTimeout,
       heartbeatInterval: config.connection.heartbeatInterval,
     };
+    if (replay !== undefined && device !== null) {
+      const plan: ReplayPlan | undefined = await replay.load(uid, device, platform);
+      result.replay = replay.summary(plan);
+      result[AFTER_ANSWER] = () => replay.send(socket, plan);
+    }
+    return result;
   }
 
   /** Logs the socket out; it stays connected, anonymous. */

@@ -12,7 +12,7 @@ import type { Logger } from '../../shared/logger';
 import { describeZodError, type Answer } from '../../shared/protocol';
 import { TokenBucket } from '../../shared/rate-limiter';
 import type { Metrics } from '../metrics';
-import type { EventHandler } from './event-handlers';
+import { AFTER_ANSWER, type AfterAnswer, type EventHandler } from './event-handlers';
 import type { HeraldSocket } from './types';
 
 type AckFn = (answer: Answer) => void;
@@ -76,8 +76,10 @@ export class SocketRouter {
     }
   }
 
-  private succeed(ack: AckFn | undefined, value: object): void {
-    ack?.({ ok: true, ...value });
+  private succeed(ack: AckFn | undefined, value: object & AfterAnswer): void {
+    const { [AFTER_ANSWER]: after, ...answer } = value;
+    ack?.({ ok: true, ...answer });
+    after?.();
   }
 
   private failWith(socket: HeraldSocket, event: string, ack: AckFn | undefined, err: unknown): void {

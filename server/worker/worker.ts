@@ -23,6 +23,7 @@ import { Gateway } from '../gateway';
 import type { HealthCheck } from '../http/health';
 import { Metrics } from '../metrics';
 import { RedisIngress } from '../push/redis-ingress';
+import { createMessageStore } from '../../shared/store';
 
 /** Milliseconds between reports to the primary. */
 const REPORT_INTERVAL_MS = 1000;
@@ -75,6 +76,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
     presence = new IpcPresence(primary);
   }
 
+  const store = createMessageStore(config, logger);
   const metrics = new Metrics({ defaultMetrics: true });
   // Constructing it in a worker installs prom-client's answer to the primary's metric requests.
   new AggregatorRegistry();
@@ -88,6 +90,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
     adapter,
     metrics,
     healthChecks,
+    store,
   });
   setupWorker(gateway.io);
   releaseHeldConnections();
@@ -99,6 +102,19 @@ export function runWorker(releaseHeldConnections: () => void): void {
     ingress.start();
   }
 
+  // One worker per host deletes expired messages and stale cursors (safe if several hosts do).
+  const cleanup =
+    index === 0
+      ? setInterval(() => {
+          store
+            .cleanup(Date.now(), { cursorRetentionMs: config.delivery.cursorRetention * 1000 })
+            .then((deleted) => {
+              if (deleted.messages + deleted.cursors > 0) logger.info('expired messages deleted', deleted);
+            })
+            .catch((err: Error) => logger.warn('message cleanup failed; retrying later', { error: err.message }));
+        }, config.delivery.cleanupInterval * 1000)
+      : undefined;
+  cleanup?.unref();
   const report = setInterval(() => primary.send({ type: 'herald:report', report: gateway.report({ nodeId, index }) }), REPORT_INTERVAL_MS);
   report.unref();
   primary.send({ type: 'herald:worker-ready', nodeId });
@@ -113,10 +129,12 @@ export function runWorker(releaseHeldConnections: () => void): void {
   const stop = async (reason: ShutdownReason, log: Logger): Promise<void> => {
     log.debug('worker stopping', { reason });
     clearInterval(report);
+    if (cleanup !== undefined) clearInterval(cleanup);
     const hardStop = setTimeout(() => process.exit(0), config.shutdownTimeout * 1000);
     hardStop.unref();
     await ingress?.close().catch(() => undefined);
     await gateway.close(reason).catch((err: Error) => log.warn('gateway close failed', { error: err.message }));
+    await store.close().catch((err: Error) => log.warn('store close failed', { error: err.message }));
     for (const client of redisClients) client.disconnect();
     primary.close();
     process.exit(0);

@@ -45,6 +45,9 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_REDIS_URL', file: 'redis', key: 'url', kind: 'string' },
   { variable: 'HERALD_REDIS_PREFIX', file: 'redis', key: 'prefix', kind: 'string' },
   { variable: 'HERALD_MYSQL_URL', file: 'db', key: 'url', kind: 'string' },
+  { variable: 'HERALD_DB_TIMEOUT_MS', file: 'db', key: 'operationTimeoutMs', kind: 'int' },
+  { variable: 'HERALD_RETENTION', file: 'app', key: 'delivery.retention', kind: 'number' },
+  { variable: 'HERALD_REPLAY_LIMIT', file: 'app', key: 'delivery.replayLimit', kind: 'int' },
 ];
 
 /** Variables read outside the table: the environment switch and the configuration folder. */

@@ -85,6 +85,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   if (db.url !== undefined && !/^mysql:\/\//.test(db.url)) {
     throw new ConfigError('db.url', 'must start with mysql://');
   }
+  if (app.delivery.cursorRetention < app.delivery.retention) {
+    throw new ConfigError('delivery.cursorRetention', `must be at least delivery.retention (${app.delivery.retention} s), or devices lose their place while messages are still kept`);
+  }
 
   const auth = app.auth;
   if (auth.verifier === 'http' && auth.http.url === undefined) {

@@ -170,6 +170,21 @@ export const AppConfigSchema = z
       })
       .strict()
       .default({}),
+    delivery: z
+      .object({
+        /** Seconds a durable push stays replayable (a push's own ttl may shorten it). */
+        retention: seconds(60, 365 * 86_400).default(7 * 86_400),
+        /** Most messages replayed to a device at one login; older ones are dropped first. */
+        replayLimit: positiveInt.max(100_000).default(1000),
+        /** Seconds a device cursor is kept without moving; at least `retention`. */
+        cursorRetention: seconds(60, 10 * 365 * 86_400).default(30 * 86_400),
+        /** Seconds between deletions of expired messages and stale cursors. */
+        cleanupInterval: seconds(10, 86_400).default(300),
+        /** Seconds between writes of device cursors (acks are batched). */
+        ackFlushInterval: seconds(0.05, 60).default(1),
+      })
+      .strict()
+      .default({}),
     rateLimits: z
       .object({
         /** Events per connection. */
@@ -209,6 +224,25 @@ export const DbConfigSchema = z
   .object({
     /** `mysql://user:password@host:port/database`; unset means the embedded SQLite store. */
     url: z.string().url().optional(),
+    /** MySQL connections per worker. */
+    connectionLimit: positiveInt.max(1000).default(10),
+    /** Milliseconds to open a MySQL connection. */
+    connectTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+    /** Milliseconds one store operation may take (retries included) before STORE_UNAVAILABLE. */
+    operationTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+    groupCommit: z
+      .object({
+        /** Milliseconds concurrent appends wait to share one transaction. */
+        maxDelayMs: z.number().min(0).max(1000).default(2),
+        /** Rows that close a batch early. */
+        maxBatchRows: positiveInt.max(100_000).default(1000),
+        /** Rows waiting beyond which appends are refused at once with STORE_UNAVAILABLE. */
+        maxQueuedRows: positiveInt.max(10_000_000).default(100_000),
+      })
+      .strict()
+      .default({}),
+    /** SQLite only: `FULL` survives a power loss, `NORMAL` only a crash of Herald (faster). */
+    sqliteSynchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
   })
   .strict();
 

@@ -50,6 +50,11 @@ export interface LoginResult {
   idleTimeout: number;
   /** Seconds of silence after which a client should send `heartbeat`. */
   heartbeatInterval: number;
+  /**
+   * Present when the login had a device id and durable delivery is on: how many stored messages
+   * follow this answer (before any live push), and whether older ones were dropped.
+   */
+  replay?: { count: number; truncated: boolean; unavailable?: true };
 }
 
 export interface HeartbeatResult {

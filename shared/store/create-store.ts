@@ -23,10 +23,25 @@ export function createMessageStore(config: HeraldConfig, logger: Logger, options
   const deps: StoreDeps = { logger, clock: options.clock };
   // A push's data is part of its request body, so the body limit bounds it.
   const maxDataBytes = config.push.maxBodyBytes;
-  if (config.db.url !== undefined) {
-    return new MysqlMessageStore({ maxDataBytes, ...options.mysql, url: config.db.url }, deps);
+  const db = config.db;
+  if (db.url !== undefined) {
+    return new MysqlMessageStore(
+      {
+        maxDataBytes,
+        connectionLimit: db.connectionLimit,
+        connectTimeoutMs: db.connectTimeoutMs,
+        operationTimeoutMs: db.operationTimeoutMs,
+        groupCommit: { ...db.groupCommit },
+        ...options.mysql,
+        url: db.url,
+      },
+      deps,
+    );
   }
-  return new SqliteMessageStore({ maxDataBytes, ...options.sqlite, path: join(config.dataDir, SQLITE_FILE_NAME) }, deps);
+  return new SqliteMessageStore(
+    { maxDataBytes, synchronous: db.sqliteSynchronous, groupCommit: { ...db.groupCommit }, ...options.sqlite, path: join(config.dataDir, SQLITE_FILE_NAME) },
+    deps,
+  );
 }
 
 /** What `herald db migrate` runs: brings the configured store's schema up to date. */

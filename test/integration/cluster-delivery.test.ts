@@ -106,15 +106,18 @@ describe('cluster delivery (2 workers, cluster adapter)', function () {
         const webGot = next(web, 'message');
         const appGot = next(app as Client, 'order.paid');
         const answer = await push(host.url, { to: { uid: user.uid }, event: 'order.paid', data: { n: 1 } });
-        expect(answer).to.include({ stored: false, online: 2 });
+        // A push to a uid is durable by default: committed before the answer, with the user's seq.
+        expect(answer).to.include({ stored: true, online: 2 });
         const received = await appGot;
-        expect(received).to.include({ id: answer.id });
+        expect(received).to.include({ id: answer.id, seq: 1 });
         expect(received.data).to.deep.equal({ n: 1 });
         expect(received.ts).to.be.a('number');
-        expect(received).to.not.have.property('seq');
         // The web socket listens for `message`, so it must not see `order.paid` there; send it one.
-        await push(host.url, { to: { uid: user.uid }, data: 'hello' });
-        expect((await webGot).data).to.equal('hello');
+        const ephemeral = await push(host.url, { to: { uid: user.uid }, data: 'hello', durable: false });
+        expect(ephemeral.stored).to.equal(false);
+        const hello = await webGot;
+        expect(hello.data).to.equal('hello');
+        expect(hello).to.not.have.property('seq');
       });
 
       it('filters a push by platform', async function () {

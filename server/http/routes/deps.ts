@@ -1,6 +1,7 @@
 import type { Clock } from '../../../shared/clock';
 import type { HeraldConfig } from '../../../shared/config';
 import type { Logger } from '../../../shared/logger';
+import type { MessageStore } from '../../../shared/store';
 import type { ClusterLink } from '../../cluster/cluster-link';
 import type { Presence } from '../../cluster/presence';
 import type { Metrics } from '../../metrics';
@@ -19,4 +20,6 @@ export interface RouteDeps {
   kicker: Kicker;
   cluster: ClusterLink;
   healthChecks: readonly HealthCheck[];
+  /** The durable message store, when durable delivery is on. */
+  store?: MessageStore;
 }

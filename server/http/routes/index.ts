@@ -5,7 +5,7 @@ import { healthzRoute, metricsRoute, readyzRoute } from './probes';
 import { pushRoute } from './push';
 import { sdkRoute } from './sdk';
 import { statsRoute } from './stats';
-import { kickRoute, onlineRoute } from './users';
+import { historyRoute, kickRoute, onlineRoute } from './users';
 
 export type { RouteDeps } from './deps';
 export { clientPolicy } from './endpoint';
@@ -16,6 +16,7 @@ export function createRoutes(deps: RouteDeps): Route[] {
     endpointRoute(deps),
     pushRoute(deps),
     onlineRoute(deps),
+    historyRoute(deps),
     kickRoute(deps),
     statsRoute(deps),
     healthzRoute(deps),

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { HeraldError } from '../../../shared/errors';
 import { KickRequestSchema, UidSchema } from '../../../shared/protocol';
 import { userPlatformRoom, userRoom } from '../../socket/rooms';
 import type { Route } from '../router';
@@ -24,6 +26,44 @@ export function onlineRoute(deps: RouteDeps): Route {
           sessions: entries.map((e) => ({ sid: e.sid, platform: e.platform, device: e.device, since: e.since, node: e.nodeId })),
         },
       };
+    },
+  };
+}
+
+/** Most messages one history page returns. */
+const MAX_HISTORY_PAGE = 1000;
+
+const HistoryQuerySchema = z
+  .object({
+    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    limit: z.coerce.number().int().min(1).max(MAX_HISTORY_PAGE).default(100),
+  })
+  .strict();
+
+/** GET /api/v1/users/:uid/messages?after=SEQ&limit=N — the user's stored, unexpired pushes. */
+export function historyRoute(deps: RouteDeps): Route {
+  return {
+    method: 'GET',
+    pattern: '/api/v1/users/:uid/messages',
+    name: 'history',
+    auth: 'api-key',
+    handle: async (req) => {
+      const uid = parseOrBadRequest(UidSchema, req.params.uid, 'uid: ');
+      const { after, limit } = parseOrBadRequest(HistoryQuerySchema, Object.fromEntries(req.query));
+      if (deps.store === undefined) throw new HeraldError('STORE_UNAVAILABLE', 'durable delivery is off on this host');
+      const rows = await deps.store.history(uid, after, limit, deps.clock.now());
+      const messages = rows.map((m) => ({
+        seq: m.seq,
+        id: m.id,
+        event: m.event,
+        data: JSON.parse(m.data) as unknown,
+        ts: m.createdAt,
+        expiresAt: m.expiresAt,
+        ...(m.topic !== null ? { topic: m.topic } : {}),
+        ...(m.platform !== undefined ? { platform: m.platform } : {}),
+      }));
+      const last = rows[rows.length - 1];
+      return { status: 200, json: { ok: true, uid, messages, next: rows.length === limit && last !== undefined ? last.seq : null } };
     },
   };
 }

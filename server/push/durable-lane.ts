@@ -1,0 +1,83 @@
+/**
+ * The durable half of the push path (contract section 8): a push is committed to the message
+ * store, each recipient with its own per-user seq, before the API answers; then each user's
+ * connections get it live, carrying that seq. A device that missed it gets it on its next login
+ * (socket/replay-service.ts).
+ *
+ * Recipients: the target users of a `uid`/`uids` push. A `topic`/`all` push sent with
+ * `durable: true` goes to the users logged in and matching (subscribed, platform) at that moment,
+ * found across the cluster; anonymous subscribers get it live without a seq, as they have no
+ * cursor to resume from.
+ */
+import type { HeraldConfig } from '../../shared/config';
+import type { MessageStore, NewMessage } from '../../shared/store';
+import { userPlatformRoom, userRoom } from '../socket/rooms';
+import type { HeraldServer } from '../socket/types';
+import type { DurableLane, PreparedPush } from './push-service';
+
+/** Delivers `push` to `rooms`, with `seq` when given. */
+export type Deliver = (push: PreparedPush, rooms: string[], seq?: number) => void;
+
+interface Recipients {
+  /** uid → the rooms (socket ids, or the user's room) to deliver its copy to. */
+  users: Map<string, string[]>;
+  /** Anonymous matching connections (topic and all pushes). */
+  anonymous: string[];
+}
+
+export class StoreDurableLane implements DurableLane {
+  constructor(
+    private readonly store: MessageStore,
+    private readonly io: HeraldServer,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  async storeAndDeliver(push: PreparedPush, deliver: Deliver): Promise<void> {
+    const recipients = push.uids.length > 0 ? this.targetUsers(push) : await this.currentSubscribers(push);
+    const uids = [...recipients.users.keys()];
+    if (uids.length > 0) {
+      const data = JSON.stringify(push.data);
+      const retention = this.config.delivery.retention;
+      const expiresAt = push.ts + Math.min(push.ttl ?? retention, retention) * 1000;
+      const messages: NewMessage[] = uids.map((uid) => ({
+        id: push.id,
+        uid,
+        event: push.event,
+        data,
+        topic: push.topic ?? null,
+        platform: push.platform ?? null,
+        createdAt: push.ts,
+        expiresAt,
+      }));
+      const seqs = await this.store.append(messages);
+      uids.forEach((uid, i) => deliver(push, recipients.users.get(uid) as string[], seqs[i]));
+    }
+    if (recipients.anonymous.length > 0) deliver(push, recipients.anonymous);
+  }
+
+  private targetUsers(push: PreparedPush): Recipients {
+    const users = new Map<string, string[]>();
+    for (const uid of push.uids) {
+      users.set(uid, [push.platform === undefined ? userRoom(uid) : userPlatformRoom(uid, push.platform)]);
+    }
+    return { users, anonymous: [] };
+  }
+
+  /** Who a topic or all push reaches right now, on every worker of every host. */
+  private async currentSubscribers(push: PreparedPush): Promise<Recipients> {
+    const sockets = await (push.rooms.length > 0 ? this.io.in(push.rooms) : this.io).fetchSockets();
+    const users = new Map<string, string[]>();
+    const anonymous: string[] = [];
+    for (const socket of sockets) {
+      const uid = socket.data.uid;
+      if (uid === undefined) {
+        anonymous.push(socket.id);
+        continue;
+      }
+      const list = users.get(uid);
+      if (list === undefined) users.set(uid, [socket.id]);
+      else list.push(socket.id);
+    }
+    return { users, anonymous };
+  }
+}
