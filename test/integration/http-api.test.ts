@@ -144,7 +144,7 @@ describe('HTTP API', function () {
     expect((await api(host.url, '/healthz', { key: null })).json.ok).to.equal(true);
     const ready = await api(host.url, '/readyz', { key: null });
     expect(ready.status).to.equal(200);
-    expect(ready.json).to.deep.equal({ ok: true, checks: { workers: { ok: true, ready: 2, expected: 2 } } });
+    expect(ready.json).to.deep.equal({ ok: true, checks: { workers: { ok: true, ready: 2, expected: 2 }, store: { ok: true } } });
   });
 
   it('GET /metrics gives Prometheus text summed over both workers', async function () {
