@@ -1,0 +1,210 @@
+/**
+ * `npm run bench -- [options]` and, once wired, `herald bench [options]`: parses the flags,
+ * runs the scenarios, writes the JSON results, prints the tables and appends them to
+ * docs/BENCHMARKS.md when asked. Everything started is stopped at the end, also on Ctrl-C.
+ */
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Cleanup } from './cleanup';
+import { DEFAULT_BENCH_OPTIONS, SCENARIO_NAMES, SERVER_KINDS, SMOKE_OPTIONS, type BenchOptions, type ScenarioName } from './options';
+import { Progress } from './progress';
+import { renderRun } from './report/markdown';
+import { renderProfiles } from './report/profile-summary';
+import { appendToDoc, writeResults } from './report/results';
+import { runScenarios } from './runner';
+import type { ServerKind } from './servers/bench-server';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function listOf<T extends string>(allowed: readonly T[]): (value: string) => T[] {
+  return (value) => {
+    const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    for (const item of items) {
+      if (!allowed.includes(item as T)) throw new InvalidArgumentError(`unknown "${item}"; one of ${allowed.join(', ')}`);
+    }
+    return items as T[];
+  };
+}
+
+interface Flags {
+  scenario?: ScenarioName[];
+  all?: boolean;
+  servers?: ServerKind[];
+  connections?: number;
+  bytes?: number;
+  messages?: number;
+  fanoutInflight?: number;
+  latencyRate?: number;
+  duration?: number;
+  targetedRate?: number;
+  loginConnections?: number;
+  loginConcurrency?: number;
+  stormConnections?: number;
+  stormTimeout?: number;
+  stormConcurrency?: number;
+  holdConnections?: number;
+  holdWorkers?: number;
+  durableRate?: number;
+  workers?: number;
+  clientProcesses?: number;
+  connectConcurrency?: number;
+  handshakeTimeout?: number;
+  heartbeat?: number;
+  redis?: string;
+  heraldAdapter?: string;
+  smoke?: boolean;
+  appendDoc?: string | boolean;
+  resultsDir?: string;
+  profile?: boolean;
+  progress?: boolean;
+  label?: string;
+}
+
+function program(): Command {
+  return new Command('bench')
+    .description('Herald benchmarks: Herald and the stock Socket.IO baselines under the same load clients')
+    .option('-s, --scenario <names>', `scenarios, comma-separated: ${SCENARIO_NAMES.join(', ')}`, listOf(SCENARIO_NAMES))
+    .option('-a, --all', 'every scenario')
+    .option('--servers <names>', `servers for idle/fanout/latency/storm: ${SERVER_KINDS.join(', ')}`, listOf(SERVER_KINDS))
+    .option('-n, --connections <n>', `N: connections (default ${DEFAULT_BENCH_OPTIONS.connections})`, positiveInt)
+    .option('--bytes <n>', `bytes of each message's data (default ${DEFAULT_BENCH_OPTIONS.messageBytes})`, positiveInt)
+    .option('-k, --messages <k>', `fanout: broadcasts (default ${DEFAULT_BENCH_OPTIONS.fanoutMessages})`, positiveInt)
+    .option('--fanout-inflight <n>', `fanout: broadcast calls in flight (default ${DEFAULT_BENCH_OPTIONS.fanoutInflight})`, positiveInt)
+    .option('--latency-rate <n>', `latency: deliveries per second (default ${DEFAULT_BENCH_OPTIONS.latencyRate})`, positiveNumber)
+    .option('-d, --duration <s>', `seconds of each steady phase (default ${DEFAULT_BENCH_OPTIONS.duration})`, positiveNumber)
+    .option('--targeted-rate <n>', `targeted: pushes per second (default ${DEFAULT_BENCH_OPTIONS.targetedRate})`, positiveNumber)
+    .option('--login-connections <n>', `login: connections (default ${DEFAULT_BENCH_OPTIONS.loginConnections})`, positiveInt)
+    .option('--login-concurrency <n>', `login: logins in flight per load process (default ${DEFAULT_BENCH_OPTIONS.loginConcurrency})`, positiveInt)
+    .option('--storm-connections <n>', `storm: clients (default ${DEFAULT_BENCH_OPTIONS.stormConnections})`, positiveInt)
+    .option('--storm-timeout <s>', `storm: seconds before it counts as failed (default ${DEFAULT_BENCH_OPTIONS.stormTimeout})`, positiveNumber)
+    .option('--storm-concurrency <n>', `storm: reconnect handshakes in flight per load process (default ${DEFAULT_BENCH_OPTIONS.stormConcurrency})`, positiveInt)
+    .option('--hold-connections <n>', `hold: logged-in connections (default ${DEFAULT_BENCH_OPTIONS.holdConnections})`, positiveInt)
+    .option('--hold-workers <n>', `hold: Herald workers (default ${DEFAULT_BENCH_OPTIONS.holdWorkers})`, positiveInt)
+    .option('--durable-rate <n>', `durable: pushes per second (default ${DEFAULT_BENCH_OPTIONS.durableRate})`, positiveNumber)
+    .option('--workers <n>', `workers of Herald and of the stock cluster (default ${DEFAULT_BENCH_OPTIONS.workers})`, positiveInt)
+    .option('--client-processes <n>', 'load-client processes (default: ≤ 12,500 connections each, at least 2)', positiveInt)
+    .option('--connect-concurrency <n>', `handshakes in flight per load process (default ${DEFAULT_BENCH_OPTIONS.connectConcurrency})`, positiveInt)
+    .option('--handshake-timeout <ms>', `a handshake slower than this counts as hung (default ${DEFAULT_BENCH_OPTIONS.handshakeTimeoutMs})`, positiveInt)
+    .option('--heartbeat <ms>', `heartbeat period of logged-in load connections (default ${DEFAULT_BENCH_OPTIONS.heartbeatMs})`, positiveInt)
+    .option('--redis <url>', `Redis for the adapters and the targeted scenario (default ${DEFAULT_BENCH_OPTIONS.redisUrl})`)
+    .option('--herald-adapter <adapter>', 'Herald without Redis (cluster) or with (redis, default)')
+    .option('--smoke', 'every scenario with tiny numbers (< 90 s); what CI runs')
+    .option('--append-doc [path]', 'append the tables to docs/BENCHMARKS.md (or the given file)')
+    .option('--results-dir <dir>', `where the JSON goes (default ${DEFAULT_BENCH_OPTIONS.resultsDir})`)
+    .option('--profile', 'write V8 CPU profiles of the servers and print where their time went')
+    .option('--no-progress', 'no progress bar')
+    .option('--label <text>', 'a note saved with the results (e.g. "before the encode-once change")')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+}
+
+/** Flags → options: defaults, then the smoke preset, then what was given. */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const cmd = program();
+  cmd.parse(argv, { from: 'user' });
+  const f = cmd.opts<Flags>();
+  if (f.heraldAdapter !== undefined && f.heraldAdapter !== 'redis' && f.heraldAdapter !== 'cluster') {
+    throw new InvalidArgumentError('--herald-adapter must be redis or cluster');
+  }
+  const given: Partial<BenchOptions> = {
+    ...(f.scenario !== undefined ? { scenarios: f.scenario } : {}),
+    ...(f.all === true ? { scenarios: [...SCENARIO_NAMES] } : {}),
+    ...(f.servers !== undefined ? { servers: f.servers } : {}),
+    ...(f.connections !== undefined ? { connections: f.connections } : {}),
+    ...(f.bytes !== undefined ? { messageBytes: f.bytes } : {}),
+    ...(f.messages !== undefined ? { fanoutMessages: f.messages } : {}),
+    ...(f.fanoutInflight !== undefined ? { fanoutInflight: f.fanoutInflight } : {}),
+    ...(f.latencyRate !== undefined ? { latencyRate: f.latencyRate } : {}),
+    ...(f.duration !== undefined ? { duration: f.duration } : {}),
+    ...(f.targetedRate !== undefined ? { targetedRate: f.targetedRate } : {}),
+    ...(f.loginConnections !== undefined ? { loginConnections: f.loginConnections } : {}),
+    ...(f.loginConcurrency !== undefined ? { loginConcurrency: f.loginConcurrency } : {}),
+    ...(f.stormConnections !== undefined ? { stormConnections: f.stormConnections } : {}),
+    ...(f.stormTimeout !== undefined ? { stormTimeout: f.stormTimeout } : {}),
+    ...(f.stormConcurrency !== undefined ? { stormConcurrency: f.stormConcurrency } : {}),
+    ...(f.holdConnections !== undefined ? { holdConnections: f.holdConnections } : {}),
+    ...(f.holdWorkers !== undefined ? { holdWorkers: f.holdWorkers } : {}),
+    ...(f.durableRate !== undefined ? { durableRate: f.durableRate } : {}),
+    ...(f.workers !== undefined ? { workers: f.workers } : {}),
+    ...(f.clientProcesses !== undefined ? { clientProcesses: f.clientProcesses } : {}),
+    ...(f.connectConcurrency !== undefined ? { connectConcurrency: f.connectConcurrency } : {}),
+    ...(f.handshakeTimeout !== undefined ? { handshakeTimeoutMs: f.handshakeTimeout } : {}),
+    ...(f.heartbeat !== undefined ? { heartbeatMs: f.heartbeat } : {}),
+    ...(f.redis !== undefined ? { redisUrl: f.redis } : {}),
+    ...(f.heraldAdapter !== undefined ? { heraldAdapter: f.heraldAdapter as BenchOptions['heraldAdapter'] } : {}),
+    ...(f.appendDoc !== undefined ? { appendDoc: f.appendDoc === true ? 'docs/BENCHMARKS.md' : String(f.appendDoc) } : {}),
+    ...(f.resultsDir !== undefined ? { resultsDir: f.resultsDir } : {}),
+    ...(f.profile === true ? { profile: true } : {}),
+    ...(f.progress === false ? { progress: false } : {}),
+    ...(f.label !== undefined ? { label: f.label } : {}),
+  };
+  const options: BenchOptions = { ...DEFAULT_BENCH_OPTIONS, ...(f.smoke === true ? SMOKE_OPTIONS : {}), ...given };
+  options.scenarios = SCENARIO_NAMES.filter((s) => options.scenarios.includes(s));
+  options.servers = SERVER_KINDS.filter((s) => options.servers.includes(s));
+  return options;
+}
+
+/**
+ * Runs the bench with command-line arguments (without `node` and the script); resolves with the
+ * exit status: 0 when every scenario produced numbers (or was skipped), 1 when one failed, 2 on
+ * bad arguments, 130 after Ctrl-C.
+ */
+export async function runBench(argv: string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const progress = new Progress(options.progress);
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    progress.finish();
+    process.stderr.write(`\nbench: ${signal}: stopping every server and load client…\n`);
+    void cleanup.run().then(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  try {
+    const run = await runScenarios(options, progress, cleanup, command);
+    progress.finish();
+    const stamp = run.startedAt.replace(/[:.]/g, '-').slice(0, 19);
+    const path = resolve(options.resultsDir, `${stamp}-${run.runId}${options.smoke ? '-smoke' : ''}.json`);
+    writeResults(path, run);
+    let markdown = renderRun(run);
+    if (run.profiles.length > 0) markdown += `\n${renderProfiles(run.profiles)}\n`;
+    process.stdout.write(`\n${markdown}\n`);
+    process.stdout.write(`results: ${path}\n`);
+    if (run.profileDir !== null) process.stdout.write(`CPU profiles: ${run.profileDir}\n`);
+    if (options.appendDoc !== undefined) {
+      appendToDoc(resolve(options.appendDoc), markdown);
+      process.stdout.write(`appended to ${options.appendDoc}\n`);
+    }
+    return run.results.some((r) => r.status === 'failed') ? 1 : 0;
+  } catch (err) {
+    progress.finish();
+    process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  } finally {
+    const failures = await cleanup.run();
+    for (const f of failures) process.stderr.write(`bench: cleanup: ${f}\n`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,124 @@
+/** Every knob of a bench run, its default, and the smoke preset. */
+import type { ServerKind } from './servers/bench-server';
+
+export type ScenarioName = 'idle' | 'fanout' | 'latency' | 'targeted' | 'login' | 'storm' | 'hold' | 'durable';
+
+/** In the order they run. */
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['idle', 'fanout', 'latency', 'durable', 'targeted', 'login', 'storm', 'hold'];
+export const SERVER_KINDS: readonly ServerKind[] = ['herald', 'stock-cluster', 'stock-single'];
+
+export interface BenchOptions {
+  scenarios: ScenarioName[];
+  /** Servers the shared scenarios (idle, fanout, latency) and storm run against. */
+  servers: ServerKind[];
+  /** N: connections of idle, fanout, latency and targeted. @default 5000 */
+  connections: number;
+  /** Bytes of each push's `data` (as JSON). @default 100 */
+  messageBytes: number;
+  /** K: broadcasts of the fanout scenario. @default 100 */
+  fanoutMessages: number;
+  /** Broadcast API calls in flight during fanout. @default 4 */
+  fanoutInflight: number;
+  /** Deliveries per second of the latency scenario (broadcasts/s = this / N). @default 25000 */
+  latencyRate: number;
+  /** Seconds of each steady-rate phase (latency, targeted, durable). @default 10 */
+  duration: number;
+  /** Pushes per second of the targeted scenario. @default 5000 */
+  targetedRate: number;
+  /** Connections of the login scenario (logged in once each per verifier). @default 5000 */
+  loginConnections: number;
+  /** Logins in flight per load-client process. @default 64 */
+  loginConcurrency: number;
+  /** Clients of the storm scenario (half of them lose their worker). @default 20000 */
+  stormConnections: number;
+  /** Seconds the storm may take before it counts as failed. @default 60 */
+  stormTimeout: number;
+  /** Handshakes in flight per load-client process while reconnecting in the storm. @default 2000 */
+  stormConcurrency: number;
+  /** Logged-in connections of the hold scenario. @default 50000 */
+  holdConnections: number;
+  /** Herald workers for hold (20,000 open files per process: 50,000 need at least 3). @default 4 */
+  holdWorkers: number;
+  /** Durable pushes per second. @default 1000 */
+  durableRate: number;
+  /** Socket.IO workers of Herald and of the stock cluster recipe. @default 2 */
+  workers: number;
+  /** Load-client processes; 0 = enough for ≤ 12,500 connections each, at least 2. @default 0 */
+  clientProcesses: number;
+  /** Handshakes in flight per load-client process while connecting. @default 200 */
+  connectConcurrency: number;
+  /** Milliseconds a handshake may take before the connection counts as hung. @default 10000 */
+  handshakeTimeoutMs: number;
+  /** Milliseconds between heartbeat events of each logged-in load connection. @default 60000 */
+  heartbeatMs: number;
+  redisUrl: string;
+  /** Herald's adapter in idle/fanout/latency/login/storm/hold: `redis` (like the stock recipe) or the embedded `cluster` adapter. @default 'redis' */
+  heraldAdapter: 'redis' | 'cluster';
+  smoke: boolean;
+  /** Markdown file to append the run's tables to; undefined: none. */
+  appendDoc: string | undefined;
+  resultsDir: string;
+  /** Write V8 CPU profiles of the servers and print their top functions. */
+  profile: boolean;
+  progress: boolean;
+  /** Free text saved with the results (e.g. "before the encode-once change"). */
+  label: string;
+}
+
+export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
+  scenarios: ['idle', 'fanout', 'latency'] as ScenarioName[],
+  servers: [...SERVER_KINDS],
+  connections: 5000,
+  messageBytes: 100,
+  fanoutMessages: 100,
+  fanoutInflight: 4,
+  latencyRate: 25_000,
+  duration: 10,
+  targetedRate: 5000,
+  loginConnections: 5000,
+  loginConcurrency: 64,
+  stormConnections: 20_000,
+  stormTimeout: 60,
+  stormConcurrency: 2000,
+  holdConnections: 50_000,
+  holdWorkers: 4,
+  durableRate: 1000,
+  workers: 2,
+  clientProcesses: 0,
+  connectConcurrency: 200,
+  handshakeTimeoutMs: 10_000,
+  heartbeatMs: 60_000,
+  redisUrl: 'redis://127.0.0.1:6379',
+  heraldAdapter: 'redis' as const,
+  smoke: false,
+  appendDoc: undefined,
+  resultsDir: 'bench/results',
+  profile: false,
+  progress: true,
+  label: '',
+});
+
+/** `--smoke`: every scenario with tiny numbers, well under 90 s; the CI test runs it. */
+export const SMOKE_OPTIONS: Readonly<Partial<BenchOptions>> = Object.freeze({
+  scenarios: [...SCENARIO_NAMES],
+  connections: 40,
+  fanoutMessages: 5,
+  latencyRate: 200,
+  duration: 1,
+  targetedRate: 100,
+  loginConnections: 40,
+  stormConnections: 60,
+  stormTimeout: 20,
+  holdConnections: 100,
+  holdWorkers: 2,
+  durableRate: 50,
+  clientProcesses: 2,
+  handshakeTimeoutMs: 5000,
+  smoke: true,
+});
+
+/** Load-client processes for `connections`: at most 12,500 each (20,000 open files per process), at least 2. */
+export function clientProcessesFor(options: BenchOptions, connections: number): number {
+  if (options.clientProcesses > 0) return options.clientProcesses;
+  return Math.max(2, Math.ceil(connections / 12_500));
+}

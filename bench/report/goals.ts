@@ -1,0 +1,187 @@
+/**
+ * The issue's targets for this 2-core machine, checked against a run: ratios to the stock
+ * cluster recipe measured in the same run, or absolute figures. A target whose numbers were not
+ * measured (scenario not run, smaller N) is reported as not measured, never as met.
+ */
+import type { BenchOptions } from '../options';
+import type { ScenarioResult } from '../scenarios/scenario';
+
+export interface GoalResult {
+  id: string;
+  description: string;
+  /** The target in words, e.g. `≤ 0.6× stock cluster`. */
+  goal: string;
+  /** Herald's figure and the baseline's (for ratio goals), in the metric's unit. */
+  herald: number | null;
+  baseline: number | null;
+  /** Herald / baseline, for ratio goals. */
+  ratio: number | null;
+  /** null: not measured. */
+  met: boolean | null;
+  /** How far off, in words; empty when met. */
+  gap: string;
+}
+
+function metric(results: ScenarioResult[], scenario: string, server: string, key: string): number | null {
+  const r = results.find((x) => x.scenario === scenario && x.server === server && x.status === 'ok');
+  const value = r?.metrics[key];
+  return value === undefined || value === null || !Number.isFinite(value) ? null : value;
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/** Below this N, per-connection and per-delivery figures are mostly fixed costs and noise. */
+const MIN_CONNECTIONS = 1000;
+
+function ratioGoal(
+  results: ScenarioResult[],
+  options: BenchOptions,
+  spec: { id: string; description: string; scenario: string; key: string; bound: number; direction: 'at-most' | 'at-least'; quantity: string },
+): GoalResult {
+  const herald = metric(results, spec.scenario, 'herald', spec.key);
+  const baseline = metric(results, spec.scenario, 'stock-cluster', spec.key);
+  const goal = `${spec.direction === 'at-most' ? '≤' : '≥'} ${spec.bound}× stock cluster`;
+  const base = { id: spec.id, description: spec.description, goal, herald, baseline };
+  if (herald === null || baseline === null || baseline === 0) return { ...base, ratio: null, met: null, gap: 'not measured' };
+  if (options.connections < MIN_CONNECTIONS) return { ...base, ratio: herald / baseline, met: null, gap: `N = ${options.connections} is too small to judge` };
+  const ratio = herald / baseline;
+  const met = spec.direction === 'at-most' ? ratio <= spec.bound : ratio >= spec.bound;
+  let gap = '';
+  if (!met) {
+    gap =
+      spec.direction === 'at-most'
+        ? `missed: ${ratio.toFixed(2)}×; needs ${pct(1 - spec.bound / ratio)} less ${spec.quantity}`
+        : `missed: ${ratio.toFixed(2)}×; needs ${pct(spec.bound / ratio - 1)} more ${spec.quantity}`;
+  }
+  return { ...base, ratio, met, gap };
+}
+
+export function evaluateGoals(results: ScenarioResult[], options: BenchOptions): GoalResult[] {
+  const goals: GoalResult[] = [
+    ratioGoal(results, options, {
+      id: 'fanout-cpu',
+      description: 'server CPU per fan-out delivery',
+      scenario: 'fanout',
+      key: 'cpuPerDeliveryUs',
+      bound: 0.6,
+      direction: 'at-most',
+      quantity: 'CPU per delivery',
+    }),
+    ratioGoal(results, options, {
+      id: 'idle-rss',
+      description: 'RSS per idle logged-in connection',
+      scenario: 'idle',
+      key: 'rssPerConnection',
+      bound: 0.5,
+      direction: 'at-most',
+      quantity: 'RSS per connection',
+    }),
+  ];
+
+  const heap = metric(results, 'idle', 'herald', 'heapPerConnection');
+  const heapLimit = 6 * 1024;
+  goals.push({
+    id: 'idle-heap',
+    description: 'heap per idle logged-in connection',
+    goal: '≤ 6 KB',
+    herald: heap,
+    baseline: metric(results, 'idle', 'stock-cluster', 'heapPerConnection'),
+    ratio: null,
+    met: heap === null || options.connections < MIN_CONNECTIONS ? null : heap <= heapLimit,
+    gap: heap === null ? 'not measured' : options.connections < MIN_CONNECTIONS ? `N = ${options.connections} is too small to judge` : heap <= heapLimit ? '' : `missed by ${((heap - heapLimit) / 1024).toFixed(1)} KB (needs ${pct(1 - heapLimit / heap)} less)`,
+  });
+
+  goals.push(
+    ratioGoal(results, options, {
+      id: 'fanout-rate',
+      description: 'fan-out deliveries per second',
+      scenario: 'fanout',
+      key: 'deliveriesPerSec',
+      bound: 1.3,
+      direction: 'at-least',
+      quantity: 'deliveries per second',
+    }),
+  );
+
+  const held = metric(results, 'hold', 'herald', 'loggedIn');
+  const reached = metric(results, 'hold', 'herald', 'reached');
+  const holdRan = results.find((r) => r.scenario === 'hold');
+  const holdTarget = 50_000;
+  let holdMet: boolean | null = null;
+  let holdGap = 'not measured';
+  if (holdRan !== undefined && options.holdConnections < holdTarget) {
+    holdGap = `not measured at 50,000 (ran ${options.holdConnections})`;
+  } else if (holdRan !== undefined) {
+    holdMet = held !== null && reached !== null && held >= holdTarget && reached >= held;
+    holdGap = holdMet ? '' : `missed: ${held ?? 0} logged in, ${reached ?? 0} reached${holdRan.reason !== undefined ? ` (${holdRan.reason})` : ''}`;
+  }
+  goals.push({
+    id: 'hold',
+    description: '50,000 logged-in connections, every one receives a broadcast',
+    goal: '50,000 held and reached',
+    herald: reached,
+    baseline: null,
+    ratio: null,
+    met: holdMet,
+    gap: holdGap,
+  });
+
+  const p99 = metric(results, 'targeted', 'herald', 'apiP99');
+  const rate = metric(results, 'targeted', 'herald', 'apiRate');
+  let p99Met: boolean | null = null;
+  let p99Gap = 'not measured';
+  if (p99 !== null && rate !== null) {
+    if (options.targetedRate < 5000) {
+      p99Gap = `not measured at 5,000 pushes/s (ran ${options.targetedRate}/s)`;
+    } else {
+      const rateOk = rate >= 0.95 * 5000;
+      p99Met = p99 <= 10 && rateOk;
+      p99Gap = p99Met ? '' : !rateOk ? `missed: only ${Math.round(rate)} pushes/s sent${p99 > 10 ? `, p99 ${p99.toFixed(1)} ms` : ''}` : `missed by ${(p99 - 10).toFixed(1)} ms (p99 ${p99.toFixed(1)} ms)`;
+    }
+  }
+  goals.push({
+    id: 'targeted-p99',
+    description: 'targeted push p99 through the API at 5,000 pushes/s',
+    goal: '≤ 10 ms',
+    herald: p99,
+    baseline: null,
+    ratio: null,
+    met: p99Met,
+    gap: p99Gap,
+  });
+
+  const hostRatio = metric(results, 'targeted', 'herald', 'apiRatio');
+  goals.push({
+    id: 'targeted-other-host',
+    description: 'CPU a targeted push costs a host holding none of the user’s sockets, vs the delivering host',
+    goal: '≤ 10%',
+    herald: hostRatio,
+    baseline: null,
+    ratio: hostRatio,
+    met: hostRatio === null ? null : hostRatio <= 0.1,
+    gap: hostRatio === null ? 'not measured' : hostRatio <= 0.1 ? '' : `missed: ${pct(hostRatio)}; needs ${pct(1 - 0.1 / hostRatio)} less on the other host`,
+  });
+
+  const stormClients = metric(results, 'storm', 'herald', 'clients');
+  const stormSeconds = metric(results, 'storm', 'herald', 'recoverySeconds');
+  const stormRan = results.find((r) => r.scenario === 'storm' && r.server === 'herald');
+  let stormMet: boolean | null = null;
+  let stormGap = 'not measured';
+  if (stormRan !== undefined && options.stormConnections < 20_000) {
+    stormGap = `not measured at 20,000 (ran ${options.stormConnections})`;
+  } else if (stormRan !== undefined) {
+    stormMet = stormClients !== null && stormClients >= 20_000 && stormSeconds !== null && stormSeconds <= 20;
+    stormGap = stormMet ? '' : stormSeconds === null ? `missed: not every client came back (${stormRan.reason ?? 'failed'})` : `missed by ${(stormSeconds - 20).toFixed(1)} s`;
+  }
+  goals.push({
+    id: 'storm',
+    description: 'storm: 20,000 clients back and logged in',
+    goal: '≤ 20 s',
+    herald: stormSeconds,
+    baseline: metric(results, 'storm', 'stock-cluster', 'recoverySeconds'),
+    ratio: null,
+    met: stormMet,
+    gap: stormGap,
+  });
+  return goals;
+}

@@ -1,0 +1,91 @@
+/**
+ * storm: N clients on a host; the worker holding the most of them is killed with SIGKILL, and
+ * its clients reconnect at once (no back-off: a storm) and log in again. The time from the kill
+ * until every client is connected (and logged in, on Herald) again. Runs on Herald and on the
+ * stock cluster recipe (the single process has no worker to lose). Handshakes that hang — the
+ * sticky hand-off race, or a connection handed to a worker that is still starting — are counted
+ * and retried after the handshake timeout.
+ */
+import type { ServerKind } from '../servers/bench-server';
+import { connectionNotes, sleep, started, type BenchContext } from './context';
+import type { OwnScenario, ScenarioResult } from './scenario';
+
+async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioResult> {
+  const t = started();
+  const n = ctx.options.stormConnections;
+  ctx.progress.phase(`storm · ${kind}: starting`);
+  const server = await ctx.startServer(kind, 'storm');
+  const fleet = ctx.startFleet(n);
+  try {
+    const connect = await ctx.connect(fleet, server, n, `storm · ${kind}: ${n} clients`);
+    const want = (s: { open: number; loggedIn: number }): number => (server.login ? s.loggedIn : s.open);
+    const held = want(connect.status);
+    await fleet.policy(true, ctx.options.stormConcurrency);
+    // Herald's stats come once a second: let them show every connection.
+    await sleep(ctx.options.smoke ? 1100 : 1500);
+    const workers = await server.workers();
+    const victim = [...workers].sort((x, y) => y.connections - x.connections)[0];
+    if (victim === undefined) throw new Error('no worker to kill');
+    await fleet.mark();
+    ctx.progress.phase(`storm · ${kind}: killed worker ${victim.pid} (${victim.connections} clients)`, held);
+    const killedAt = Date.now();
+    process.kill(victim.pid, 'SIGKILL');
+    const timeoutMs = ctx.options.stormTimeout * 1000;
+    // First the victim's clients notice (closes), then all of them must be back.
+    const noticed = await fleet.waitFor((s) => s.closes >= victim.connections, Math.min(5000, timeoutMs));
+    const back = await fleet.waitFor(
+      (s) => want(s) >= held,
+      Math.max(0, timeoutMs - (Date.now() - killedAt)),
+      (s) => ctx.progress.update(want(s), `${want(s)}/${held} back, ${s.reconnects} reconnects, ${s.hung} hung`),
+      25,
+    );
+    const seconds = (Date.now() - killedAt) / 1000;
+    ctx.progress.finish();
+    const { status } = await fleet.collect();
+    const notes = connectionNotes(status);
+    if (!noticed) notes.push(`only ${status.closes} of the victim's ${victim.connections} clients saw their connection close within 5 s`);
+    if (!back) notes.push(`only ${want(status)} of ${held} clients were back after ${ctx.options.stormTimeout} s`);
+    if (!server.login) notes.push('no login on the stock server: "back" means connected');
+    return ctx.result('storm', kind, t, {
+      status: back ? 'ok' : 'failed',
+      ...(back ? {} : { reason: `${held - want(status)} clients not back within ${ctx.options.stormTimeout} s` }),
+      metrics: {
+        clients: held,
+        killed: victim.connections,
+        recoverySeconds: back ? seconds : null,
+        back: want(status),
+        reconnects: status.reconnects,
+        hung: status.hung,
+        connectErrors: status.connectErrors,
+        loginFailures: status.loginFailures,
+      },
+      notes,
+    });
+  } finally {
+    await fleet.stop();
+    await server.stop();
+  }
+}
+
+export const stormScenario: OwnScenario = {
+  kind: 'own',
+  name: 'storm',
+  title: 'storm: a worker killed, its clients reconnect at once',
+  metrics: [
+    { key: 'clients', label: 'clients (logged in on Herald)', unit: 'count' },
+    { key: 'killed', label: 'clients on the killed worker', unit: 'count' },
+    { key: 'recoverySeconds', label: 'seconds until every client is back (and logged in)', unit: 's' },
+    { key: 'back', label: 'clients back', unit: 'count' },
+    { key: 'reconnects', label: 'reconnect attempts', unit: 'count' },
+    { key: 'hung', label: 'handshakes that hung (retried after the timeout)', unit: 'count' },
+    { key: 'connectErrors', label: 'connection errors', unit: 'count' },
+    { key: 'loginFailures', label: 'failed logins', unit: 'count' },
+  ],
+  async run(ctx) {
+    const results: ScenarioResult[] = [];
+    for (const kind of ctx.options.servers.filter((k) => k !== 'stock-single')) {
+      results.push(await stormOn(ctx, kind));
+    }
+    return results;
+  },
+};

@@ -1,0 +1,147 @@
+/**
+ * The bench's smoke mode (`npm run bench -- --smoke`): every scenario with tiny numbers, against
+ * Herald and both stock baselines, as CI runs it, so the load tool cannot rot. Each scenario must
+ * produce numbers: every broadcast and push delivered, every client logged in and back.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { BenchRun, ScenarioResult } from '../../bench';
+import { SCENARIO_NAMES, SMOKE_OPTIONS } from '../../bench';
+import { packageRoot } from '../../shared/paths';
+import { trackChild } from '../support/processes';
+
+function runSmoke(resultsDir: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = trackChild(
+      spawn(process.execPath, [join(packageRoot(), 'dist', 'bench', 'main.js'), '--smoke', '--no-progress', '--results-dir', resultsDir], {
+        cwd: packageRoot(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('bench smoke run', function () {
+  this.timeout(150_000);
+  let resultsDir: string;
+  let run: BenchRun;
+  let output = '';
+
+  before(async function () {
+    resultsDir = mkdtempSync(join(tmpdir(), 'herald-bench-smoke-'));
+    const result = await runSmoke(resultsDir);
+    output = result.output;
+    expect(result.code, output).to.equal(0);
+    const files = readdirSync(resultsDir).filter((f) => f.endsWith('-smoke.json'));
+    expect(files, output).to.have.length(1);
+    run = JSON.parse(readFileSync(join(resultsDir, files[0] as string), 'utf8')) as BenchRun;
+  });
+
+  after(function () {
+    rmSync(resultsDir, { recursive: true, force: true });
+  });
+
+  function results(scenario: string): ScenarioResult[] {
+    const found = run.results.filter((r) => r.scenario === scenario);
+    expect(found, `${scenario} has results`).to.not.be.empty;
+    return found;
+  }
+
+  function ok(r: ScenarioResult): Record<string, number | null> {
+    expect(r.status, `${r.scenario} on ${r.server}: ${r.reason ?? ''}\n${output}`).to.equal('ok');
+    return r.metrics;
+  }
+
+  const n = SMOKE_OPTIONS.connections as number;
+
+  it('runs every scenario and prints the tables and the targets', function () {
+    for (const name of SCENARIO_NAMES) expect(run.results.map((r) => r.scenario)).to.include(name);
+    expect(output).to.include('#### Targets');
+    expect(run.goals.map((g) => g.id)).to.include.members(['fanout-cpu', 'idle-rss', 'idle-heap', 'fanout-rate', 'hold', 'targeted-p99', 'targeted-other-host', 'storm']);
+  });
+
+  it('idle: every server holds N connections and has a memory figure per connection', function () {
+    const servers = results('idle').map((r) => r.server);
+    expect(servers).to.have.members(['herald', 'stock-cluster', 'stock-single']);
+    for (const r of results('idle')) {
+      const m = ok(r);
+      expect(m.connections).to.equal(n);
+      expect(m.rssPerConnection).to.be.a('number');
+      expect(m.heapPerConnection).to.be.a('number');
+    }
+  });
+
+  it('fanout and latency: every broadcast reaches every client on every server, with CPU and latency figures', function () {
+    for (const r of results('fanout')) {
+      const m = ok(r);
+      expect(m.delivered).to.be.greaterThan(0);
+      expect(m.delivered).to.equal(m.expected);
+      expect(m.deliveriesPerSec).to.be.greaterThan(0);
+      expect(m.cpuPerDeliveryUs).to.be.a('number');
+    }
+    for (const r of results('latency')) {
+      const m = ok(r);
+      expect(m.lost).to.equal(0);
+      expect(m.p50).to.be.a('number');
+      expect(m.p99).to.be.a('number');
+    }
+  });
+
+  it('targeted: pushes through the API and through Redis PUBLISH all arrive, with CPU per push on both hosts', function () {
+    const [r] = results('targeted');
+    const m = ok(r as ScenarioResult);
+    expect(m.apiLost).to.equal(0);
+    expect(m.publishLost).to.equal(0);
+    expect(m.apiP99).to.be.a('number');
+    expect(m.publishP99).to.be.a('number');
+    expect(m.apiCpuA).to.be.greaterThan(0);
+    expect(m.apiRatio).to.be.a('number');
+  });
+
+  it('login: every client logs in with the jwt and with the http verifier', function () {
+    const logins = results('login');
+    expect(logins.map((r) => r.server)).to.have.members(['herald · jwt verifier', 'herald · http verifier']);
+    for (const r of logins) {
+      const m = ok(r);
+      expect(m.ok).to.equal(SMOKE_OPTIONS.loginConnections);
+      expect(m.failed).to.equal(0);
+      expect(m.loginsPerSec).to.be.greaterThan(0);
+    }
+  });
+
+  it('storm: every client is back after a worker is killed, on Herald and on the stock cluster', function () {
+    const storms = results('storm');
+    expect(storms.map((r) => r.server)).to.have.members(['herald', 'stock-cluster']);
+    for (const r of storms) {
+      const m = ok(r);
+      expect(m.killed).to.be.greaterThan(0);
+      expect(m.back).to.equal(SMOKE_OPTIONS.stormConnections);
+      expect(m.recoverySeconds).to.be.a('number');
+    }
+  });
+
+  it('hold: every logged-in connection receives the broadcast', function () {
+    const [r] = results('hold');
+    const m = ok(r as ScenarioResult);
+    expect(m.loggedIn).to.equal(SMOKE_OPTIONS.holdConnections);
+    expect(m.reached).to.equal(SMOKE_OPTIONS.holdConnections);
+  });
+
+  it('durable: stored pushes all arrive, or the scenario says the store is not wired in', function () {
+    const [r] = results('durable');
+    if ((r as ScenarioResult).status === 'skipped') {
+      expect((r as ScenarioResult).reason).to.include('stored:false');
+      return;
+    }
+    const m = ok(r as ScenarioResult);
+    expect(m.lost).to.equal(0);
+    expect(m.p99).to.be.a('number');
+  });
+});
