@@ -5,23 +5,13 @@
  * process-wide counters live in `LoadCounters`.
  */
 import WebSocket from 'ws';
-import { signToken } from '../../shared/auth';
 import type { Histogram } from '../histogram';
-import { ukeyFor, type LoginSpec } from './messages';
+import { ukeyFor, type ClientStatus, type LoginSpec } from './messages';
+import { signLoadToken } from './tokens';
 import { CONNECT_NAMESPACE, PONG, decodeAck, encodeEvent, frameKind, isEventNamed, preciseNow, readPushTimes } from './wire';
 
-/** What every connection of a process adds to. */
-export interface LoadCounters {
-  open: number;
-  loggedIn: number;
-  received: number;
-  reached: number;
-  hung: number;
-  connectErrors: number;
-  loginFailures: number;
-  closes: number;
-  reconnects: number;
-  lastReceiveAt: number;
+/** What every connection of a process adds to: the status the process reports, kept mutable. */
+export interface LoadCounters extends Omit<ClientStatus, 'reasons'> {
   reasons: Map<string, number>;
   /** Bumped on every change, so the status is only sent when something moved. */
   version: number;
@@ -166,7 +156,7 @@ export class BenchConnection {
   /** Sends `login` and waits for its answer; false (and the reason counted) when refused or lost. */
   async login(spec: LoginSpec, timeoutMs: number): Promise<boolean> {
     const credential =
-      spec.kind === 'token' ? { token: signToken({ uid: this.uid, secret: spec.secret, ttl: spec.ttlSeconds }) } : { ukey: ukeyFor(this.uid) };
+      spec.kind === 'token' ? { token: signLoadToken(this.uid, spec.secret, spec.ttlSeconds) } : { ukey: ukeyFor(this.uid) };
     const answer = (await this.request('login', credential, timeoutMs)) as { ok?: boolean; error?: { code?: string } } | undefined;
     if (answer?.ok === true) {
       this.setLoggedIn(true);

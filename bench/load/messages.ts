@@ -8,9 +8,11 @@ import type { HistogramData } from '../histogram';
 /** How a connection logs in: a JWT signed in the client process, or a ukey the fake main site knows. */
 export type LoginSpec = { kind: 'token'; secret: string; ttlSeconds: number } | { kind: 'ukey' };
 
-/** The ukey the fake main site maps back to `uid`. */
+/** Load connections log in with `ukey-<uid>`; the fake main site maps it back to the uid. */
+export const UKEY_PREFIX = 'ukey-';
+
 export function ukeyFor(uid: string): string {
-  return `ukey-${uid}`;
+  return `${UKEY_PREFIX}${uid}`;
 }
 
 export interface ConnectCommand {

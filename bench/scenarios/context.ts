@@ -152,7 +152,8 @@ export class BenchContext {
         concurrency: options.concurrency ?? this.options.connectConcurrency,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         attempts: 3,
-        deadlineMs: options.deadlineMs ?? Math.max(60_000, count * 10),
+        // Bounded: 4 ms per connection, at least 60 s, at most 3 minutes.
+        deadlineMs: options.deadlineMs ?? Math.min(180_000, Math.max(60_000, count * 4)),
         heartbeatMs: this.options.heartbeatMs,
       });
       const collected = await fleet.collect();

@@ -29,7 +29,7 @@ export const holdScenario: OwnScenario = {
     const fleet = ctx.startFleet(n);
     try {
       const empty = sampleTree(server.rootPid).rssBytes;
-      const connect = await ctx.connect(fleet, server, n, `hold: ${n} logged-in connections`, { deadlineMs: Math.max(120_000, n * 4) });
+      const connect = await ctx.connect(fleet, server, n, `hold: ${n} logged-in connections`);
       const loggedIn = connect.status.loggedIn;
       await fleet.measure('message', 'count');
       ctx.progress.phase(`hold: one broadcast to ${loggedIn}`, loggedIn);

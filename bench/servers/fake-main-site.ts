@@ -4,8 +4,7 @@
  * anything else is refused. Runs in the bench process.
  */
 import { createServer, type Server } from 'node:http';
-
-const UKEY_PREFIX = 'ukey-';
+import { UKEY_PREFIX } from '../load/messages';
 
 export class FakeMainSite {
   private server: Server | undefined;
