@@ -15,12 +15,13 @@ import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
 import { PROMETHEUS_CONTENT_TYPE, type ClusterLink } from './cluster/cluster-link';
 import type { Presence } from './cluster/presence';
+import { baseReport } from './cluster/process-report';
 import { ZERO_COUNTERS, summarize, type WorkerReport } from './cluster/stats';
 import { cachedCheck, type HealthCheck } from './http/health';
 import { HttpApi } from './http/http-api';
 import { createRoutes } from './http/routes';
 import { Metrics } from './metrics';
-import { PushService } from './push/push-service';
+import { deliverBulkLocally, PushService, type Offload } from './push/push-service';
 import { DeliveryTracker } from './socket/delivery-tracker';
 import { AckBatcher } from './socket/ack-batcher';
 import { ReplayService } from './socket/replay-service';
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   healthChecks?: HealthCheck[];
   /** The durable message store; without one every push is live-only (`stored: false`). */
   store?: MessageStore;
+  /** Where large fan-outs go (a task process). */
+  offload?: Offload;
 }
 
 /** Milliseconds a graceful close waits for kicked clients to be told before closing anyway. */
@@ -122,6 +125,7 @@ export class Gateway {
       metrics,
       logger,
       ...(store !== undefined ? { durable: new StoreDurableLane(store, this.io, config) } : {}),
+      ...(options.offload !== undefined ? { offload: options.offload } : {}),
     });
     const cluster = options.cluster ?? new SelfClusterLink(this);
     this.http = new HttpApi({
@@ -150,6 +154,7 @@ export class Gateway {
       intervalMs: config.connection.sweepInterval * 1000,
     });
 
+    this.io.on('herald:bulk', (bulk) => deliverBulkLocally(this.io, bulk));
     this.io.use((socket, next) => {
       this.handshake(socket).then(
         () => next(),
@@ -193,15 +198,10 @@ export class Gateway {
   }
 
   report(base: { nodeId: string; index: number }): WorkerReport {
-    const memory = process.memoryUsage();
     return {
-      nodeId: base.nodeId,
-      index: base.index,
-      pid: process.pid,
-      startedAt: this.startedAt,
+      ...baseReport('worker', base.nodeId, base.index, this.startedAt),
       connections: this.connections,
       loggedIn: this.sessions.loggedIn,
-      memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
       counters: { ...this.metrics.counters },
       at: this.clock.now(),
     };

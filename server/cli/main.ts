@@ -3,9 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../shared/errors';
 import { heraldVersion } from '../../shared/paths';
 import { normalizeSeedArgs } from './argv';
+import { registerCrontabCommands } from './commands/crontab';
 import { registerDbCommands } from './commands/db';
+import { registerProcessCommands } from './commands/process';
 import { registerPushCommand } from './commands/push';
 import { registerServerCommands } from './commands/server';
+import { registerTaskCommands } from './commands/task';
 import { registerTokenCommand } from './commands/token';
 
 const program = new Command('herald')
@@ -13,6 +16,9 @@ const program = new Command('herald')
   .version(heraldVersion())
   .showHelpAfterError();
 registerServerCommands(program);
+registerProcessCommands(program);
+registerTaskCommands(program);
+registerCrontabCommands(program);
 registerTokenCommand(program);
 registerPushCommand(program);
 registerDbCommands(program);

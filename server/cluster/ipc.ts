@@ -1,8 +1,10 @@
 /**
- * Messages between the primary and its workers, as a discriminated union on `type`. Every Herald
- * message type starts with `herald:` so it never collides with @socket.io/sticky (`sticky:`), the
- * cluster adapter (`source: '_sio_adapter'`) or prom-client (`prom-client:`), which share the channel.
+ * Messages between the primary and its child processes, as a discriminated union on `type`.
+ * Every Herald message type starts with `herald:` so it never collides with @socket.io/sticky
+ * (`sticky:`), the cluster adapter (`source: '_sio_adapter'`) or prom-client (`prom-client:`),
+ * which share the channel.
  */
+import type { PushRequest } from '../../shared/protocol';
 import type { PresenceEntry } from './presence';
 import type { ClusterStats, WorkerReport } from './stats';
 
@@ -14,7 +16,12 @@ export interface HostReadiness {
   redis?: 'ready' | 'down';
 }
 
-/** Requests a worker may make of its primary, with their argument and result types. */
+/** Background work a task process runs for a worker or for cron. */
+export type TaskJob =
+  | { kind: 'push'; request: PushRequest; origin: 'api' | 'publish' | 'stream' | 'cron' }
+  | { kind: 'store.cleanup' };
+
+/** Requests a child may make of its primary, with their argument and result types. */
 export interface PrimaryRequests {
   'presence.add': { args: PresenceEntry; result: PresenceEntry[] };
   'presence.list': { args: { uid: string }; result: PresenceEntry[] };
@@ -24,6 +31,10 @@ export interface PrimaryRequests {
   'host.readiness': { args: Record<string, never>; result: HostReadiness };
   /** The least-loaded healthy host's URL, when several hosts share Redis. */
   'cluster.endpoint': { args: Record<string, never>; result: { url?: string } };
+  /** Runs a job in a task process; the result is the job's. */
+  'task.run': { args: TaskJob; result: unknown };
+  /** A control command (the CLI's), from a worker's admin API. */
+  'control': { args: { command: string; args: Record<string, unknown> }; result: unknown };
 }
 
 export type PrimaryRequestOp = keyof PrimaryRequests;
@@ -32,22 +43,34 @@ export type RequestMessage = {
   [K in PrimaryRequestOp]: { type: 'herald:request'; id: number; op: K; args: PrimaryRequests[K]['args'] };
 }[PrimaryRequestOp];
 
+/** The answer to a request in either direction. */
+export type ResultMessage<T extends string> =
+  | { type: T; id: number; ok: true; result: unknown }
+  | { type: T; id: number; ok: false; error: string; code?: string };
+
 export type WorkerToPrimary =
   | { type: 'herald:worker-ready'; nodeId: string }
   | { type: 'herald:report'; report: WorkerReport }
   /** Presence notifications in Redis mode, so the primary can count the host's users. */
   | { type: 'herald:presence-add'; entry: PresenceEntry }
   | { type: 'herald:presence-remove'; uid: string; sid: string }
-  | RequestMessage;
+  | RequestMessage
+  | ResultMessage<'herald:task-done'>
+  | ResultMessage<'herald:command-result'>;
 
 export type ShutdownReason = 'shutdown' | 'reload';
 
 export type PrimaryToWorker =
-  | { type: 'herald:response'; id: number; ok: true; result: unknown }
-  | { type: 'herald:response'; id: number; ok: false; error: string }
-  | { type: 'herald:shutdown'; reason: ShutdownReason };
+  | ResultMessage<'herald:response'>
+  | { type: 'herald:shutdown'; reason: ShutdownReason }
+  /** A job for a task process. */
+  | { type: 'herald:task-run'; id: number; job: TaskJob }
+  /** A command for a child (crontab commands go to the cron process). */
+  | { type: 'herald:command'; id: number; command: string; args: Record<string, unknown> }
+  /** A TLS connection handed to a worker (the handle travels with the message). */
+  | { type: 'herald:tls-connection' };
 
-/** What the primary's parent (a test, a supervisor) hears when the host is up. */
+/** What the primary's parent (a test, the CLI's `start -d`) hears when the host is up. */
 export interface ReadyNotice {
   type: 'herald:host-ready';
   port: number;

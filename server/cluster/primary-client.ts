@@ -1,8 +1,12 @@
 /**
- * A worker's line to its primary: typed requests with timeouts, and one-way notifications.
+ * A child's line to its primary: typed requests with timeouts, one-way notifications, and the
+ * handlers for what the primary asks of it (jobs for task processes, commands for cron).
  */
-import { HeraldError } from '../../shared/errors';
-import { isHeraldMessage, type PrimaryRequestOp, type PrimaryRequests, type PrimaryToWorker, type WorkerToPrimary } from './ipc';
+import { ERROR_CATALOG, HeraldError, type ErrorCode } from '../../shared/errors';
+import { isHeraldMessage, type PrimaryRequestOp, type PrimaryRequests, type PrimaryToWorker, type TaskJob, type WorkerToPrimary } from './ipc';
+
+export type TaskHandler = (job: TaskJob) => Promise<unknown>;
+export type CommandHandler = (command: string, args: Record<string, unknown>) => Promise<unknown>;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -22,6 +26,8 @@ export class PrimaryClient {
   private readonly pending = new Map<number, Pending>();
   private readonly options: PrimaryClientOptions;
   private closed = false;
+  private taskHandler: TaskHandler | undefined;
+  private commandHandler: CommandHandler | undefined;
 
   constructor(
     private readonly onShutdown: (reason: 'shutdown' | 'reload') => void,
@@ -31,7 +37,7 @@ export class PrimaryClient {
     process.on('message', this.onMessage);
   }
 
-  request<K extends PrimaryRequestOp>(op: K, args: PrimaryRequests[K]['args']): Promise<PrimaryRequests[K]['result']> {
+  request<K extends PrimaryRequestOp>(op: K, args: PrimaryRequests[K]['args'], timeoutMs = this.options.timeoutMs): Promise<PrimaryRequests[K]['result']> {
     if (this.closed || !process.connected) {
       return Promise.reject(new HeraldError('UNAVAILABLE', 'the primary process is gone'));
     }
@@ -39,8 +45,8 @@ export class PrimaryClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new HeraldError('UNAVAILABLE', `the primary did not answer ${op} within ${this.options.timeoutMs} ms`));
-      }, this.options.timeoutMs);
+        reject(new HeraldError('UNAVAILABLE', `the primary did not answer ${op} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       this.send({ type: 'herald:request', id, op, args } as WorkerToPrimary);
     });
@@ -52,6 +58,16 @@ export class PrimaryClient {
       if (err === null || err === undefined) return;
       if ('id' in message) this.settle(message.id, new HeraldError('UNAVAILABLE', 'the primary process is gone'));
     });
+  }
+
+  /** Runs the jobs the primary sends this process (task processes). */
+  onTask(handler: TaskHandler): void {
+    this.taskHandler = handler;
+  }
+
+  /** Answers the commands the primary sends this process (the cron process). */
+  onCommand(handler: CommandHandler): void {
+    this.commandHandler = handler;
   }
 
   close(): void {
@@ -67,13 +83,34 @@ export class PrimaryClient {
     switch (msg.type) {
       case 'herald:response':
         if (msg.ok) this.settle(msg.id, undefined, msg.result);
-        else this.settle(msg.id, new HeraldError('INTERNAL', msg.error));
+        else this.settle(msg.id, toHeraldError(msg.error, msg.code));
         break;
       case 'herald:shutdown':
         this.onShutdown(msg.reason);
         break;
+      case 'herald:task-run':
+        void this.answer('herald:task-done', msg.id, () => {
+          if (this.taskHandler === undefined) throw new HeraldError('UNAVAILABLE', 'this process runs no tasks');
+          return this.taskHandler(msg.job);
+        });
+        break;
+      case 'herald:command':
+        void this.answer('herald:command-result', msg.id, () => {
+          if (this.commandHandler === undefined) throw new HeraldError('UNAVAILABLE', 'this process takes no commands');
+          return this.commandHandler(msg.command, msg.args);
+        });
+        break;
     }
   };
+
+  private async answer(type: 'herald:task-done' | 'herald:command-result', id: number, run: () => Promise<unknown>): Promise<void> {
+    try {
+      this.send({ type, id, ok: true, result: await run() });
+    } catch (err) {
+      const code = err instanceof HeraldError ? err.code : undefined;
+      this.send({ type, id, ok: false, error: (err as Error).message, ...(code !== undefined ? { code } : {}) });
+    }
+  }
 
   private settle(id: number, err?: Error, result?: unknown): void {
     const pending = this.pending.get(id);
@@ -83,4 +120,9 @@ export class PrimaryClient {
     if (err !== undefined) pending.reject(err);
     else pending.resolve(result);
   }
+}
+
+/** Rebuilds an error that crossed IPC, keeping its catalog code when it had one. */
+export function toHeraldError(message: string, code: string | undefined): HeraldError {
+  return code !== undefined && code in ERROR_CATALOG ? new HeraldError(code as ErrorCode, message) : new HeraldError('INTERNAL', message);
 }

@@ -1,4 +1,6 @@
 /** Snapshots of workers and hosts, as the primary aggregates them for stats and `process show`. */
+import type { ChildRole } from './roles';
+
 
 /** Cumulative counters a worker keeps since it started. */
 export interface WorkerCounters {
@@ -25,8 +27,22 @@ export const ZERO_COUNTERS: Readonly<WorkerCounters> = Object.freeze({
   kicks: 0,
 });
 
-/** What a worker tells the primary every second. */
+/** What a task process has done (task processes only). */
+export interface TaskCounters {
+  /** Jobs running now. */
+  running: number;
+  /** Jobs finished successfully. */
+  done: number;
+  failed: number;
+  /** Jobs waiting in this process. */
+  queued: number;
+  /** Mean duration of finished jobs, ms. */
+  averageMs: number;
+}
+
+/** What a child process tells the primary every second. */
 export interface WorkerReport {
+  role: ChildRole;
   nodeId: string;
   pid: number;
   index: number;
@@ -36,6 +52,7 @@ export interface WorkerReport {
   loggedIn: number;
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
   counters: WorkerCounters;
+  tasks?: TaskCounters;
   at: number;
 }
 

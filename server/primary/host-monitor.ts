@@ -3,6 +3,7 @@
  * (which survive worker restarts), per-second rates, and the distinct users of the host.
  */
 import { PresenceTable } from '../cluster/presence';
+import type { ChildRole } from '../cluster/roles';
 import { ZERO_COUNTERS, addCounters, type HostSnapshot, type Rates, type WorkerCounters, type WorkerReport, type WorkerSnapshot } from '../cluster/stats';
 
 /** Seconds of history the rates are computed over. */
@@ -32,8 +33,9 @@ export class HostMonitor {
 
   constructor(private readonly identity: HostIdentity) {}
 
-  onStarting(nodeId: string, index: number, pid: number, now: number): void {
+  onStarting(nodeId: string, role: ChildRole, index: number, pid: number, now: number): void {
     this.workers.set(nodeId, {
+      role,
       nodeId,
       index,
       pid,
@@ -73,18 +75,23 @@ export class HostMonitor {
     this.presence.dropNode(nodeId);
   }
 
+  /** Socket.IO workers that are ready. */
   get readyWorkers(): number {
     let n = 0;
-    for (const w of this.workers.values()) if (w.state === 'ready') n++;
+    for (const w of this.workers.values()) if (w.role === 'worker' && w.state === 'ready') n++;
     return n;
   }
 
-  workerList(): WorkerSnapshot[] {
-    return [...this.workers.values()].sort((a, b) => a.index - b.index);
+  /** Every child's latest snapshot, by role then index; `role` to keep one group. */
+  children(role?: ChildRole): WorkerSnapshot[] {
+    const order: Record<ChildRole, number> = { worker: 0, task: 1, cron: 2 };
+    return [...this.workers.values()]
+      .filter((w) => role === undefined || w.role === role)
+      .sort((a, b) => order[a.role] - order[b.role] || a.index - b.index || a.startedAt - b.startedAt);
   }
 
   snapshot(now: number): HostSnapshot {
-    const workers = this.workerList();
+    const workers = this.children('worker');
     const totals = this.totals();
     let connections = 0;
     for (const w of workers) connections += w.connections;

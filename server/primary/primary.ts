@@ -1,63 +1,70 @@
 /**
- * The primary process of a host: forks the Socket.IO workers, shards connections to them with
- * @socket.io/sticky (least-connection), relays the cluster adapter's messages when there is no
- * Redis, answers workers' questions (presence, stats, metrics, readiness), brings dead workers
- * back with a back-off, and stops everything gracefully on SIGTERM.
+ * The primary process of a host. It owns the port and hands every connection to a Socket.IO
+ * worker (@socket.io/sticky's least-connection, or an address hash under TLS), supervises its
+ * children (workers, task processes, the cron process), relays the cluster adapter's messages
+ * when there is no Redis, answers its children's questions (presence, stats, metrics, jobs),
+ * serves the local control socket the CLI talks to, reloads its children one at a time, and
+ * stops everything gracefully on SIGTERM.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import { setupMaster as setupStickyPrimary } from '@socket.io/sticky';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
-import type { HeraldConfig } from '../../shared/config';
+import { loadConfig, type HeraldConfig } from '../../shared/config';
+import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { createRedisClient } from '../../shared/redis';
 import { migrateStore } from '../../shared/store';
 import { isHeraldMessage, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
+import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
 import { summarize } from '../cluster/stats';
+import { ChildRpc } from './child-rpc';
+import { runCommand, type CommandContext, type ReloadReport } from './commands';
+import { ControlServer } from './control-server';
 import { HostMonitor } from './host-monitor';
 import { HostRegistry } from './host-registry';
-import { RespawnPolicy } from './respawn-policy';
-import { stopReadingBeforeHandoff } from './socket-handoff';
-
-/** Sticky's least-connection counter, which we also use to keep new connections off a worker. */
-type StickyWorker = Worker & { clientsCount?: number };
-
-interface Slot {
-  index: number;
-  worker?: StickyWorker;
-  nodeId?: string;
-  startedAt: number;
-  ready: boolean;
-  respawnTimer?: NodeJS.Timeout;
-}
+import { Supervisor, type Child } from './supervisor';
+import { setupTlsBalancer } from './tls-balancer';
 
 export interface PrimaryOptions {
-  /** Milliseconds to wait for every worker at start before listening anyway. @default 30000 */
+  /** Milliseconds to wait for every child at start before listening anyway. @default 30000 */
   startTimeoutMs?: number;
+  /** Daemon mode: children's output goes here instead of the terminal. */
+  output?: Writable;
 }
 
-export class Primary {
-  private readonly slots: Slot[] = [];
-  private readonly monitor: HostMonitor;
-  private readonly respawn = new RespawnPolicy();
+/** Milliseconds a task job may take (a fan-out to 10,000 users takes a few seconds). */
+const TASK_TIMEOUT_MS = 5 * 60_000;
+/** Milliseconds a new process has to get ready during a reload. */
+const RELOAD_READY_TIMEOUT_MS = 30_000;
+
+export class Primary implements CommandContext {
+  readonly monitor: HostMonitor;
+  readonly supervisor: Supervisor;
+  readonly rpc: ChildRpc;
+  readonly startedAt = Date.now();
+  port = 0;
   private readonly aggregator = new AggregatorRegistry();
+  private readonly control: ControlServer;
   private server: NetServer | undefined;
   private redis: Redis | undefined;
   private registry: HostRegistry | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly startedAt = Date.now();
-  private port = 0;
+  private reloading = false;
 
   constructor(
-    private readonly config: HeraldConfig,
+    private currentConfig: HeraldConfig,
     private readonly logger: Logger,
     private readonly options: PrimaryOptions = {},
   ) {
+    const config = currentConfig;
     this.monitor = new HostMonitor({
       hostId: config.hostId,
       ...(config.advertiseUrl !== undefined ? { url: config.advertiseUrl } : {}),
@@ -66,12 +73,35 @@ export class Primary {
       expectedWorkers: config.workers,
       startedAt: this.startedAt,
     });
+    this.supervisor = new Supervisor(config.hostId, logger, this.monitor, { onExit: (child, code, signal) => this.onChildExit(child, code, signal) });
+    this.rpc = new ChildRpc(this.supervisor);
+    this.control = new ControlServer(join(config.runDir, 'herald.sock'), (command, args) => runCommand(this, command, args), logger);
   }
 
-  /** Forks the workers, waits for them, then listens. Resolves with the port. */
+  get config(): HeraldConfig {
+    return this.currentConfig;
+  }
+
+  get pidFile(): string {
+    return join(this.config.runDir, 'herald.pid');
+  }
+
+  /** Forks the children, waits for them, then listens. Resolves with the port. */
   async start(): Promise<number> {
     const { config, logger } = this;
-    cluster.setupPrimary({ exec: join(__dirname, '..', 'worker', 'entry.js'), serialization: 'advanced' });
+    await this.control.start(config.runDir);
+    cluster.setupPrimary({
+      exec: join(__dirname, '..', 'worker', 'entry.js'),
+      serialization: 'advanced',
+      silent: this.options.output !== undefined,
+    });
+    if (this.options.output !== undefined) {
+      const output = this.options.output;
+      cluster.on('fork', (worker) => {
+        worker.process.stdout?.pipe(output, { end: false });
+        worker.process.stderr?.pipe(output, { end: false });
+      });
+    }
     if (config.redis.url === undefined) {
       setupClusterAdapterPrimary();
     } else {
@@ -80,23 +110,26 @@ export class Primary {
       this.registry.start();
     }
     cluster.on('message', this.onMessage);
-    cluster.on('exit', this.onExit);
     await this.migrateStore();
 
-    for (let index = 0; index < config.workers; index++) {
-      this.slots.push({ index, startedAt: 0, ready: false });
-      this.fork(index);
+    for (const role of CHILD_ROLES) this.supervisor.grow(role, this.desiredCount(role));
+    if (!(await this.supervisor.waitAllReady(this.options.startTimeoutMs ?? 30_000))) {
+      if (this.monitor.readyWorkers === 0) throw new Error('no worker became ready in time');
+      logger.warn('listening before every process is ready');
     }
-    await this.waitForWorkers(this.options.startTimeoutMs ?? 30_000);
 
-    const server = createServer();
+    const server = createServer({ pauseOnConnect: config.tls.cert !== undefined });
     this.server = server;
-    // A client may reset or half-close while sticky still relays to it; without a listener that
-    // 'error' would be an uncaught exception in the primary.
-    server.on('connection', (socket) => socket.on('error', () => socket.destroy()));
-    // Sticky only needs the server's 'connection' events; a plain TCP server has no HTTP parser
-    // competing for the first bytes.
-    setupStickyPrimary(server as unknown as HttpServer, { loadBalancingMethod: 'least-connection' });
+    if (config.tls.cert !== undefined) {
+      setupTlsBalancer(server, this.supervisor, logger);
+    } else {
+      // A client may reset or half-close while sticky still relays to it; without a listener that
+      // 'error' would be an uncaught exception in the primary.
+      server.on('connection', (socket) => socket.on('error', () => socket.destroy()));
+      // Sticky only needs the server's 'connection' events; a plain TCP server has no HTTP parser
+      // competing for the first bytes.
+      setupStickyPrimary(server as unknown as HttpServer, { loadBalancingMethod: 'least-connection' });
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: config.port, host: config.host }, () => {
@@ -107,16 +140,99 @@ export class Primary {
     server.on('error', (err) => logger.error('listening socket error', { error: err.message }));
     const address = server.address();
     this.port = typeof address === 'object' && address !== null ? address.port : config.port;
+    writeFileSync(this.pidFile, `${process.pid}\n`, { mode: 0o644 });
     logger.info('herald is listening', {
       port: this.port,
+      tls: config.tls.cert !== undefined,
       env: config.env,
       workers: config.workers,
+      tasks: this.supervisor.slotCount('task'),
       adapter: config.redis.url !== undefined ? 'redis' : 'cluster',
+      store: config.db.url !== undefined ? 'mysql' : 'sqlite',
       hostId: config.hostId,
     });
     const notice: ReadyNotice = { type: 'herald:host-ready', port: this.port, pid: process.pid, hostId: config.hostId, workers: config.workers };
     process.send?.(notice);
     return this.port;
+  }
+
+  /**
+   * Graceful stop: no new connections, children drain (clients get `kick shutdown`, reconnect)
+   * and exit; after `shutdownTimeout` the rest are killed. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  beginStop(): void {
+    setImmediate(() => void this.stop().then(() => process.exit(0)));
+  }
+
+  /**
+   * Re-reads the configuration and replaces every child, one at a time: a slot's new process is
+   * ready before its old one drains. The number of workers and task processes follows the new
+   * configuration; settings of the primary itself (port, TLS, Redis, the store) need a restart.
+   */
+  async reload(): Promise<ReloadReport> {
+    if (this.reloading) throw new HeraldError('BAD_REQUEST', 'a reload is already running');
+    if (this.stopping !== undefined) throw new HeraldError('UNAVAILABLE', 'the host is stopping');
+    this.reloading = true;
+    const started = Date.now();
+    try {
+      const next = loadConfig();
+      const needsRestart = (['port', 'host', 'hostId', 'tls', 'redis', 'db', 'dataDir'] as const).filter(
+        (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
+      );
+      this.currentConfig = next;
+      this.logger.info('reloading: replacing processes one at a time');
+      const report: ReloadReport = { seconds: 0, replaced: [], added: [], removed: [], needsRestart };
+      const drainMs = next.shutdownTimeout * 1000;
+      for (const role of CHILD_ROLES) {
+        const existing = this.supervisor.slotCount(role);
+        const wanted = this.desiredCount(role);
+        for (let index = 0; index < Math.min(existing, wanted); index++) {
+          const { old, next: fresh } = await this.supervisor.replace(role, index, RELOAD_READY_TIMEOUT_MS, drainMs);
+          report.replaced.push({ name: fresh.name, ...(old !== undefined ? { oldPid: old.pid } : {}), newPid: fresh.pid });
+        }
+        if (wanted > existing) {
+          this.supervisor.grow(role, wanted);
+          await this.supervisor.waitAllReady(RELOAD_READY_TIMEOUT_MS);
+          report.added.push(...this.supervisor.children(role).filter((c) => c.index >= existing).map((c) => c.name));
+        } else if (wanted < existing) {
+          report.removed.push(...(await this.supervisor.shrink(role, wanted, drainMs)).map((c) => c.name));
+        }
+      }
+      report.seconds = Math.round((Date.now() - started) / 100) / 10;
+      this.logger.info('reload done', { seconds: report.seconds, replaced: report.replaced.length, needsRestart });
+      return report;
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  private desiredCount(role: ChildRole): number {
+    if (role === 'worker') return this.config.workers;
+    if (role === 'task') return this.config.tasks.processes;
+    return this.config.cron.enabled ? 1 : 0;
+  }
+
+  private async doStop(): Promise<void> {
+    const timeoutMs = this.config.shutdownTimeout * 1000;
+    this.logger.info('stopping: draining processes', { timeoutSeconds: this.config.shutdownTimeout });
+    this.server?.close();
+    const killed = await this.supervisor.stopAll(timeoutMs);
+    if (killed > 0) this.logger.warn('processes did not stop in time and were killed', { count: killed });
+    cluster.off('message', this.onMessage);
+    await this.registry?.close();
+    this.redis?.disconnect();
+    await this.control.close();
+    try {
+      if (readFileSync(this.pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(this.pidFile);
+    } catch {
+      /* not written yet, or already gone */
+    }
+    this.logger.info('stopped');
   }
 
   /**
@@ -137,82 +253,15 @@ export class Primary {
     }
   }
 
-  /**
-   * Graceful stop: no new connections, workers kick their clients with `shutdown` (reconnect) and
-   * exit; after `shutdownTimeout` the rest are killed. Idempotent.
-   */
-  stop(): Promise<void> {
-    this.stopping ??= this.doStop();
-    return this.stopping;
-  }
-
-  private async doStop(): Promise<void> {
-    const timeoutMs = this.config.shutdownTimeout * 1000;
-    this.logger.info('stopping: draining workers', { timeoutSeconds: this.config.shutdownTimeout });
-    this.server?.close();
-    for (const slot of this.slots) {
-      if (slot.respawnTimer !== undefined) clearTimeout(slot.respawnTimer);
-      if (slot.worker !== undefined) this.send(slot.worker, { type: 'herald:shutdown', reason: 'shutdown' });
-    }
-    const deadline = Date.now() + timeoutMs;
-    while (this.liveWorkers().length > 0 && Date.now() < deadline) await sleep(50);
-    const stragglers = this.liveWorkers();
-    for (const worker of stragglers) worker.process.kill('SIGKILL');
-    if (stragglers.length > 0) this.logger.warn('workers did not stop in time and were killed', { count: stragglers.length });
-    while (this.liveWorkers().length > 0) await sleep(20);
-    cluster.off('message', this.onMessage);
-    cluster.off('exit', this.onExit);
-    await this.registry?.close();
-    this.redis?.disconnect();
-    this.logger.info('stopped');
-  }
-
-  private liveWorkers(): Worker[] {
-    return Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-  }
-
-  private fork(index: number): void {
-    const slot = this.slots[index] as Slot;
-    slot.respawnTimer = undefined;
-    const worker: StickyWorker = cluster.fork({ HERALD_WORKER_INDEX: String(index) });
-    stopReadingBeforeHandoff(worker);
-    // Keep sticky's least-connection choice off this worker until it is ready to take sockets.
-    worker.clientsCount = Number.POSITIVE_INFINITY;
-    slot.worker = worker;
-    slot.ready = false;
-    slot.startedAt = Date.now();
-    slot.nodeId = `${this.config.hostId}/${index}/${worker.process.pid ?? 0}`;
-    this.monitor.onStarting(slot.nodeId, index, worker.process.pid ?? 0, slot.startedAt);
-  }
-
-  private async waitForWorkers(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.slots.every((s) => s.ready)) return;
-      await sleep(20);
-    }
-    const ready = this.slots.filter((s) => s.ready).length;
-    if (ready === 0) throw new Error(`no worker became ready within ${timeoutMs} ms`);
-    this.logger.warn('listening before every worker is ready', { ready, expected: this.slots.length });
-  }
-
-  private slotOf(worker: Worker): Slot | undefined {
-    return this.slots.find((s) => s.worker === worker);
-  }
-
   private readonly onMessage = (worker: Worker, message: unknown): void => {
     if (!isHeraldMessage(message)) return;
-    const slot = this.slotOf(worker);
     const msg = message as WorkerToPrimary;
     switch (msg.type) {
-      case 'herald:worker-ready':
-        if (slot === undefined) return;
-        slot.ready = true;
-        slot.nodeId = msg.nodeId;
-        (worker as StickyWorker).clientsCount = 0;
-        this.monitor.onReady(msg.nodeId);
-        this.logger.debug('worker ready', { index: slot.index, pid: worker.process.pid });
+      case 'herald:worker-ready': {
+        const child = this.supervisor.markReady(worker, msg.nodeId);
+        if (child !== undefined) this.logger.debug('process ready', { process: child.name, pid: child.pid });
         break;
+      }
       case 'herald:report':
         this.monitor.onReport(msg.report);
         break;
@@ -225,16 +274,22 @@ export class Primary {
       case 'herald:request':
         void this.answer(worker, msg);
         break;
+      case 'herald:task-done':
+      case 'herald:command-result':
+        this.rpc.settle(msg);
+        break;
     }
   };
 
   private async answer(worker: Worker, request: RequestMessage): Promise<void> {
+    let reply: PrimaryToWorker;
     try {
-      const result = await this.handle(request);
-      this.send(worker, { type: 'herald:response', id: request.id, ok: true, result });
+      reply = { type: 'herald:response', id: request.id, ok: true, result: await this.handle(request) };
     } catch (err) {
-      this.send(worker, { type: 'herald:response', id: request.id, ok: false, error: (err as Error).message });
+      const code = err instanceof HeraldError ? err.code : undefined;
+      reply = { type: 'herald:response', id: request.id, ok: false, error: (err as Error).message, ...(code !== undefined ? { code } : {}) };
     }
+    if (worker.isConnected()) worker.send(reply, undefined, () => undefined);
   }
 
   private async handle(request: RequestMessage): Promise<PrimaryRequests[RequestMessage['op']]['result']> {
@@ -251,53 +306,26 @@ export class Primary {
       case 'host.metrics':
         return this.aggregator.clusterMetrics();
       case 'host.readiness': {
-        const base = { readyWorkers: this.monitor.readyWorkers, expectedWorkers: this.config.workers };
+        const base = { readyWorkers: this.monitor.readyWorkers, expectedWorkers: this.supervisor.slotCount('worker') };
         return this.registry !== undefined ? { ...base, redis: this.registry.redisReady ? 'ready' : 'down' } : base;
       }
       case 'cluster.endpoint': {
         const url = this.registry?.leastLoadedUrl();
         return url !== undefined ? { url } : {};
       }
+      case 'task.run':
+        return this.rpc.runTask(request.args, TASK_TIMEOUT_MS);
+      case 'control':
+        return runCommand(this, request.args.command, request.args.args);
     }
   }
 
-  private readonly onExit = (worker: Worker, code: number | null, signal: string | null): void => {
-    const slot = this.slotOf(worker);
-    if (slot === undefined) return;
-    const nodeId = slot.nodeId;
-    slot.worker = undefined;
-    slot.ready = false;
-    if (nodeId !== undefined) {
-      this.monitor.onExit(nodeId);
-      if (this.redis !== undefined && this.redis.status === 'ready') {
-        void purgePresenceNode(this.redis, this.config.redis.prefix, nodeId).catch(() => undefined);
-      }
+  private onChildExit(child: Child, code: number | null, signal: string | null): void {
+    this.rpc.childGone(child);
+    this.monitor.onExit(child.nodeId);
+    if (this.redis !== undefined && this.redis.status === 'ready' && child.role === 'worker') {
+      void purgePresenceNode(this.redis, this.config.redis.prefix, child.nodeId).catch(() => undefined);
     }
-    if (this.stopping !== undefined) return;
-    const lived = Date.now() - slot.startedAt;
-    const delay = this.respawn.delayAfterExit(slot.index, lived);
-    this.logger.warn('worker exited; respawning', {
-      index: slot.index,
-      pid: worker.process.pid,
-      code,
-      signal,
-      livedMs: lived,
-      respawnInMs: delay,
-      quickFailures: this.respawn.failuresOf(slot.index),
-    });
-    slot.respawnTimer = setTimeout(() => {
-      if (this.stopping === undefined) this.fork(slot.index);
-    }, delay);
-  };
-
-  private send(worker: Worker, message: PrimaryToWorker): void {
-    if (!worker.isConnected()) return;
-    worker.send(message, undefined, (err: Error | null) => {
-      if (err !== null) this.logger.debug('message to worker failed', { error: err.message });
-    });
+    if (child.deliberate) this.logger.info('process stopped on request; starting a new one', { process: child.name, pid: child.pid, code, signal });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -22,14 +22,14 @@ export const DEFAULT_RESPAWN_POLICY_OPTIONS: RespawnPolicyOptions = {
 export class RespawnPolicy {
   private readonly options: RespawnPolicyOptions;
   /** Quick deaths in a row, per worker slot. */
-  private readonly failures = new Map<number, number>();
+  private readonly failures = new Map<string | number, number>();
 
   constructor(options: Partial<RespawnPolicyOptions> = {}) {
     this.options = { ...DEFAULT_RESPAWN_POLICY_OPTIONS, ...options };
   }
 
   /** Milliseconds to wait before restarting slot `index`, whose worker lived `livedMs`. */
-  delayAfterExit(index: number, livedMs: number): number {
+  delayAfterExit(index: string | number, livedMs: number): number {
     if (livedMs >= this.options.stableAfterMs) {
       this.failures.set(index, 0);
       return 0;
@@ -40,7 +40,7 @@ export class RespawnPolicy {
   }
 
   /** Quick deaths in a row of slot `index`. */
-  failuresOf(index: number): number {
+  failuresOf(index: string | number): number {
     return this.failures.get(index) ?? 0;
   }
 }

@@ -1,17 +1,26 @@
 /**
- * Runs a host in the foreground: validates configuration once (one line naming the key on
- * failure), starts the primary, and stops gracefully on SIGTERM or SIGINT.
+ * Runs a host: validates configuration once (one line naming the key on failure), starts the
+ * primary, and stops gracefully on SIGTERM or SIGINT. In daemon mode (`herald server start -d`
+ * starts this detached) every line — the primary's and its children's — goes to
+ * `<dataDir>/logs/herald.log`, rotated by size.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { createLogger } from '../../shared/logger';
+import { RotatingFile } from '../../shared/rotating-file';
 import { Primary } from './primary';
 
 /** Exit code for invalid configuration (EX_CONFIG in sysexits.h). */
 export const EXIT_CONFIG = 78;
 
-export async function runPrimary(): Promise<void> {
+/** The daemon's log file. */
+export function logFilePath(config: HeraldConfig): string {
+  return join(config.dataDir, 'logs', 'herald.log');
+}
+
+export async function runPrimary(options: { daemon?: boolean } = {}): Promise<void> {
   let config: HeraldConfig;
   try {
     config = loadConfig();
@@ -22,9 +31,16 @@ export async function runPrimary(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.log.level, format: config.log.format, defaults: { proc: 'primary' } });
   mkdirSync(config.dataDir, { recursive: true });
-  const primary = new Primary(config, logger);
+  const output = options.daemon === true ? new RotatingFile(logFilePath(config), config.log.maxFileBytes, config.log.keepFiles) : undefined;
+  const logger = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    defaults: { proc: 'herald.Primary' },
+    ...(output !== undefined ? { stream: output } : {}),
+  });
+  process.title = 'herald: herald.Primary';
+  const primary = new Primary(config, logger, output !== undefined ? { output } : {});
   let exiting = false;
   const stop = (signal: string) => {
     if (exiting) return;
@@ -34,6 +50,10 @@ export async function runPrimary(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A reload from the outside, as EasySwoole's SIGUSR1 did (the CLI uses the control socket).
+  process.on('SIGUSR1', () => {
+    primary.reload().catch((err: Error) => logger.error('reload failed', { error: err.message }));
+  });
   process.on('uncaughtException', (err) => {
     logger.error('uncaught exception in the primary; exiting', { error: err.stack ?? err.message });
     process.exit(1);

@@ -13,10 +13,7 @@ import type { HeraldConfig } from '../../shared/config';
 import type { MessageStore, NewMessage } from '../../shared/store';
 import { userPlatformRoom, userRoom } from '../socket/rooms';
 import type { HeraldServer } from '../socket/types';
-import type { DurableLane, PreparedPush } from './push-service';
-
-/** Delivers `push` to `rooms`, with `seq` when given. */
-export type Deliver = (push: PreparedPush, rooms: string[], seq?: number) => void;
+import type { Deliverer, DurableLane, PreparedPush } from './push-service';
 
 interface Recipients {
   /** uid → the rooms (socket ids, or the user's room) to deliver its copy to. */
@@ -32,7 +29,7 @@ export class StoreDurableLane implements DurableLane {
     private readonly config: HeraldConfig,
   ) {}
 
-  async storeAndDeliver(push: PreparedPush, deliver: Deliver): Promise<void> {
+  async storeAndDeliver(push: PreparedPush, deliverer: Deliverer): Promise<void> {
     const recipients = push.uids.length > 0 ? this.targetUsers(push) : await this.currentSubscribers(push);
     const uids = [...recipients.users.keys()];
     if (uids.length > 0) {
@@ -50,9 +47,12 @@ export class StoreDurableLane implements DurableLane {
         expiresAt,
       }));
       const seqs = await this.store.append(messages);
-      uids.forEach((uid, i) => deliver(push, recipients.users.get(uid) as string[], seqs[i]));
+      deliverer.deliverWithSeqs(
+        push,
+        uids.map((uid, i) => ({ rooms: recipients.users.get(uid) as string[], seq: seqs[i] as number })),
+      );
     }
-    if (recipients.anonymous.length > 0) deliver(push, recipients.anonymous);
+    if (recipients.anonymous.length > 0) deliverer.deliver(push, recipients.anonymous);
   }
 
   private targetUsers(push: PreparedPush): Recipients {

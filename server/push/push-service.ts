@@ -9,7 +9,7 @@ import type { Clock } from '../../shared/clock';
 import type { HeraldConfig } from '../../shared/config';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import type { PushPayload, PushRequest } from '../../shared/protocol';
+import type { BulkDelivery, PushPayload, PushRequest } from '../../shared/protocol';
 import type { Presence } from '../cluster/presence';
 import type { Metrics } from '../metrics';
 import { platformRoom, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from '../socket/rooms';
@@ -45,11 +45,37 @@ export interface PreparedPush {
   rooms: string[];
 }
 
+/** Where a stored push goes: the recipient's rooms, with the recipient's seq. */
+export interface SeqTarget {
+  rooms: string[];
+  seq: number;
+}
+
+/** Delivery functions the durable lane calls once the push is stored. */
+export interface Deliverer {
+  /** To `rooms` without a seq (anonymous subscribers). */
+  deliver(push: PreparedPush, rooms: string[]): void;
+  /** To each target with its own seq. */
+  deliverWithSeqs(push: PreparedPush, targets: SeqTarget[]): void;
+}
+
 /** Stores durable pushes and delivers them with their per-user seq (push/durable-lane.ts). */
 export interface DurableLane {
   /** Commits the push (rejects with STORE_UNAVAILABLE when it cannot), then delivers it. */
-  storeAndDeliver(push: PreparedPush, deliver: (push: PreparedPush, rooms: string[], seq?: number) => void): Promise<void>;
+  storeAndDeliver(push: PreparedPush, deliverer: Deliverer): Promise<void>;
 }
+
+/**
+ * Above this many recipients, a durable push crosses the cluster as one bulk message (the data
+ * once, [room, seq] pairs) instead of one adapter broadcast per recipient.
+ */
+const BULK_THRESHOLD = 16;
+
+/**
+ * Runs a push somewhere else (a task process); resolves undefined when nobody can take it, and
+ * the push then runs here.
+ */
+export type Offload = (request: PushRequest, origin: PushOrigin) => Promise<PushResult | undefined>;
 
 export interface PushServiceDeps {
   io: HeraldServer;
@@ -59,6 +85,8 @@ export interface PushServiceDeps {
   metrics: Metrics;
   logger: Logger;
   durable?: DurableLane;
+  /** Where pushes to more than `tasks.fanoutThreshold` uids go. */
+  offload?: Offload;
 }
 
 type Emitter = { emit(event: string, payload: PushPayload): boolean };
@@ -68,10 +96,15 @@ export class PushService {
 
   async push(request: PushRequest, origin: PushOrigin): Promise<PushResult> {
     const push = this.prepare(request);
+    const { offload } = this.deps;
+    if (offload !== undefined && push.uids.length > this.deps.config.tasks.fanoutThreshold) {
+      const result = await offload(request, origin);
+      if (result !== undefined) return result;
+    }
     const { durable } = this.deps;
     let stored = false;
     if (push.durable && durable !== undefined) {
-      await durable.storeAndDeliver(push, (p, rooms, seq) => this.deliver(p, rooms, seq));
+      await durable.storeAndDeliver(push, this);
       stored = true;
     } else {
       this.deliver(push, push.rooms);
@@ -125,6 +158,19 @@ export class PushService {
     target.emit(push.event, payload);
   }
 
+  /** Each target its own seq: a few through the adapter one by one, many as one bulk message. */
+  deliverWithSeqs(push: PreparedPush, targets: SeqTarget[]): void {
+    if (targets.length <= BULK_THRESHOLD) {
+      for (const t of targets) this.deliver(push, t.rooms, t.seq);
+      return;
+    }
+    const bulk: BulkDelivery = { event: push.event, id: push.id, data: push.data, ts: push.ts, targets: [] };
+    if (push.topic !== undefined) bulk.topic = push.topic;
+    for (const t of targets) for (const room of t.rooms) bulk.targets.push([room, t.seq]);
+    this.deps.io.serverSideEmit('herald:bulk', bulk);
+    deliverBulkLocally(this.deps.io, bulk);
+  }
+
   private async countOnline(push: PreparedPush): Promise<number | null> {
     try {
       return await this.deps.presence.countConnections(push.uids, push.platform);
@@ -132,5 +178,16 @@ export class PushService {
       this.deps.logger.warn('presence unavailable; push answered without an online count', { error: (err as Error).message });
       return null;
     }
+  }
+}
+
+/** This server's part of a bulk delivery: a local emit for each target room it holds. */
+export function deliverBulkLocally(io: HeraldServer, bulk: BulkDelivery): void {
+  const rooms = io.of('/').adapter.rooms;
+  for (const [room, seq] of bulk.targets) {
+    if (!rooms.has(room)) continue;
+    const payload: PushPayload = { id: bulk.id, seq, data: bulk.data, ts: bulk.ts };
+    if (bulk.topic !== undefined) payload.topic = bulk.topic;
+    (io.local.to(room) as unknown as Emitter).emit(bulk.event, payload);
   }
 }

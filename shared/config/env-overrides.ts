@@ -46,6 +46,9 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_REDIS_PREFIX', file: 'redis', key: 'prefix', kind: 'string' },
   { variable: 'HERALD_MYSQL_URL', file: 'db', key: 'url', kind: 'string' },
   { variable: 'HERALD_DB_TIMEOUT_MS', file: 'db', key: 'operationTimeoutMs', kind: 'int' },
+  { variable: 'HERALD_TASK_PROCESSES', file: 'app', key: 'tasks.processes', kind: 'int' },
+  { variable: 'HERALD_TLS_CERT', file: 'app', key: 'tls.cert', kind: 'string' },
+  { variable: 'HERALD_TLS_KEY', file: 'app', key: 'tls.key', kind: 'string' },
   { variable: 'HERALD_RETENTION', file: 'app', key: 'delivery.retention', kind: 'number' },
   { variable: 'HERALD_REPLAY_LIMIT', file: 'app', key: 'delivery.replayLimit', kind: 'int' },
 ];

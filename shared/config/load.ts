@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { validate as validateCron } from 'node-cron';
 import type { ZodError, ZodTypeAny } from 'zod';
+import { describeZodError, PushRequestSchema } from '../protocol/schemas';
 import { ConfigError } from '../errors';
 import { packageRoot } from '../paths';
 import { ENV_OVERRIDES, type EnvOverride } from './env-overrides';
@@ -14,6 +16,9 @@ import {
   type Environment,
   type HeraldConfig,
 } from './schema';
+
+/** Names of the cron jobs Herald always has; configured jobs may not reuse them. */
+export const BUILT_IN_CRON_JOBS = ['message-retention-cleanup', 'stats-snapshot'] as const;
 
 export interface LoadConfigOptions {
   /** Environment variables to read; default `process.env`. */
@@ -117,6 +122,26 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     }
   }
 
+  if ((app.tls.cert === undefined) !== (app.tls.key === undefined)) {
+    throw new ConfigError(app.tls.cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key go together');
+  }
+  for (const file of [app.tls.cert, app.tls.key]) {
+    if (file !== undefined && !existsSync(resolve(options.cwd ?? process.cwd(), file))) {
+      throw new ConfigError(file === app.tls.cert ? 'tls.cert' : 'tls.key', `no such file: ${file}`);
+    }
+  }
+  const names = new Set<string>(BUILT_IN_CRON_JOBS);
+  app.cron.jobs.forEach((job, i) => {
+    if (names.has(job.name)) throw new ConfigError(`cron.jobs.${i}.name`, `${job.name} is already used`);
+    names.add(job.name);
+    if (!validateCron(job.schedule)) throw new ConfigError(`cron.jobs.${i}.schedule`, `not a valid cron rule: ${job.schedule}`);
+    const push = PushRequestSchema.safeParse(job.push);
+    if (!push.success) throw new ConfigError(`cron.jobs.${i}.push`, describeZodError(push.error));
+  });
+  for (const key of ['retentionCleanup', 'statsSnapshot'] as const) {
+    if (!validateCron(app.cron[key])) throw new ConfigError(`cron.${key}`, `not a valid cron rule: ${app.cron[key]}`);
+  }
+  const dataDir = resolve(options.cwd ?? process.cwd(), app.dataDir);
   const config: HeraldConfig = {
     ...app,
     env: environment,
@@ -124,8 +149,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     workers: app.workers === 0 ? Math.max(1, options.cpuCount ?? cpus().length) : app.workers,
     hostId: app.hostId ?? `${hostname()}:${app.port}`,
     connection: { ...app.connection, heartbeatInterval },
-    log: { level: app.log.level, format: app.log.format ?? (environment === 'local' ? 'pretty' : 'json') },
-    dataDir: resolve(options.cwd ?? process.cwd(), app.dataDir),
+    log: { ...app.log, format: app.log.format ?? (environment === 'local' ? 'pretty' : 'json') },
+    dataDir,
+    runDir: join(dataDir, 'run'),
     redis,
     db,
   };

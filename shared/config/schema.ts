@@ -36,6 +36,18 @@ const TopicRuleSchema = z
   });
 export type TopicRule = z.infer<typeof TopicRuleSchema>;
 
+const CronJobSchema = z
+  .object({
+    /** Unique name, as `herald crontab stop --name=…` takes it. */
+    name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must match [A-Za-z0-9_.:-]{1,64}'),
+    /** A node-cron rule: five fields, or six with seconds first (e.g. `0 30 9 * * 1-5`). */
+    schedule: z.string().min(1).max(100),
+    /** The push to send on each run: the body of POST /api/v1/push. */
+    push: z.record(z.unknown()),
+  })
+  .strict();
+export type CronJobConfig = z.infer<typeof CronJobSchema>;
+
 const RateSchema = z
   .object({
     /** Sustained requests per second. */
@@ -196,11 +208,48 @@ export const AppConfigSchema = z
       })
       .strict()
       .default({}),
+    tasks: z
+      .object({
+        /** Task processes per host (group `task`): background work off the socket workers. */
+        processes: z.number().int().min(0).max(64).default(1),
+        /** A push to more uids than this runs in a task process. */
+        fanoutThreshold: positiveInt.max(1_000_000).default(1000),
+      })
+      .strict()
+      .default({}),
+    cron: z
+      .object({
+        /** Run the cron process (group `cron`). */
+        enabled: z.boolean().default(true),
+        /** Time zone of the rules (IANA name); default the host's. */
+        timezone: z.string().min(1).optional(),
+        /** Rule of the built-in `message-retention-cleanup` job. */
+        retentionCleanup: z.string().min(1).default('0 */5 * * * *'),
+        /** Rule of the built-in `stats-snapshot` job. */
+        statsSnapshot: z.string().min(1).default('* * * * *'),
+        /** Scheduled pushes. */
+        jobs: z.array(CronJobSchema).default([]),
+      })
+      .strict()
+      .default({}),
+    tls: z
+      .object({
+        /** PEM certificate chain file; with `key`, Herald serves https/wss itself. */
+        cert: z.string().min(1).optional(),
+        /** PEM private key file. */
+        key: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
         /** `pretty` for people, `json` for log shippers; default json outside `local`. */
         format: z.enum(['pretty', 'json']).optional(),
+        /** Daemon mode: bytes after which `logs/herald.log` is rotated. */
+        maxFileBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+        /** Daemon mode: rotated files kept (herald.log.1 … .N). */
+        keepFiles: z.number().int().min(1).max(100).default(5),
       })
       .strict()
       .default({}),
@@ -259,7 +308,9 @@ export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'wo
   workers: number;
   hostId: string;
   connection: AppConfig['connection'] & { heartbeatInterval: number };
-  log: { level: AppConfig['log']['level']; format: 'pretty' | 'json' };
+  log: Omit<AppConfig['log'], 'format'> & { format: 'pretty' | 'json' };
+  /** Where the pid file and the control socket live: `<dataDir>/run`. */
+  runDir: string;
   redis: RedisConfig;
   db: DbConfig;
 }

@@ -89,9 +89,24 @@ export interface ServerToClientEvents {
   login: (answer: Answer<LoginResult>) => void;
 }
 
+/**
+ * One durable push to many users in one adapter message: the payload once, and each recipient's
+ * room with its seq. Each server emits locally to the rooms it holds.
+ */
+export interface BulkDelivery {
+  event: string;
+  id: string;
+  data: unknown;
+  ts: number;
+  topic?: string;
+  /** [room, seq] pairs: a user's room (or a socket id) and that user's seq. */
+  targets: [string, number][];
+}
+
 /** Messages between Socket.IO servers through the adapter (`io.serverSideEmit`). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface InterServerEvents {}
+export interface InterServerEvents {
+  'herald:bulk': (delivery: BulkDelivery) => void;
+}
 
 /** What Herald keeps on each socket (`socket.data`). */
 export interface SocketData {

@@ -35,6 +35,7 @@ export type {
 export { KICK_RECONNECTS } from './events';
 export type {
   Answer,
+  BulkDelivery,
   AnswerCallback,
   ClientEventName,
   ClientToServerEvents,

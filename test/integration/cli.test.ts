@@ -1,9 +1,10 @@
 /** The `herald` command's token and push commands, as an operator types them. */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { packageRoot } from '../../shared/paths';
 import { call, closeClients, connect, next } from '../support/clients';
+import { herald as runHerald } from '../support/cli';
 import { startInProcess, type InProcessHerald } from '../support/in-process';
 
 function herald(args: string[], env: Record<string, string> = {}) {
@@ -15,12 +16,9 @@ function herald(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Like herald(), without blocking this process (which serves the in-process Herald). */
-function heraldAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(packageRoot(), 'bin', 'herald.js'), ...args], { env: { ...process.env, PUSH_ENV: 'local' }, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ status: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
-    });
-  });
+async function heraldAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const result = await runHerald(args, { PUSH_ENV: 'local' });
+  return { status: result.code, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('herald CLI', function () {

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../../shared/config';
+import type { TaskRow } from '../../primary/commands';
+import { commandOrFail } from '../control-client';
+import { formatTable, time } from '../table';
+
+export function registerTaskCommands(program: Command): void {
+  program
+    .command('task')
+    .description('task processes')
+    .command('status')
+    .description('per task process: index, pid, running, done, failed, queued, average ms, start time')
+    .option('--json', 'print JSON')
+    .option('--env <env>', 'environment; overrides PUSH_ENV')
+    .action(async (options: { json?: boolean; env?: string }) => {
+      if (options.env !== undefined) process.env.PUSH_ENV = options.env;
+      const rows = await commandOrFail<TaskRow[]>(loadConfig(), 'task.status');
+      if (options.json === true) return console.log(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return console.log('no task process is running (tasks.processes: 0?)');
+      console.log(
+        formatTable(
+          ['index', 'pid', 'running', 'done', 'failed', 'queued', 'average ms', 'start time'],
+          rows.map((r) => [r.index, r.pid, r.running, r.done, r.failed, r.queued, r.averageMs, time(r.startedAt, true)]),
+        ),
+      );
+    });
+}

@@ -1,0 +1,143 @@
+/**
+ * What every child process of a host (Socket.IO worker, task process, cron process) does alike:
+ * read the configuration, name itself, log, talk to the primary, report every second, answer
+ * prom-client's aggregation, and stop gracefully — when the primary says so, on SIGTERM, or when
+ * the primary is gone. Also the adapter and presence a process needs to push.
+ */
+import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
+import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
+import type Redis from 'ioredis';
+import { AggregatorRegistry } from 'prom-client';
+import type { ServerOptions } from 'socket.io';
+import { loadConfig, type HeraldConfig } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+import { createLogger, type Logger } from '../../shared/logger';
+import { createRedisClient, isRedisReady } from '../../shared/redis';
+import type { HealthCheck } from '../http/health';
+import { HostCountingPresence, IpcPresence } from './ipc-presence';
+import type { ShutdownReason } from './ipc';
+import type { Presence } from './presence';
+import { PrimaryClient } from './primary-client';
+import { RedisPresence } from './redis-presence';
+import { nodeIdOf, processName, type ChildRole } from './roles';
+import type { WorkerReport } from './stats';
+
+/** Milliseconds between reports to the primary. */
+const REPORT_INTERVAL_MS = 1000;
+
+export interface ChildRuntime {
+  role: ChildRole;
+  index: number;
+  nodeId: string;
+  config: HeraldConfig;
+  logger: Logger;
+  primary: PrimaryClient;
+  /** Runs `stop` once, on the first shutdown request, then exits. */
+  onShutdown(stop: (reason: ShutdownReason) => Promise<void>): void;
+  /** Tells the primary this process is ready, and starts the reports. */
+  ready(report: () => WorkerReport): void;
+}
+
+export function bootChild(role: ChildRole): ChildRuntime {
+  const index = Number(process.env.HERALD_WORKER_INDEX ?? '0');
+  let config: HeraldConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    // The primary validated the same configuration; this only happens if it changed on disk.
+    console.error(`herald ${processName(role, index)}: invalid configuration: ${err instanceof ConfigError ? err.message : String(err)}`);
+    process.exit(78);
+  }
+  const nodeId = nodeIdOf(config.hostId, role, index, process.pid);
+  const name = processName(role, index);
+  process.title = `herald: ${name}`;
+  const logger = createLogger({ level: config.log.level, format: config.log.format, defaults: { proc: name } });
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection', { error: (reason as Error)?.stack ?? String(reason) });
+  });
+  process.on('uncaughtException', (err) => {
+    logger.error('uncaught exception; exiting', { error: err.stack ?? err.message });
+    process.exit(1);
+  });
+  // Constructing it in a child installs prom-client's answer to the primary's metric requests.
+  new AggregatorRegistry();
+
+  let stopFn: ((reason: ShutdownReason) => Promise<void>) | undefined;
+  let stopping = false;
+  let reportTimer: NodeJS.Timeout | undefined;
+  const shutdown = (reason: ShutdownReason): void => {
+    if (stopping) return;
+    stopping = true;
+    if (reportTimer !== undefined) clearInterval(reportTimer);
+    const hardStop = setTimeout(() => process.exit(0), config.shutdownTimeout * 1000);
+    hardStop.unref();
+    logger.debug('stopping', { reason });
+    void (stopFn?.(reason) ?? Promise.resolve())
+      .catch((err: Error) => logger.warn('stop failed', { error: err.message }))
+      .finally(() => {
+        primary.close();
+        process.exit(0);
+      });
+  };
+  const primary = new PrimaryClient(shutdown);
+  process.on('SIGTERM', () => shutdown('shutdown'));
+  // Ctrl-C reaches every process of the group; the primary coordinates the stop.
+  process.on('SIGINT', () => undefined);
+  process.on('disconnect', () => shutdown('shutdown'));
+
+  return {
+    role,
+    index,
+    nodeId,
+    config,
+    logger,
+    primary,
+    onShutdown: (stop) => {
+      stopFn = stop;
+    },
+    ready: (report) => {
+      primary.send({ type: 'herald:worker-ready', nodeId });
+      primary.send({ type: 'herald:report', report: report() });
+      reportTimer = setInterval(() => primary.send({ type: 'herald:report', report: report() }), REPORT_INTERVAL_MS);
+      reportTimer.unref();
+    },
+  };
+}
+
+export interface PushPlumbing {
+  adapter: NonNullable<ServerOptions['adapter']>;
+  presence: Presence;
+  /** Set with Redis: start() it where sockets live (workers). */
+  redisPresence?: RedisPresence;
+  redisClients: Redis[];
+  healthChecks: HealthCheck[];
+}
+
+/** The adapter and presence of a process that pushes: cluster/IPC without Redis, Redis with it. */
+export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
+  const { config, logger, primary, nodeId } = runtime;
+  if (config.redis.url === undefined) {
+    return { adapter: createClusterAdapter(), presence: new IpcPresence(primary), redisClients: [], healthChecks: [] };
+  }
+  const url = config.redis.url;
+  const pub = createRedisClient(url, logger, { role: 'adapter-pub', offlineQueue: true });
+  const sub = createRedisClient(url, logger, { role: 'adapter-sub', offlineQueue: true });
+  const presenceClient = createRedisClient(url, logger, { role: 'presence' });
+  const redisClients = [pub, sub, presenceClient];
+  const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });
+  return {
+    adapter: createRedisAdapter(pub, sub, { key: `${config.redis.prefix}socket.io` }),
+    presence: new HostCountingPresence(redisPresence, primary),
+    redisPresence,
+    redisClients,
+    healthChecks: [
+      {
+        name: 'redis',
+        check: () => {
+          const down = redisClients.filter((c) => !isRedisReady(c));
+          return down.length === 0 ? { ok: true } : { ok: false, detail: `${down.length} of ${redisClients.length} connections down` };
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * The primary's child processes: a fixed set of slots per role (Socket.IO workers, task
+ * processes, the cron process), each holding the process that currently serves it.
+ *
+ * - A child that crashes is brought back after the respawn policy's back-off; one an operator
+ *   killed (`process kill`) comes back at once.
+ * - `replace` is one step of a rolling reload: the slot's new process is forked and must report
+ *   ready before the old one is told to drain, so the host never stops accepting.
+ * - A process that is not ready, or is draining, is kept out of @socket.io/sticky's
+ *   least-connection choice by an infinite connection count.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from '../../shared/logger';
+import type { PrimaryToWorker, ShutdownReason } from '../cluster/ipc';
+import { nodeIdOf, processName, type ChildRole } from '../cluster/roles';
+import type { HostMonitor } from './host-monitor';
+import { RespawnPolicy } from './respawn-policy';
+import { stopReadingBeforeHandoff } from './socket-handoff';
+
+/** Sticky's least-connection counter, which we also use to keep new connections off a process. */
+type StickyWorker = Worker & { clientsCount?: number };
+
+export interface Child {
+  worker: StickyWorker;
+  role: ChildRole;
+  index: number;
+  pid: number;
+  nodeId: string;
+  name: string;
+  startedAt: number;
+  ready: boolean;
+  /** Its exit is expected: replaced by a reload, or its slot was removed. */
+  retiring: boolean;
+  /** Killed by an operator: respawn at once, not after a back-off. */
+  deliberate: boolean;
+}
+
+interface Slot {
+  role: ChildRole;
+  index: number;
+  current?: Child;
+  respawnTimer?: NodeJS.Timeout;
+}
+
+export interface SupervisorHooks {
+  /** A child exited (crash, kill, drain, reload); its presence and stats must go. */
+  onExit(child: Child, code: number | null, signal: string | null): void;
+}
+
+export class Supervisor {
+  private readonly slots: Slot[] = [];
+  private readonly byWorker = new Map<number, Child>();
+  private readonly respawn = new RespawnPolicy();
+  private stopping = false;
+
+  constructor(
+    private readonly hostId: string,
+    private readonly logger: Logger,
+    private readonly monitor: HostMonitor,
+    private readonly hooks: SupervisorHooks,
+  ) {
+    cluster.on('exit', this.onExit);
+  }
+
+  /** Adds slots of a role and forks their processes. */
+  grow(role: ChildRole, count: number): void {
+    const existing = this.slots.filter((s) => s.role === role).length;
+    for (let index = existing; index < count; index++) {
+      const slot: Slot = { role, index };
+      this.slots.push(slot);
+      slot.current = this.fork(slot);
+    }
+  }
+
+  /** Drains and removes the slots of a role beyond `count`. */
+  async shrink(role: ChildRole, count: number, timeoutMs: number): Promise<Child[]> {
+    const extra = this.slots.filter((s) => s.role === role && s.index >= count);
+    const retired: Child[] = [];
+    for (const slot of extra) {
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      if (slot.respawnTimer !== undefined) clearTimeout(slot.respawnTimer);
+      if (slot.current !== undefined) {
+        retired.push(slot.current);
+        await this.drain(slot.current, 'reload', timeoutMs);
+      }
+    }
+    return retired;
+  }
+
+  slotCount(role: ChildRole): number {
+    return this.slots.filter((s) => s.role === role).length;
+  }
+
+  childOf(worker: Worker): Child | undefined {
+    return this.byWorker.get(worker.id);
+  }
+
+  /** Every live child (draining ones too), optionally of one role. */
+  children(role?: ChildRole): Child[] {
+    return [...this.byWorker.values()].filter((c) => role === undefined || c.role === role);
+  }
+
+  /** The serving, ready process of each slot of a role. */
+  current(role: ChildRole): Child[] {
+    return this.slots.filter((s) => s.role === role && s.current?.ready === true).map((s) => s.current as Child);
+  }
+
+  /** The serving process of slot `hash mod slots` of a role, or the next ready one. */
+  pickByHash(role: ChildRole, hash: number): Child | undefined {
+    const slots = this.slots.filter((s) => s.role === role);
+    for (let i = 0; i < slots.length; i++) {
+      const child = slots[(hash + i) % slots.length]?.current;
+      if (child?.ready === true) return child;
+    }
+    return undefined;
+  }
+
+  findByPid(pid: number): Child | undefined {
+    return this.children().find((c) => c.pid === pid);
+  }
+
+  /** A child said it is ready. */
+  markReady(worker: Worker, nodeId: string): Child | undefined {
+    const child = this.byWorker.get(worker.id);
+    if (child === undefined) return undefined;
+    child.ready = true;
+    child.nodeId = nodeId;
+    if (child.role === 'worker' && !child.retiring) child.worker.clientsCount = 0;
+    this.monitor.onReady(nodeId);
+    return child;
+  }
+
+  /** Resolves true once every slot's process is ready, false after `timeoutMs`. */
+  async waitAllReady(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.slots.every((s) => s.current?.ready === true)) return true;
+      await sleep(20);
+    }
+    return false;
+  }
+
+  /**
+   * Stops a child on an operator's request: gracefully (it drains its clients, who reconnect
+   * elsewhere) or with SIGKILL. Its slot gets a new process at once.
+   */
+  kill(child: Child, force: boolean): void {
+    child.deliberate = true;
+    if (force) child.worker.process.kill('SIGKILL');
+    else this.send(child, { type: 'herald:shutdown', reason: 'reload' });
+  }
+
+  /**
+   * One step of a rolling reload: forks the slot's new process, waits for it to be ready, makes
+   * it the slot's, then drains the old one. Throws (and kills the new one) if it never gets ready.
+   */
+  async replace(role: ChildRole, index: number, readyTimeoutMs: number, drainTimeoutMs: number): Promise<{ old?: Child; next: Child }> {
+    const slot = this.slots.find((s) => s.role === role && s.index === index);
+    if (slot === undefined) throw new Error(`no ${role} slot ${index}`);
+    const next = this.fork(slot);
+    const deadline = Date.now() + readyTimeoutMs;
+    while (!next.ready && Date.now() < deadline && !next.worker.isDead()) await sleep(20);
+    if (!next.ready) {
+      next.retiring = true;
+      next.worker.process.kill('SIGKILL');
+      throw new Error(`the new ${processName(role, index)} did not get ready within ${readyTimeoutMs} ms`);
+    }
+    const old = slot.current;
+    slot.current = next;
+    if (old !== undefined) await this.drain(old, 'reload', drainTimeoutMs);
+    return { old, next };
+  }
+
+  /** Tells every child to stop; kills what is left after `timeoutMs`. */
+  async stopAll(timeoutMs: number): Promise<number> {
+    this.stopping = true;
+    for (const slot of this.slots) if (slot.respawnTimer !== undefined) clearTimeout(slot.respawnTimer);
+    for (const child of this.children()) this.send(child, { type: 'herald:shutdown', reason: 'shutdown' });
+    const deadline = Date.now() + timeoutMs;
+    while (this.children().length > 0 && Date.now() < deadline) await sleep(50);
+    const stragglers = this.children();
+    for (const child of stragglers) child.worker.process.kill('SIGKILL');
+    while (this.children().length > 0) await sleep(20);
+    cluster.off('exit', this.onExit);
+    return stragglers.length;
+  }
+
+  send(child: Child, message: PrimaryToWorker): void {
+    if (!child.worker.isConnected()) return;
+    child.worker.send(message, undefined, (err: Error | null) => {
+      if (err !== null) this.logger.debug('message to a child failed', { child: child.name, error: err.message });
+    });
+  }
+
+  private fork(slot: Slot): Child {
+    slot.respawnTimer = undefined;
+    const worker: StickyWorker = cluster.fork({ HERALD_ROLE: slot.role, HERALD_WORKER_INDEX: String(slot.index) });
+    stopReadingBeforeHandoff(worker);
+    // Until it reports ready (and forever for task and cron processes), sticky sends it nothing.
+    worker.clientsCount = Number.POSITIVE_INFINITY;
+    const pid = worker.process.pid ?? 0;
+    const child: Child = {
+      worker,
+      role: slot.role,
+      index: slot.index,
+      pid,
+      nodeId: nodeIdOf(this.hostId, slot.role, slot.index, pid),
+      name: processName(slot.role, slot.index),
+      startedAt: Date.now(),
+      ready: false,
+      retiring: false,
+      deliberate: false,
+    };
+    this.byWorker.set(worker.id, child);
+    this.monitor.onStarting(child.nodeId, slot.role, slot.index, pid, child.startedAt);
+    return child;
+  }
+
+  /** Takes a child out of rotation and tells it to stop; SIGKILL after `timeoutMs`. */
+  private async drain(child: Child, reason: ShutdownReason, timeoutMs: number): Promise<void> {
+    child.retiring = true;
+    child.worker.clientsCount = Number.POSITIVE_INFINITY;
+    this.monitor.onStopping(child.nodeId);
+    this.send(child, { type: 'herald:shutdown', reason });
+    const deadline = Date.now() + timeoutMs;
+    while (!child.worker.isDead() && Date.now() < deadline) await sleep(20);
+    if (!child.worker.isDead()) {
+      this.logger.warn('a draining process did not stop in time; killing it', { process: child.name, pid: child.pid });
+      child.worker.process.kill('SIGKILL');
+      while (!child.worker.isDead()) await sleep(20);
+    }
+  }
+
+  private readonly onExit = (worker: Worker, code: number | null, signal: string | null): void => {
+    const child = this.byWorker.get(worker.id);
+    if (child === undefined) return;
+    this.byWorker.delete(worker.id);
+    this.hooks.onExit(child, code, signal);
+    const slot = this.slots.find((s) => s.current === child);
+    if (slot === undefined || this.stopping) return;
+    slot.current = undefined;
+    const lived = Date.now() - child.startedAt;
+    const key = `${slot.role}:${slot.index}`;
+    const delay = child.deliberate ? 0 : this.respawn.delayAfterExit(key, lived);
+    if (!child.deliberate) {
+      this.logger.warn('a process exited; respawning', {
+        process: child.name,
+        pid: child.pid,
+        code,
+        signal,
+        livedMs: lived,
+        respawnInMs: delay,
+        quickFailures: this.respawn.failuresOf(key),
+      });
+    }
+    slot.respawnTimer = setTimeout(() => {
+      if (!this.stopping && this.slots.includes(slot)) slot.current = this.fork(slot);
+    }, delay);
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

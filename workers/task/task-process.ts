@@ -1,0 +1,64 @@
+/**
+ * A task process (group `task`): background work taken off the Socket.IO workers — pushes to
+ * many users (stored and fanned out here), store maintenance for cron, and later webhook calls.
+ * It runs a Socket.IO server without HTTP, on the same adapter as the workers, so what it emits
+ * reaches every connection of the cluster.
+ */
+import { Server } from 'socket.io';
+import { systemClock } from '../../shared/clock';
+import { HeraldError } from '../../shared/errors';
+import { createMessageStore } from '../../shared/store';
+import { bootChild, pushPlumbing } from '../../server/cluster/child-runtime';
+import type { TaskJob } from '../../server/cluster/ipc';
+import { baseReport } from '../../server/cluster/process-report';
+import { Metrics } from '../../server/metrics';
+import { StoreDurableLane } from '../../server/push/durable-lane';
+import { PushService } from '../../server/push/push-service';
+import type { HeraldServer } from '../../server/socket/types';
+import { JobQueue } from './job-queue';
+
+/** Jobs one task process runs at once. */
+const CONCURRENCY = 4;
+
+export function runTaskProcess(): void {
+  const runtime = bootChild('task');
+  const { config, logger, primary, nodeId, index } = runtime;
+  const startedAt = Date.now();
+  const plumbing = pushPlumbing(runtime);
+  const io: HeraldServer = new Server({ adapter: plumbing.adapter, serveClient: false });
+  const store = createMessageStore(config, logger);
+  const metrics = new Metrics({ defaultMetrics: true });
+  const push = new PushService({
+    io,
+    config,
+    presence: plumbing.presence,
+    clock: systemClock,
+    metrics,
+    logger,
+    durable: new StoreDurableLane(store, io, config),
+  });
+  const queue = new JobQueue(CONCURRENCY);
+
+  const execute = async (job: TaskJob): Promise<unknown> => {
+    switch (job.kind) {
+      case 'push':
+        return push.push(job.request, job.origin);
+      case 'store.cleanup': {
+        const deleted = await store.cleanup(Date.now(), { cursorRetentionMs: config.delivery.cursorRetention * 1000 });
+        if (deleted.messages + deleted.cursors > 0) logger.info('expired messages and stale cursors deleted', deleted);
+        return deleted;
+      }
+      default:
+        throw new HeraldError('BAD_REQUEST', `unknown job ${JSON.stringify((job as { kind?: unknown }).kind)}`);
+    }
+  };
+  primary.onTask((job) => queue.submit(() => execute(job)));
+
+  runtime.onShutdown(async () => {
+    await queue.idle();
+    io.close();
+    await store.close();
+    for (const client of plumbing.redisClients) client.disconnect();
+  });
+  runtime.ready(() => ({ ...baseReport('task', nodeId, index, startedAt), counters: { ...metrics.counters }, tasks: queue.counters() }));
+}
