@@ -17,6 +17,8 @@ export interface HeraldHost {
   port: number;
   pid: number;
   hostId: string;
+  /** HERALD_DATA_DIR of this host (its run folder holds the control socket). */
+  dataDir: string;
   child: ChildProcess;
   /** Everything the host printed. */
   output(): string;
@@ -78,6 +80,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<HeraldH
     port: notice.port,
     pid: notice.pid,
     hostId,
+    dataDir,
     child,
     output: () => output,
     async stop(timeoutMs = 15000) {

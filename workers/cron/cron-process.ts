@@ -61,7 +61,10 @@ export function runCronProcess(): void {
     if (tick !== undefined && redis !== undefined) {
       const key = `${config.redis.prefix}cron:lock:${job.name}:${tick.toISOString()}`;
       const won = await redis.set(key, nodeId, 'PX', 5 * 60_000, 'NX');
-      if (won !== 'OK') return 'skipped: another host ran this tick';
+      if (won !== 'OK') {
+        job.lastResult = 'skipped: another host ran this tick';
+        return job.lastResult;
+      }
     }
     job.running = true;
     job.runs++;
