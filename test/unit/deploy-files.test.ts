@@ -28,12 +28,15 @@ function block(text: string, header: string): string[] {
 
 describe('deployment files', function () {
   describe('ecosystem.config.js (pm2)', function () {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ecosystem = require(join(packageRoot(), 'ecosystem.config.js')) as { apps: Record<string, unknown>[] };
-    const app = ecosystem.apps[0] as Record<string, unknown>;
+    let app: Record<string, unknown>;
+    before(function () {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const ecosystem = require(join(packageRoot(), 'ecosystem.config.js')) as { apps: Record<string, unknown>[] };
+      expect(ecosystem.apps, 'pm2 apps').to.have.length(1);
+      app = ecosystem.apps[0] as Record<string, unknown>;
+    });
 
     it('runs one primary in fork mode: `bin/herald.js server start` from the package folder', function () {
-      expect(ecosystem.apps).to.have.length(1);
       expect(app).to.include({ name: 'herald', script: 'bin/herald.js', args: 'server start', exec_mode: 'fork', instances: 1, cwd: packageRoot() });
       expect(existsSync(join(app.cwd as string, app.script as string))).to.equal(true);
     });
