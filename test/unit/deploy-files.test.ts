@@ -113,9 +113,10 @@ describe('deployment files', function () {
     const unit = directives(file('deploy', 'systemd', 'herald.service'));
     const value = (key: string) => unit.find((d) => d.startsWith(`${key}=`))?.slice(key.length + 1);
 
-    it('runs `herald server start` in the foreground and stops it with SIGTERM to the primary alone', function () {
+    it('runs `herald server start` in the foreground, reloads it with SIGUSR1, stops it with SIGTERM to the primary alone', function () {
       expect(value('Type')).to.equal('simple');
       expect(value('ExecStart')).to.equal('/usr/bin/node /opt/herald/bin/herald.js server start');
+      expect(value('ExecReload')).to.equal('/bin/kill -USR1 $MAINPID');
       expect(value('KillSignal')).to.equal('SIGTERM');
       expect(value('KillMode')).to.equal('mixed');
       expect(Number(value('TimeoutStopSec')) * 1000).to.be.greaterThan(shutdownTimeoutMs);
