@@ -25,7 +25,7 @@ class Site {
     await this.mainSite.start();
     const hostEnv = { ...env, HERALD_AUTH_VERIFIER: 'http', HERALD_AUTH_URL: this.mainSite.url };
     this.hosts = await Promise.all([startHost({ env: hostEnv }), startHost({ env: hostEnv })]);
-    await Promise.all(this.hosts.map((host) => waitForWorkers(host, 2)));
+    await Promise.all(this.hosts.map((host) => waitForWorkers(host, Number(env.HERALD_WORKERS ?? 2))));
     this.nginx = await startNginx(this.hosts.map((host) => host.port));
     return this;
   }
@@ -221,7 +221,7 @@ describe('hosts behind nginx without HERALD_TRUSTED_PROXIES', function () {
 
   before(async function () {
     requireNginx(this);
-    await site.start({});
+    await site.start({ HERALD_WORKERS: '1' });
   });
   after(async function () {
     await site.stop();
