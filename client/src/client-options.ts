@@ -49,6 +49,12 @@ export interface HeraldClientOptions {
   clock?: Clock;
   /** Randomness for the reconnect jitter, [0, 1). @default Math.random */
   random?: () => number;
+  /**
+   * After `kick { reason: 'reload' }` the server is replacing a worker and is up: the client comes
+   * back within this many milliseconds (spread at random so a worker's clients do not all return
+   * at once), before the reconnect policy applies. @default 3000
+   */
+  reloadReconnectWindow?: number;
   /** Used for the endpoint look-up. @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** Further socket.io-client options (e.g. `extraHeaders`, `withCredentials`, `query`). */

@@ -430,21 +430,31 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
     else this.markReady();
   }
 
-  /** The connection is gone: clean up, tell the app, and reconnect unless told not to. */
-  private connectionLost(reason: DisconnectReason, reconnect: boolean): void {
+  /**
+   * The connection is gone: clean up, tell the app, and reconnect unless told not to — after
+   * `quickDelay` ms when given (a reload), else by the reconnect policy.
+   */
+  private connectionLost(reason: DisconnectReason, reconnect: boolean, quickDelay?: number): void {
     if (this.state_ !== 'connected') return;
     this.dropSocket('DISCONNECTED');
     this.state_ = reconnect ? 'reconnecting' : 'closed';
     this.anchor = this.clock.now();
     this.emitLifecycle('disconnected', { reason, willReconnect: reconnect });
-    if (reconnect && this.state_ === 'reconnecting' && !this.reconnectTimer.pending) {
-      this.scheduleReconnect({ code: 'DISCONNECTED', message: reason });
+    if (!reconnect || this.state_ !== 'reconnecting' || this.reconnectTimer.pending) return;
+    if (quickDelay !== undefined) {
+      // Not one of the policy's attempts: if it fails, the policy starts from its first delay.
+      this.reconnectTimer.set(() => this.startAttempt(), quickDelay);
+      this.emitLifecycle('reconnecting', { attempt: 0, delay: quickDelay });
+      return;
     }
+    this.scheduleReconnect({ code: 'DISCONNECTED', message: reason });
   }
 
   private onKick(kick: KickPayload): void {
     this.emitLifecycle('kicked', kick);
-    this.connectionLost('kicked', kick.reconnect !== false);
+    const reconnect = kick.reconnect !== false;
+    const quick = reconnect && kick.reason === 'reload' ? Math.floor((this.options.random ?? Math.random)() * (this.options.reloadReconnectWindow ?? 3000)) : undefined;
+    this.connectionLost('kicked', reconnect, quick);
   }
 
   /** Forgets the socket and everything tied to it; open requests get `code`. */

@@ -37,10 +37,28 @@ describe('client SDK: kicks and close() (when not to come back)', () => {
     expect(fx.log(client, 'reconnecting')).to.have.length(0);
   });
 
-  it('reconnects after 60 s and logs in again after a kick with reconnect: true', async () => {
+  it('comes back within 3 s (at a random moment) after kick reload, when the server is replacing a worker', async () => {
+    await fx.cleanup();
+    fx = await ClientFixture.start();
+    client = fx.client({ credentials: { token: 't1' }, random: () => 0.5 });
+    await nextEvent(client, 'loggedIn');
+    const kickedAt = fx.fake.now;
+    const reconnecting = nextEvent(client, 'reconnecting');
+    fx.herald.kick({ reason: 'reload', reconnect: true });
+    expect((await reconnecting)[0]).to.deep.equal({ attempt: 0, delay: 1500 });
+    const loggedIn = nextEvent(client, 'loggedIn');
+    await fx.tick(1499);
+    await realDelay(20);
+    expect(fx.herald.logins).to.have.length(1);
+    await fx.tick(1);
+    await loggedIn;
+    expect(fx.herald.logins[1]?.at).to.equal(kickedAt + 1500);
+  });
+
+  it('reconnects after 60 s and logs in again after another kick with reconnect: true', async () => {
     const kickedAt = fx.fake.now;
     const disconnected = nextEvent(client, 'disconnected');
-    fx.herald.kick({ reason: 'reload', reconnect: true });
+    fx.herald.kick({ reason: 'idle', reconnect: true });
     expect((await disconnected)[0]).to.deep.equal({ reason: 'kicked', willReconnect: true });
     const loggedIn = nextEvent(client, 'loggedIn');
     await fx.tick(60_000);
