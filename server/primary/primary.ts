@@ -8,12 +8,10 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
-import { setupMaster as setupStickyPrimary } from '@socket.io/sticky';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
@@ -31,6 +29,7 @@ import { ControlServer } from './control-server';
 import { HostMonitor } from './host-monitor';
 import { HostRegistry } from './host-registry';
 import { Supervisor, type Child } from './supervisor';
+import { StickyBalancer } from './sticky-balancer';
 import { setupTlsBalancer } from './tls-balancer';
 
 export interface PrimaryOptions {
@@ -123,12 +122,7 @@ export class Primary implements CommandContext {
     if (config.tls.cert !== undefined) {
       setupTlsBalancer(server, this.supervisor, logger);
     } else {
-      // A client may reset or half-close while sticky still relays to it; without a listener that
-      // 'error' would be an uncaught exception in the primary.
-      server.on('connection', (socket) => socket.on('error', () => socket.destroy()));
-      // Sticky only needs the server's 'connection' events; a plain TCP server has no HTTP parser
-      // competing for the first bytes.
-      setupStickyPrimary(server as unknown as HttpServer, { loadBalancingMethod: 'least-connection' });
+      new StickyBalancer(this.supervisor, logger).attach(server);
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -6,8 +6,8 @@
  *   killed (`process kill`) comes back at once.
  * - `replace` is one step of a rolling reload: the slot's new process is forked and must report
  *   ready before the old one is told to drain, so the host never stops accepting.
- * - A process that is not ready, or is draining, is kept out of @socket.io/sticky's
- *   least-connection choice by an infinite connection count.
+ * - Only ready, serving processes are offered to the balancers (`current`); a draining one
+ *   keeps only the sessions it already has.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../shared/logger';
@@ -17,11 +17,8 @@ import type { HostMonitor } from './host-monitor';
 import { RespawnPolicy } from './respawn-policy';
 import { stopReadingBeforeHandoff } from './socket-handoff';
 
-/** Sticky's least-connection counter, which we also use to keep new connections off a process. */
-type StickyWorker = Worker & { clientsCount?: number };
-
 export interface Child {
-  worker: StickyWorker;
+  worker: Worker;
   role: ChildRole;
   index: number;
   pid: number;
@@ -125,7 +122,6 @@ export class Supervisor {
     if (child === undefined) return undefined;
     child.ready = true;
     child.nodeId = nodeId;
-    if (child.role === 'worker' && !child.retiring) child.worker.clientsCount = 0;
     this.monitor.onReady(nodeId);
     return child;
   }
@@ -194,10 +190,8 @@ export class Supervisor {
 
   private fork(slot: Slot): Child {
     slot.respawnTimer = undefined;
-    const worker: StickyWorker = cluster.fork({ HERALD_ROLE: slot.role, HERALD_WORKER_INDEX: String(slot.index) });
+    const worker = cluster.fork({ HERALD_ROLE: slot.role, HERALD_WORKER_INDEX: String(slot.index) });
     stopReadingBeforeHandoff(worker);
-    // Until it reports ready (and forever for task and cron processes), sticky sends it nothing.
-    worker.clientsCount = Number.POSITIVE_INFINITY;
     const pid = worker.process.pid ?? 0;
     const child: Child = {
       worker,
@@ -219,7 +213,6 @@ export class Supervisor {
   /** Takes a child out of rotation and tells it to stop; SIGKILL after `timeoutMs`. */
   private async drain(child: Child, reason: ShutdownReason, timeoutMs: number): Promise<void> {
     child.retiring = true;
-    child.worker.clientsCount = Number.POSITIVE_INFINITY;
     this.monitor.onStopping(child.nodeId);
     this.send(child, { type: 'herald:shutdown', reason });
     const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@
  * through @socket.io/sticky, or as raw TCP under TLS, where this process does the handshake.
  * With Redis it also runs the Redis ingress. Large fan-outs go to a task process.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -14,6 +15,7 @@ import { createMessageStore } from '../../shared/store';
 import { bootChild, pushPlumbing } from '../cluster/child-runtime';
 import { PrimaryClusterLink } from '../cluster/cluster-link';
 import { isHeraldMessage } from '../cluster/ipc';
+import { newSessionId, sessionIdPrefix } from '../cluster/session-id';
 import { Gateway } from '../gateway';
 import { Metrics } from '../metrics';
 import type { PushResult } from '../push/push-service';
@@ -58,6 +60,10 @@ export function runWorker(releaseHeldConnections: () => void): void {
       socket.resume();
     });
   } else {
+    // Every session id names this process, so the primary routes its requests here without
+    // waiting to be told (primary/sticky-balancer.ts).
+    const prefix = sessionIdPrefix(cluster.worker?.id ?? 0);
+    gateway.io.engine.generateId = () => newSessionId(prefix);
     setupWorker(gateway.io);
   }
   releaseHeldConnections();

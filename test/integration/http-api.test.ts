@@ -55,6 +55,19 @@ describe('HTTP API', function () {
     });
   });
 
+  it('GET /api/v1/endpoint believes X-Forwarded-Proto/-Host only from a trusted proxy', async function () {
+    const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'push.example.com' };
+    const untrusted = await api(host.url, '/api/v1/endpoint', { key: null, headers });
+    expect(untrusted.json.url).to.equal(host.url);
+    const proxied = await startHost({ env: { HERALD_TRUSTED_PROXIES: '127.0.0.1', HERALD_WORKERS: '1' } });
+    try {
+      const trusted = await api(proxied.url, '/api/v1/endpoint', { key: null, headers });
+      expect(trusted.json.url).to.equal('https://push.example.com');
+    } finally {
+      await proxied.stop();
+    }
+  });
+
   it('answers CORS for allowed origins only, on the endpoint and on Socket.IO', async function () {
     const allowed = await api(host.url, '/api/v1/endpoint', { key: null, headers: { origin: 'https://m.example.com' } });
     expect(allowed.headers.get('access-control-allow-origin')).to.equal('https://m.example.com');

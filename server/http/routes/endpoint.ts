@@ -1,3 +1,4 @@
+import { normalizeIp } from '../client-address';
 import type { ApiRequest, Route } from '../router';
 import type { RouteDeps } from './deps';
 
@@ -13,13 +14,23 @@ export function clientPolicy(deps: Pick<RouteDeps, 'config'>) {
   };
 }
 
-/** The URL a client should use: configured public URL, else least-loaded host, else this one. */
+/**
+ * The URL a client should use: the configured public URL, else the least-loaded host, else the
+ * address this request came to — as a trusted proxy saw it (X-Forwarded-Proto/-Host), so clients
+ * behind nginx's TLS block are told https, not the proxy's plain upstream address.
+ */
 async function connectionUrl(deps: RouteDeps, req: ApiRequest): Promise<string> {
   if (deps.config.publicUrl !== undefined) return deps.config.publicUrl;
   const fromCluster = await deps.cluster.endpointUrl().catch(() => undefined);
   if (fromCluster !== undefined) return fromCluster;
-  const host = req.headers.host ?? `127.0.0.1:${deps.config.port}`;
-  return `http://${host}`;
+  const viaProxy = deps.config.trustedProxies.includes(normalizeIp(req.raw.socket.remoteAddress));
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+  const forwardedProto = viaProxy ? first(req.headers['x-forwarded-proto']) : undefined;
+  const forwardedHost = viaProxy ? first(req.headers['x-forwarded-host']) : undefined;
+  const tls = deps.config.tls.cert !== undefined;
+  const proto = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : tls ? 'https' : 'http';
+  const host = forwardedHost ?? req.headers.host ?? `127.0.0.1:${deps.config.port}`;
+  return `${proto}://${host}`;
 }
 
 export function endpointRoute(deps: RouteDeps): Route {
