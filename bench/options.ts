@@ -31,7 +31,7 @@ export interface BenchOptions {
   loginConcurrency: number;
   /** Clients of the storm scenario (half of them lose their worker). @default 20000 */
   stormConnections: number;
-  /** Seconds the storm may take before it counts as failed. @default 60 */
+  /** Seconds the storm may take before it counts as failed. @default 45 */
   stormTimeout: number;
   /** Handshakes in flight per load-client process while reconnecting in the storm. @default 2000 */
   stormConcurrency: number;
@@ -78,7 +78,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   loginConnections: 5000,
   loginConcurrency: 64,
   stormConnections: 20_000,
-  stormTimeout: 60,
+  stormTimeout: 45,
   stormConcurrency: 2000,
   holdConnections: 50_000,
   holdWorkers: 4,

@@ -18,7 +18,10 @@ export interface PaceOptions {
 }
 
 export interface PaceResult {
+  /** Sends started (at most the planned rate × duration). */
   sent: number;
+  /** Sends planned: rate × duration. */
+  planned: number;
   failed: number;
   /** Sends per second actually started. */
   achievedRate: number;
@@ -42,8 +45,10 @@ export async function pace(options: PaceOptions): Promise<PaceResult> {
     inFlight--;
     wake?.();
   };
-  const hardDeadline = start + options.durationMs * 3 + (options.drainMs ?? 10_000);
-  while (sent < total && preciseNow() < hardDeadline) {
+  // A sender that cannot keep up stops at the end of the duration (plus 10 %): what it did not
+  // send shows as a lower achieved rate, and the run stays bounded in time.
+  const stopAt = start + options.durationMs * 1.1 + interval;
+  while (sent < total && preciseNow() < stopAt) {
     const now = preciseNow();
     const due = Math.min(total, Math.floor((now - start) / interval) + 1);
     while (sent < due && inFlight < options.maxInFlight) {
@@ -68,5 +73,18 @@ export async function pace(options: PaceOptions): Promise<PaceResult> {
   const elapsed = preciseNow() - start;
   const drainUntil = preciseNow() + (options.drainMs ?? 10_000);
   while (inFlight > 0 && preciseNow() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 5));
-  return { sent, failed, achievedRate: (sent / Math.max(elapsed, interval)) * 1000, errors: [...errors], maxLagMs };
+  return { sent, planned: total, failed, achievedRate: (sent / Math.max(elapsed, interval)) * 1000, errors: [...errors], maxLagMs };
+}
+
+/** What a result's notes should say about a paced phase: failures, and a sender that fell behind. */
+export function paceNotes(what: string, result: PaceResult): string[] {
+  const notes: string[] = [];
+  if (result.failed > 0) notes.push(`${result.failed} ${what} failed: ${result.errors.join('; ')}`);
+  if (result.sent < result.planned) {
+    notes.push(
+      `the server took ${what} slower than planned: ${result.sent} of ${result.planned} sent in the time (${Math.round(result.achievedRate)}/s); ` +
+        'the latencies count from when each was due',
+    );
+  }
+  return notes;
 }

@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { HttpClient } from '../http-client';
-import { killGroup, waitForExit, type BenchServer, type ServerKind, type WorkerInfo } from '../servers/bench-server';
+import { killGroup, waitForExit, waitForGroupExit, type BenchServer, type ServerKind, type WorkerInfo } from '../servers/bench-server';
 import type { MemoryAnswer, MemoryQuery, ReadyMessage } from './bench-hooks';
 
 export interface BaselineOptions {
@@ -100,8 +100,8 @@ export class BaselineServer implements BenchServer {
         this.child.kill('SIGTERM');
         if (!(await waitForExit(this.child, 5000))) killGroup(this.child.pid);
       }
-      // Cluster workers leave when the primary's IPC closes; make sure.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Cluster workers leave when the primary's IPC closes (writing their CPU profiles first); make sure.
+      await waitForGroupExit(this.child.pid, 5000);
       killGroup(this.child.pid);
     })();
     return this.stopping;

@@ -83,6 +83,11 @@ async function establish(connection: BenchConnection, attempts: number, deadline
   if (options === undefined) return false;
   for (let attempt = 0; attempt < attempts && Date.now() < deadline; attempt++) {
     await gate.acquire();
+    // The deadline may have passed while this connection waited for its turn.
+    if (Date.now() >= deadline) {
+      gate.release();
+      break;
+    }
     let outcome: AttemptOutcome;
     try {
       outcome = await connection.attempt({ url: options.url, login: options.login, handshakeTimeoutMs: options.handshakeTimeoutMs });

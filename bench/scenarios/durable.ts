@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import { Histogram } from '../histogram';
 import { benchData, preciseNow } from '../load/wire';
-import { pace } from '../pacer';
+import { pace, paceNotes } from '../pacer';
 import { connectionNotes } from './context';
 import type { Metrics, SharedScenario } from './scenario';
 import type { HeraldServer } from '../servers/herald-server';
@@ -62,7 +62,7 @@ export const durableScenario: SharedScenario = {
     const s = latency.summary();
     const a = answers.summary();
     const notes = connectionNotes(status);
-    if (paced.failed > 0) notes.push(`${paced.failed} pushes failed: ${paced.errors.join('; ')}`);
+    notes.push(...paceNotes('durable pushes', paced));
     return {
       metrics: { rate: paced.achievedRate, p50: s.p50, p99: s.p99, apiP50: a.p50, apiP99: a.p99, lost: Math.max(0, accepted - status.received) },
       notes,

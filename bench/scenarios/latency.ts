@@ -4,7 +4,7 @@
  * moment travels in `data`), and from the server's `ts` to receipt; p50/p99/max.
  */
 import { benchData } from '../load/wire';
-import { pace } from '../pacer';
+import { pace, paceNotes } from '../pacer';
 import { cpuBetween, sampleTree } from '../proc-stats';
 import { connectionNotes } from './context';
 import type { SharedScenario } from './scenario';
@@ -46,7 +46,7 @@ export const latencyScenario: SharedScenario = {
     const { status, latency, serverLatency } = await fleet.collect();
     const seconds = Math.max(0.001, ((status.lastReceiveAt > 0 ? status.lastReceiveAt : Date.now()) - t0) / 1000);
     const notes = connectionNotes(status);
-    if (paced.failed > 0) notes.push(`${paced.failed} broadcast calls failed: ${paced.errors.join('; ')}`);
+    notes.push(...paceNotes('broadcast calls', paced));
     if (latency.negatives > 0) notes.push(`${latency.negatives} samples below 0 ms (clock disagreement), counted as 0`);
     const s = latency.summary();
     const ss = serverLatency.summary();

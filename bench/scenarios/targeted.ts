@@ -8,7 +8,7 @@
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 import { benchData } from '../load/wire';
-import { pace, type PaceResult } from '../pacer';
+import { pace, paceNotes, type PaceResult } from '../pacer';
 import { cpuBetween, sampleTree } from '../proc-stats';
 import type { HeraldServer } from '../servers/herald-server';
 import { connectionNotes, sleep, started, type BenchContext } from './context';
@@ -50,7 +50,7 @@ async function phase(
   const perPushA = accepted > 0 ? (cpuBetween(a0, a1) / accepted) * 1e6 : null;
   const perPushB = accepted > 0 ? (cpuBetween(b0, b1) / accepted) * 1e6 : null;
   const notes = connectionNotes(status);
-  if (paced.failed > 0) notes.push(`${label}: ${paced.failed} pushes failed: ${paced.errors.join('; ')}`);
+  notes.push(...paceNotes(`${label} pushes`, paced));
   return {
     paced,
     metrics: {

@@ -49,3 +49,17 @@ export function killGroup(pid: number | undefined): void {
     }
   }
 }
+
+/** Waits until no process of a detached child's group is left (workers writing CPU profiles on exit), at most `ms`. */
+export async function waitForGroupExit(pid: number | undefined, ms: number): Promise<void> {
+  if (pid === undefined) return;
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths';
 import { HttpClient } from '../http-client';
-import { killGroup, waitForExit, type BenchServer, type WorkerInfo } from './bench-server';
+import { killGroup, waitForExit, waitForGroupExit, type BenchServer, type WorkerInfo } from './bench-server';
 
 export const LOCAL_API_KEY = 'local-development-api-key';
 
@@ -159,6 +159,7 @@ export class HeraldServer implements BenchServer {
         }
       }
       // Workers that outlived the primary (they stop on their own when its IPC closes).
+      await waitForGroupExit(this.child.pid, 5000);
       killGroup(this.child.pid);
       for (const dir of this.cleanupDirs) rmSync(dir, { recursive: true, force: true });
     })();
