@@ -87,13 +87,19 @@ class LoadProcess {
 
   request<T>(body: CommandBody, timeoutMs: number): Promise<T> {
     const id = this.nextId++;
+    if (!this.child.connected) return Promise.reject(new Error(`load client ${this.child.pid} is gone`));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`load client ${this.child.pid}: no answer to ${body.type} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      this.child.send({ ...body, id } as FleetCommand);
+      this.child.send({ ...body, id } as FleetCommand, (err: Error | null) => {
+        if (err === null || !this.pending.has(id)) return;
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(err);
+      });
     });
   }
 }
@@ -106,6 +112,7 @@ export class Fleet {
   private readonly processes: LoadProcess[] = [];
   private readonly options: FleetOptions;
   private connected = 0;
+  private stopping: Promise<void> | undefined;
 
   constructor(options: Partial<FleetOptions> = {}) {
     this.options = { ...DEFAULT_FLEET_OPTIONS, ...options };
@@ -213,7 +220,12 @@ export class Fleet {
   }
 
   /** Closes every connection and ends the processes; idempotent. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
     await this.closeAll();
     for (const p of this.processes) {
       if (p.child.connected) p.child.disconnect();
