@@ -2,7 +2,7 @@
  * `HERALD_*` environment variables and the single configuration key each one overrides.
  * docs/CONFIG.md lists the same table; a unit test keeps the two in step.
  */
-export type OverrideKind = 'int' | 'number' | 'string' | 'list';
+export type OverrideKind = 'int' | 'number' | 'string' | 'list' | 'boolean';
 
 export interface EnvOverride {
   /** Environment variable name. */
@@ -51,6 +51,10 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_TLS_KEY', file: 'app', key: 'tls.key', kind: 'string' },
   { variable: 'HERALD_RETENTION', file: 'app', key: 'delivery.retention', kind: 'number' },
   { variable: 'HERALD_REPLAY_LIMIT', file: 'app', key: 'delivery.replayLimit', kind: 'int' },
+  { variable: 'HERALD_ADMIN_ENABLED', file: 'app', key: 'admin.enabled', kind: 'boolean' },
+  { variable: 'HERALD_ADMIN_PASSWORD', file: 'app', key: 'admin.password', kind: 'string' },
+  { variable: 'HERALD_ADMIN_SESSION_TTL', file: 'app', key: 'admin.sessionTtl', kind: 'number' },
+  { variable: 'HERALD_CONSOLE_ENABLED', file: 'app', key: 'console.enabled', kind: 'boolean' },
 ];
 
 /** Variables read outside the table: the environment switch and the configuration folder. */

@@ -120,6 +120,14 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     if (app.cors.origins.includes('*')) {
       throw new ConfigError('cors.origins', 'online refuses `*`; list the allowed origins');
     }
+    const password = app.admin.password;
+    const passwordKey = sources.has('app:admin.password') ? 'admin.password (HERALD_ADMIN_PASSWORD)' : 'admin.password';
+    if (password !== undefined && password.length < 16) {
+      throw new ConfigError(passwordKey, 'online refuses a password shorter than 16 characters');
+    }
+    if (password !== undefined && (app.apiKeys.includes(password) || password === auth.jwt.secret)) {
+      throw new ConfigError(passwordKey, 'online refuses a password that is also an API key or the JWT secret');
+    }
   }
 
   if ((app.tls.cert === undefined) !== (app.tls.key === undefined)) {
@@ -150,6 +158,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     hostId: app.hostId ?? `${hostname()}:${app.port}`,
     connection: { ...app.connection, heartbeatInterval },
     log: { ...app.log, format: app.log.format ?? (environment === 'local' ? 'pretty' : 'json') },
+    console: { enabled: app.console.enabled ?? environment === 'local' },
     dataDir,
     runDir: join(dataDir, 'run'),
     redis,
@@ -176,6 +185,12 @@ function convert(override: EnvOverride, value: string): unknown {
   switch (override.kind) {
     case 'string':
       return value;
+    case 'boolean': {
+      const lower = value.trim().toLowerCase();
+      if (lower === 'true' || lower === '1') return true;
+      if (lower === 'false' || lower === '0') return false;
+      throw new ConfigError(`${override.key} (${override.variable})`, `must be true or false (or 1, 0), got ${JSON.stringify(value)}`);
+    }
     case 'list':
       return value
         .split(',')

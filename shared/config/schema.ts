@@ -205,6 +205,8 @@ export const AppConfigSchema = z
         loginPerIp: RateSchema.default({ rate: 20, burst: 50 }),
         /** HTTP API requests per API key, per worker. */
         apiKey: RateSchema.default({ rate: 5000, burst: 10000 }),
+        /** Dashboard login attempts (POST /api/v1/admin/login) per client IP, per worker. */
+        adminLogin: RateSchema.default({ rate: 0.1, burst: 10 }),
       })
       .strict()
       .default({}),
@@ -229,6 +231,24 @@ export const AppConfigSchema = z
         statsSnapshot: z.string().min(1).default('* * * * *'),
         /** Scheduled pushes. */
         jobs: z.array(CronJobSchema).default([]),
+      })
+      .strict()
+      .default({}),
+    admin: z
+      .object({
+        /** Serve the dashboard (/admin) and the admin API (/api/v1/admin/…). */
+        enabled: z.boolean().default(true),
+        /** Dashboard password, accepted besides any API key; at least 12 characters (16 in online). */
+        password: z.string().min(12).max(256).optional(),
+        /** Seconds an admin session (the dashboard's cookie) stays valid. */
+        sessionTtl: seconds(60, 7 * 86_400).default(8 * 3600),
+      })
+      .strict()
+      .default({}),
+    console: z
+      .object({
+        /** Serve the test tool at /console; default on in `local`, off elsewhere (there behind the admin login). */
+        enabled: z.boolean().optional(),
       })
       .strict()
       .default({}),
@@ -300,8 +320,10 @@ export type RedisConfig = z.infer<typeof RedisConfigSchema>;
 export type DbConfig = z.infer<typeof DbConfigSchema>;
 
 /** The validated, frozen configuration every component receives. */
-export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId'> {
+export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId' | 'console'> {
   env: Environment;
+  /** The test tool at /console; `enabled` resolved for the environment. */
+  console: { enabled: boolean };
   /** Folder the configuration files were read from. */
   configDir: string;
   /** Resolved worker count (never 0). */
