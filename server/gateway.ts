@@ -13,7 +13,9 @@ import type { Logger } from '../shared/logger';
 import { HandshakeAuthSchema, describeZodError, type KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
-import { PROMETHEUS_CONTENT_TYPE, type ClusterLink } from './cluster/cluster-link';
+import { PROMETHEUS_CONTENT_TYPE, type AdminCommand, type ClusterLink } from './cluster/cluster-link';
+import type { StatsSample } from './cluster/ipc';
+import type { ProcessRow } from './primary/commands';
 import type { Presence } from './cluster/presence';
 import { baseReport } from './cluster/process-report';
 import { ZERO_COUNTERS, summarize, type WorkerReport } from './cluster/stats';
@@ -282,5 +284,29 @@ class SelfClusterLink implements ClusterLink {
 
   async endpointUrl(): Promise<string | undefined> {
     return undefined;
+  }
+
+  /** `process.show` lists this process; the rest needs a primary. */
+  async control(command: AdminCommand): Promise<unknown> {
+    if (command !== 'process.show') throw new HeraldError('UNAVAILABLE', `${command} needs a primary process (this gateway runs alone)`);
+    const report = this.gateway.report({ nodeId: 'self', index: 0 });
+    const row: ProcessRow = {
+      pid: process.pid,
+      name: 'herald.Worker.0',
+      group: 'worker',
+      state: 'ready',
+      memory: report.memory.rss,
+      peakMemory: report.memory.rss,
+      startedAt: this.gateway.startedAt,
+      connections: report.connections,
+      lastHeartbeat: report.at,
+    };
+    return [row];
+  }
+
+  /** Only the present: a lone gateway keeps no history. */
+  async history(): Promise<StatsSample[]> {
+    const report = this.gateway.report({ nodeId: 'self', index: 0 });
+    return [{ at: report.at, connections: report.connections, users: report.loggedIn, rates: { pushes: 0, deliveries: 0, logins: 0 } }];
   }
 }

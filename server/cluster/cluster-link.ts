@@ -2,9 +2,24 @@
  * What a worker needs to know about the rest of its host and cluster, behind one interface:
  * over IPC from the primary in a real cluster, or computed in place for a one-process gateway.
  */
-import type { HostReadiness } from './ipc';
+import { HeraldError } from '../../shared/errors';
+import type { HostReadiness, StatsSample } from './ipc';
 import type { PrimaryClient } from './primary-client';
 import type { ClusterStats } from './stats';
+
+/**
+ * The CLI's commands a worker may run for the admin API (the dashboard). Never `stop`, `reload`
+ * or `process.kill`: those stay with operators on the host's control socket.
+ */
+export const ADMIN_COMMANDS = ['process.show', 'task.status', 'crontab.show', 'crontab.stop', 'crontab.resume', 'crontab.run'] as const;
+export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
+
+export function isAdminCommand(command: string): command is AdminCommand {
+  return (ADMIN_COMMANDS as readonly string[]).includes(command);
+}
+
+/** Milliseconds a worker waits for an admin command (crontab.run waits for the job, up to 10 s). */
+const ADMIN_COMMAND_TIMEOUT_MS = 15_000;
 
 export interface MetricsText {
   contentType: string;
@@ -18,6 +33,10 @@ export interface ClusterLink {
   readiness(): Promise<HostReadiness>;
   /** The least-loaded healthy host's URL when several hosts share Redis; else undefined. */
   endpointUrl(): Promise<string | undefined>;
+  /** Runs one of the allowlisted CLI commands on this host's primary, as the CLI would. */
+  control(command: AdminCommand, args: Record<string, unknown>): Promise<unknown>;
+  /** This host's connections, users and rates every 5 s over the last 30 minutes, oldest first. */
+  history(): Promise<StatsSample[]>;
 }
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -39,5 +58,15 @@ export class PrimaryClusterLink implements ClusterLink {
 
   async endpointUrl(): Promise<string | undefined> {
     return (await this.primary.request('cluster.endpoint', {})).url;
+  }
+
+  control(command: AdminCommand, args: Record<string, unknown>): Promise<unknown> {
+    // Checked again here: the type keeps honest callers in line, this line keeps the others out.
+    if (!isAdminCommand(command)) return Promise.reject(new HeraldError('FORBIDDEN', `${String(command)} is not available over HTTP`));
+    return this.primary.request('control', { command, args }, ADMIN_COMMAND_TIMEOUT_MS);
+  }
+
+  history(): Promise<StatsSample[]> {
+    return this.primary.request('stats.history', {});
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { PushRequest } from '../../shared/protocol';
 import type { PresenceEntry } from './presence';
-import type { ClusterStats, WorkerReport } from './stats';
+import type { ClusterStats, Rates, WorkerReport } from './stats';
 
 export interface HostReadiness {
   /** Workers that finished starting. */
@@ -14,6 +14,17 @@ export interface HostReadiness {
   expectedWorkers: number;
   /** Redis as the primary sees it (host registry); undefined without Redis. */
   redis?: 'ready' | 'down';
+}
+
+/** One point of a host's recent history (the dashboard's chart), sampled by the primary every 5 s. */
+export interface StatsSample {
+  /** ms since epoch. */
+  at: number;
+  connections: number;
+  /** Distinct logged-in uids on the host. */
+  users: number;
+  /** Per second, over the last ~5 s. */
+  rates: Rates;
 }
 
 /** Background work a task process runs for a worker or for cron. */
@@ -27,6 +38,8 @@ export interface PrimaryRequests {
   'presence.list': { args: { uid: string }; result: PresenceEntry[] };
   'presence.count': { args: { uids: string[]; platform?: string }; result: number };
   'cluster.stats': { args: Record<string, never>; result: ClusterStats };
+  /** This host's samples over the last 30 minutes, oldest first. */
+  'stats.history': { args: Record<string, never>; result: StatsSample[] };
   'host.metrics': { args: Record<string, never>; result: string };
   'host.readiness': { args: Record<string, never>; result: HostReadiness };
   /** The least-loaded healthy host's URL, when several hosts share Redis. */

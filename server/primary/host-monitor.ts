@@ -1,13 +1,19 @@
 /**
  * The primary's picture of its host: the latest report of each worker, the cumulative totals
- * (which survive worker restarts), per-second rates, and the distinct users of the host.
+ * (which survive worker restarts), per-second rates, the distinct users of the host, and a short
+ * history of connections, users and rates for the dashboard's chart.
  */
+import type { StatsSample } from '../cluster/ipc';
 import { PresenceTable } from '../cluster/presence';
 import type { ChildRole } from '../cluster/roles';
 import { ZERO_COUNTERS, addCounters, type HostSnapshot, type Rates, type WorkerCounters, type WorkerReport, type WorkerSnapshot } from '../cluster/stats';
 
 /** Seconds of history the rates are computed over. */
 const RATE_WINDOW_MS = 5000;
+/** Milliseconds between two history samples (5 s). */
+const HISTORY_INTERVAL_MS = 5000;
+/** History samples kept: 30 minutes at one per 5 s. */
+const HISTORY_LENGTH = 360;
 
 interface Sample {
   at: number;
@@ -28,6 +34,7 @@ export class HostMonitor {
   /** Totals of workers that are gone, so host totals never go backwards. */
   private retired: WorkerCounters = { ...ZERO_COUNTERS };
   private readonly samples: Sample[] = [];
+  private readonly recent: StatsSample[] = [];
   /** This host's presence: authoritative without Redis, a counter of users with it. */
   readonly presence = new PresenceTable();
 
@@ -65,6 +72,12 @@ export class HostMonitor {
     const peakRss = Math.max(previous?.peakRss ?? 0, report.memory.rss);
     this.workers.set(report.nodeId, { ...report, peakRss, state: previous?.state === 'stopping' ? 'stopping' : 'ready' });
     this.sample(report.at);
+    this.record(report.at);
+  }
+
+  /** Connections, users and rates every 5 s over the last 30 minutes, oldest first. */
+  history(): StatsSample[] {
+    return [...this.recent];
   }
 
   onExit(nodeId: string): void {
@@ -123,6 +136,15 @@ export class HostMonitor {
     if (last !== undefined && now - last.at < 500) return;
     this.samples.push({ at: now, totals: this.totals() });
     while (this.samples.length > 2 && now - (this.samples[1] as Sample).at > RATE_WINDOW_MS) this.samples.shift();
+  }
+
+  /** Children report every second; every fifth second or so becomes a history sample. */
+  private record(now: number): void {
+    const last = this.recent[this.recent.length - 1];
+    if (last !== undefined && now - last.at < HISTORY_INTERVAL_MS) return;
+    const host = this.snapshot(now);
+    this.recent.push({ at: now, connections: host.connections, users: host.users, rates: host.rates });
+    if (this.recent.length > HISTORY_LENGTH) this.recent.splice(0, this.recent.length - HISTORY_LENGTH);
   }
 
   private rates(now: number, totals: WorkerCounters): Rates {

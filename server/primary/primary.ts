@@ -297,6 +297,8 @@ export class Primary implements CommandContext {
         return presence.countConnections(request.args.uids, request.args.platform);
       case 'cluster.stats':
         return summarize(this.registry?.hosts() ?? [this.monitor.snapshot(Date.now())]);
+      case 'stats.history':
+        return this.monitor.history();
       case 'host.metrics':
         return this.aggregator.clusterMetrics();
       case 'host.readiness': {
