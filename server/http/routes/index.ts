@@ -1,4 +1,7 @@
+import { AdminGuard } from '../admin/admin-guard';
 import type { Route } from '../router';
+import { adminRoutes } from './admin';
+import { consoleRoutes } from './console';
 import type { RouteDeps } from './deps';
 import { endpointRoute } from './endpoint';
 import { healthzRoute, metricsRoute, readyzRoute } from './probes';
@@ -12,6 +15,7 @@ export { clientPolicy } from './endpoint';
 
 /** Every HTTP route of a worker. */
 export function createRoutes(deps: RouteDeps): Route[] {
+  const admin = new AdminGuard(deps.config, deps.clock, deps.logger, deps.metrics);
   return [
     endpointRoute(deps),
     pushRoute(deps),
@@ -23,5 +27,7 @@ export function createRoutes(deps: RouteDeps): Route[] {
     readyzRoute(deps),
     metricsRoute(deps),
     sdkRoute(),
+    ...(deps.config.admin.enabled ? adminRoutes(deps, admin) : []),
+    ...consoleRoutes(deps, admin),
   ];
 }

@@ -1,0 +1,160 @@
+/**
+ * The admin API under /api/v1/admin/, what the dashboard (/admin) calls. Every route takes an
+ * admin session cookie (with the CSRF header on POST) or an API key (admin-guard.ts). Pushes and
+ * kicks run the very handlers of /api/v1/push and /api/v1/kick; process, task and cron data and
+ * actions are the CLI's commands, run by this host's primary (only the allowlisted ones: never
+ * `stop`, `reload` or `process kill`).
+ */
+import { z } from 'zod';
+import { toErrorBody } from '../../../shared/errors';
+import { UidSchema } from '../../../shared/protocol';
+import type { AdminCommand } from '../../cluster/cluster-link';
+import { CSRF_HEADER, type AdminCaller, type AdminGuard } from '../admin/admin-guard';
+import { readJsonBody } from '../body';
+import type { ApiRequest, ApiResponse, Method, Route } from '../router';
+import { parseOrBadRequest } from '../validate';
+import type { RouteDeps } from './deps';
+import { pushRoute } from './push';
+import { kickRoute } from './users';
+
+/** Recent durable messages the user look-up shows. */
+const RECENT_MESSAGES = 20;
+/** Largest login body, bytes. */
+const LOGIN_MAX_BYTES = 4096;
+
+const CronActionSchema = z.enum(['stop', 'resume', 'run']);
+const CronBodySchema = z.object({ name: z.string().min(1).max(64) }).strict();
+
+export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
+  const { config, cluster } = deps;
+  const push = pushRoute(deps);
+  const kick = kickRoute(deps);
+
+  /**
+   * A route behind the guard; POST routes change state (CSRF checked for sessions). The body is
+   * read only once the caller is known, so a stranger learns nothing but 401.
+   */
+  const guarded = (
+    method: Method,
+    pattern: string,
+    name: string,
+    handle: (req: ApiRequest, caller: AdminCaller) => Promise<ApiResponse> | ApiResponse,
+    options: { body?: boolean } = {},
+  ): Route => ({
+    method,
+    pattern,
+    name,
+    auth: 'public',
+    handle: async (req) => {
+      const caller = guard.authenticate(req, method === 'POST');
+      req.keyId = caller.id;
+      if (options.body === true) req.body = await readJsonBody(req.raw, config.push.maxBodyBytes);
+      return handle(req, caller);
+    },
+  });
+
+  /** The section of the overview a command fills, or its error: one failing part (cron down) leaves the others. */
+  const section = async (command: AdminCommand) => {
+    try {
+      return { ok: true, result: await cluster.control(command, {}) };
+    } catch (err) {
+      return { ok: false, error: toErrorBody(err) };
+    }
+  };
+
+  return [
+    {
+      method: 'POST',
+      pattern: '/api/v1/admin/login',
+      name: 'admin.login',
+      auth: 'public',
+      handle: async (req) => {
+        guard.admitLogin(req);
+        const { issued, cookie } = guard.login(req, await readJsonBody(req.raw, LOGIN_MAX_BYTES));
+        return {
+          status: 200,
+          json: { ok: true, via: issued.session.via, expiresAt: issued.session.exp, csrf: issued.csrf },
+          headers: { 'set-cookie': cookie },
+        };
+      },
+    },
+    guarded('POST', '/api/v1/admin/logout', 'admin.logout', (req) => ({
+      status: 200,
+      json: { ok: true },
+      headers: { 'set-cookie': guard.logoutCookie(req) },
+    })),
+    guarded('GET', '/api/v1/admin/session', 'admin.session', (_req, caller) => ({
+      status: 200,
+      json: {
+        ok: true,
+        via: caller.kind === 'session' ? caller.session.via : caller.id,
+        expiresAt: caller.kind === 'session' ? caller.session.exp : null,
+        // Only a cookie session needs it; the page reads it here, a cross-site page cannot.
+        csrf: caller.kind === 'session' ? guard.sessions.csrfToken(caller.session) : null,
+        csrfHeader: CSRF_HEADER,
+        hostId: config.hostId,
+        env: config.env,
+        console: config.console.enabled,
+      },
+    })),
+    guarded('GET', '/api/v1/admin/overview', 'admin.overview', async () => {
+      const [stats, history, processes, tasks, cron] = await Promise.all([
+        cluster.stats(),
+        cluster.history().catch(() => []),
+        section('process.show'),
+        section('task.status'),
+        section('crontab.show'),
+      ]);
+      return { status: 200, json: { ok: true, hostId: config.hostId, at: deps.clock.now(), stats, history, processes, tasks, cron } };
+    }),
+    guarded('POST', '/api/v1/admin/crontab/:action', 'admin.crontab', async (req) => {
+      const action = parseOrBadRequest(CronActionSchema, req.params.action, 'action: ');
+      const { name } = parseOrBadRequest(CronBodySchema, req.body);
+      const result = await cluster.control(`crontab.${action}`, { name });
+      deps.logger.info('cron job changed through the admin API', { job: name, action, by: req.keyId });
+      return { status: 200, json: { ok: true, ...(result as object) } };
+    }, { body: true }),
+    guarded('POST', '/api/v1/admin/push', 'admin.push', (req) => push.handle(req), { body: true }),
+    guarded('POST', '/api/v1/admin/kick', 'admin.kick', (req) => kick.handle(req), { body: true }),
+    guarded('GET', '/api/v1/admin/users/:uid', 'admin.user', async (req) => {
+      const uid = parseOrBadRequest(UidSchema, req.params.uid, 'uid: ');
+      const entries = await deps.presence.list(uid);
+      let messages: unknown;
+      if (deps.store === undefined) {
+        messages = { ok: false, error: { code: 'STORE_UNAVAILABLE', message: 'durable delivery is off on this host' } };
+      } else {
+        try {
+          // The newest ones (replay picks the newest `limit` past seq 0), ascending by seq.
+          const recent = await deps.store.replay(uid, 0, RECENT_MESSAGES, deps.clock.now());
+          messages = {
+            ok: true,
+            truncated: recent.truncated,
+            rows: recent.messages.map((m) => ({
+              seq: m.seq,
+              id: m.id,
+              event: m.event,
+              data: JSON.parse(m.data) as unknown,
+              ts: m.createdAt,
+              expiresAt: m.expiresAt,
+              ...(m.topic !== null ? { topic: m.topic } : {}),
+              ...(m.platform !== undefined && m.platform !== null ? { platform: m.platform } : {}),
+            })),
+          };
+        } catch (err) {
+          messages = { ok: false, error: toErrorBody(err) };
+        }
+      }
+      return {
+        status: 200,
+        json: {
+          ok: true,
+          uid,
+          online: entries.length > 0,
+          connections: entries.length,
+          sessions: entries.map((e) => ({ sid: e.sid, platform: e.platform, device: e.device, since: e.since, node: e.nodeId })),
+          messages,
+        },
+      };
+    }),
+  ];
+}
