@@ -1,0 +1,345 @@
+/**
+ * The dashboard at /admin. Logs in with the admin password or an API key (the server answers with
+ * an HttpOnly session cookie and a CSRF token), then shows what an operator needs, refreshed
+ * every 5 s: hosts and workers, a chart of the last 30 minutes, this host's processes (the data
+ * of `herald process show`), cron jobs with stop / resume / run, task processes, a push form and
+ * a user look-up with kick. Every action is an /api/v1/admin/ call; everything shown is text.
+ */
+import { AdminApi, type Answer } from './admin-api';
+import { drawChart } from './chart';
+import { byId, el, fillTable, replace, setText, type Child } from './dom';
+import { dateTime, json, megabytes } from './format';
+
+/** Milliseconds between two refreshes of the overview. */
+const REFRESH_MS = 5000;
+
+interface SessionInfo {
+  via: string;
+  expiresAt: number | null;
+  csrf: string | null;
+  csrfHeader: string;
+  hostId: string;
+  env: string;
+  console: boolean;
+}
+
+interface Rates {
+  pushes: number;
+  deliveries: number;
+  logins: number;
+}
+
+interface WorkerSnapshot {
+  nodeId: string;
+  index: number;
+  pid: number;
+  state: string;
+  connections: number;
+  loggedIn: number;
+  memory: { rss: number; heapUsed: number };
+  at: number;
+}
+
+interface HostSnapshot {
+  hostId: string;
+  env: string;
+  adapter: string;
+  expectedWorkers: number;
+  connections: number;
+  users: number;
+  rates: Rates;
+  updatedAt: number;
+  workers: WorkerSnapshot[];
+}
+
+interface ProcessRow {
+  pid: number;
+  name: string;
+  group: string;
+  state: string;
+  memory: number;
+  peakMemory: number;
+  startedAt: number;
+  connections: number;
+  lastHeartbeat: number;
+}
+
+interface TaskRow {
+  index: number;
+  pid: number;
+  running: number;
+  done: number;
+  failed: number;
+  queued: number;
+  averageMs: number;
+  startedAt: number;
+}
+
+interface CronRow {
+  name: string;
+  rule: string;
+  runs: number;
+  nextRun: number | null;
+  lastRun: number | null;
+  lastResult: string | null;
+  running: boolean;
+  stopped: boolean;
+}
+
+type Section<T> = { ok: true; result: T } | { ok: false; error: { code: string; message: string } };
+
+interface Overview {
+  hostId: string;
+  stats: { hosts: HostSnapshot[] };
+  history: { at: number; connections: number; users: number; rates: Rates }[];
+  processes: Section<ProcessRow[]>;
+  tasks: Section<TaskRow[]>;
+  cron: Section<{ rows: CronRow[] }>;
+}
+
+interface UserInfo {
+  uid: string;
+  online: boolean;
+  connections: number;
+  sessions: { sid: string; platform: string; device: string | null; since: number; node: string }[];
+  messages: { ok: true; truncated: boolean; rows: { seq: number; id: string; event: string; data: unknown; ts: number; topic?: string }[] } | { ok: false; error: { code: string; message: string } };
+}
+
+const api = new AdminApi();
+let refreshTimer: ReturnType<typeof setInterval> | undefined;
+
+function value(id: string): string {
+  return byId<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(id).value.trim();
+}
+
+function failure(answer: { error: { code: string; message: string } }): string {
+  return `${answer.error.code}: ${answer.error.message}`;
+}
+
+/** Shows a result line under a form; `ok` picks its style. */
+function note(id: string, text: string, ok: boolean): void {
+  const target = byId(id);
+  target.textContent = text;
+  target.dataset.ok = String(ok);
+}
+
+function showLogin(message?: string): void {
+  if (refreshTimer !== undefined) clearInterval(refreshTimer);
+  refreshTimer = undefined;
+  document.body.dataset.view = 'login';
+  if (message !== undefined) note('login-result', message, false);
+}
+
+async function openSession(): Promise<boolean> {
+  const answer = await api.get<SessionInfo>('session');
+  if (!answer.ok) return false;
+  api.useSession(answer.csrf, answer.csrfHeader);
+  document.body.dataset.view = 'dashboard';
+  setText('session-host', `${answer.hostId} (${answer.env})`);
+  setText('session-via', `${answer.via === 'password' ? 'admin password' : `API key ${answer.via.replace(/^(session:)?key:/, '')}`}${answer.expiresAt !== null ? `, until ${dateTime(answer.expiresAt)}` : ''}`);
+  byId('console-link').hidden = !answer.console;
+  await refresh();
+  if (refreshTimer === undefined) refreshTimer = setInterval(() => void refresh(), REFRESH_MS);
+  return true;
+}
+
+async function login(event: Event): Promise<void> {
+  event.preventDefault();
+  const secret = value('login-secret');
+  if (secret === '') return note('login-result', 'give the admin password or an API key', false);
+  const body = value('login-kind') === 'password' ? { password: secret } : { apiKey: secret };
+  const answer = await api.post<{ csrf: string }>('login', body);
+  if (!answer.ok) return note('login-result', failure(answer), false);
+  byId<HTMLInputElement>('login-secret').value = '';
+  note('login-result', '', true);
+  if (new URLSearchParams(location.search).get('next') === 'console') {
+    location.assign('/console');
+    return;
+  }
+  await openSession();
+}
+
+async function logout(): Promise<void> {
+  await api.post('logout', {});
+  api.useSession(null);
+  showLogin('logged out');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The overview
+// ---------------------------------------------------------------------------------------------
+
+async function refresh(): Promise<void> {
+  const answer = await api.get<Overview>('overview');
+  if (!answer.ok) {
+    if (answer.status !== 401) note('refresh-result', `could not refresh: ${failure(answer)}`, false);
+    return;
+  }
+  note('refresh-result', `updated ${dateTime(Date.now())}`, true);
+  renderHosts(answer.stats.hosts);
+  renderHistory(answer.history);
+  renderSection('processes', answer.processes, 9, (rows) =>
+    rows.map((r) => [r.pid, r.name, r.group, r.state, megabytes(r.memory), megabytes(r.peakMemory), dateTime(r.startedAt), r.group === 'worker' ? r.connections : '-', dateTime(r.lastHeartbeat)]),
+  );
+  renderSection('tasks', answer.tasks, 8, (rows) =>
+    rows.map((r) => [r.index, r.pid, r.running, r.done, r.failed, r.queued, r.averageMs, dateTime(r.startedAt)]),
+  );
+  renderSection('cron', answer.cron, 8, (result) => result.rows.map(cronRow));
+}
+
+function renderHosts(hosts: HostSnapshot[]): void {
+  fillTable(
+    byId<HTMLTableSectionElement>('hosts-body'),
+    hosts.map((h) => [
+      h.hostId,
+      h.env,
+      h.adapter,
+      `${h.workers.filter((w) => w.state === 'ready').length}/${h.expectedWorkers}`,
+      h.connections,
+      h.users,
+      h.rates.pushes,
+      h.rates.deliveries,
+      h.rates.logins,
+      dateTime(h.updatedAt),
+    ]),
+    'no host reported yet',
+    10,
+  );
+  fillTable(
+    byId<HTMLTableSectionElement>('workers-body'),
+    hosts.flatMap((h) =>
+      h.workers.map((w) => [h.hostId, `herald.Worker.${w.index}`, w.pid, w.state, w.connections, w.loggedIn, megabytes(w.memory.rss), megabytes(w.memory.heapUsed), dateTime(w.at)]),
+    ),
+    'no worker reported yet',
+    9,
+  );
+}
+
+function renderHistory(history: Overview['history']): void {
+  const times = history.map((s) => s.at);
+  drawChart(byId('chart-connections'), 'Connections and logged-in users, last 30 minutes', times, [
+    { label: 'connections', className: 's1', values: history.map((s) => s.connections) },
+    { label: 'users', className: 's2', values: history.map((s) => s.users) },
+  ]);
+  drawChart(byId('chart-rates'), 'Pushes and deliveries per second', times, [
+    { label: 'pushes/s', className: 's3', values: history.map((s) => s.rates.pushes) },
+    { label: 'deliveries/s', className: 's4', values: history.map((s) => s.rates.deliveries) },
+  ]);
+}
+
+function renderSection<T>(name: string, section: Section<T>, columns: number, rows: (result: T) => Child[][]): void {
+  const body = byId<HTMLTableSectionElement>(`${name}-body`);
+  if (!section.ok) {
+    replace(body, el('tr', {}, el('td', { colspan: String(columns), class: 'empty' }, `unavailable: ${section.error.message}`)));
+    return;
+  }
+  fillTable(body, rows(section.result), 'none', columns);
+}
+
+function cronRow(row: CronRow): Child[] {
+  const button = (action: 'stop' | 'resume' | 'run', text: string) =>
+    el('button', { type: 'button', class: 'small', 'data-job': row.name, 'data-action': action }, text);
+  const actions = el('span', { class: 'actions' }, row.stopped ? button('resume', 'Resume') : button('stop', 'Stop'), button('run', 'Run now'));
+  return [row.name, row.rule, row.runs, dateTime(row.nextRun), dateTime(row.lastRun), row.lastResult ?? '-', row.stopped ? 'yes' : 'no', actions];
+}
+
+async function cronAction(event: Event): Promise<void> {
+  const button = (event.target as HTMLElement).closest('button');
+  const name = button?.dataset.job;
+  const action = button?.dataset.action;
+  if (button === null || button === undefined || name === undefined || action === undefined) return;
+  button.disabled = true;
+  const answer = await api.post<{ message?: string }>(`crontab/${action}`, { name });
+  note('cron-result', answer.ok ? answer.message ?? `${name}: ${action} done` : failure(answer), answer.ok);
+  await refresh();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Push and user look-up
+// ---------------------------------------------------------------------------------------------
+
+function pushTarget(): Record<string, unknown> | string {
+  const kind = value('push-target');
+  const target = value('push-to');
+  if (kind === 'all') return { all: true };
+  if (target === '') return `give the ${kind}`;
+  if (kind === 'uids') return { uids: target.split(',').map((u) => u.trim()).filter((u) => u !== '') };
+  return { [kind]: target };
+}
+
+async function sendPush(event: Event): Promise<void> {
+  event.preventDefault();
+  const to = pushTarget();
+  if (typeof to === 'string') return note('push-result', to, false);
+  let data: unknown;
+  try {
+    data = JSON.parse(value('push-data') || 'null');
+  } catch (error) {
+    return note('push-result', `data is not JSON: ${(error as Error).message}`, false);
+  }
+  const body: Record<string, unknown> = { to, data };
+  if (value('push-event') !== '') body.event = value('push-event');
+  if (value('push-platform') !== '') body.platform = value('push-platform');
+  if (value('push-durable') !== '') body.durable = value('push-durable') === 'true';
+  const answer = await api.post<{ id: string; stored: boolean; online: number | null }>('push', body);
+  note('push-result', answer.ok ? `sent ${answer.id}: stored ${answer.stored}, online ${answer.online ?? 'not counted (topic/all)'}` : failure(answer), answer.ok);
+}
+
+async function lookUp(event?: Event): Promise<void> {
+  event?.preventDefault();
+  const uid = value('user-uid');
+  if (uid === '') return note('user-result', 'give a uid', false);
+  const answer: Answer<UserInfo> = await api.get<UserInfo>(`users/${encodeURIComponent(uid)}`);
+  if (!answer.ok) return note('user-result', failure(answer), false);
+  note('user-result', `${answer.uid}: ${answer.online ? `online, ${answer.connections} connection${answer.connections === 1 ? '' : 's'}` : 'offline'}`, true);
+  byId('user-details').hidden = false;
+  fillTable(
+    byId<HTMLTableSectionElement>('sessions-body'),
+    answer.sessions.map((s) => [s.sid, s.platform, s.device ?? '-', dateTime(s.since), s.node]),
+    'no connection',
+    5,
+  );
+  const messages = answer.messages;
+  if (!messages.ok) {
+    replace(byId('messages-body'), el('tr', {}, el('td', { colspan: '5', class: 'empty' }, `unavailable: ${messages.error.message}`)));
+  } else {
+    fillTable(
+      byId<HTMLTableSectionElement>('messages-body'),
+      messages.rows.map((m) => [m.seq, m.event, dateTime(m.ts), m.topic ?? '-', el('code', {}, json(m.data))]),
+      'no stored message',
+      5,
+    );
+  }
+  setText('messages-note', messages.ok && messages.truncated ? 'the newest 20; older ones are kept too' : '');
+}
+
+async function kick(): Promise<void> {
+  const uid = value('user-uid');
+  if (uid === '') return note('user-result', 'give a uid', false);
+  const body: Record<string, unknown> = { uid, reason: value('kick-reason') || 'admin' };
+  if (value('kick-message') !== '') body.message = value('kick-message');
+  const answer = await api.post<{ kicked: number }>('kick', body);
+  note('kick-result', answer.ok ? `kicked ${answer.kicked} connection${answer.kicked === 1 ? '' : 's'}` : failure(answer), answer.ok);
+  if (answer.ok) setTimeout(() => void lookUp(), 500);
+}
+
+function start(): void {
+  api.onLoggedOut = () => {
+    if (document.body.dataset.view === 'dashboard') showLogin('the session ended; log in again');
+  };
+  byId('login-form').addEventListener('submit', (event) => void login(event));
+  byId('logout').addEventListener('click', () => void logout());
+  byId('refresh').addEventListener('click', () => void refresh());
+  byId('cron-body').addEventListener('click', (event) => void cronAction(event));
+  byId('push-form').addEventListener('submit', (event) => void sendPush(event));
+  byId('push-target').addEventListener('change', () => {
+    byId<HTMLInputElement>('push-to').disabled = value('push-target') === 'all';
+  });
+  byId('user-form').addEventListener('submit', (event) => void lookUp(event));
+  byId('kick').addEventListener('click', () => void kick());
+  void openSession().then((open) => {
+    if (!open) showLogin();
+  });
+}
+
+start();
