@@ -36,6 +36,8 @@ export interface ChildRuntime {
   onShutdown(stop: (reason: ShutdownReason) => Promise<void>): void;
   /** Tells the primary this process is ready, and starts the reports. */
   ready(report: () => WorkerReport): void;
+  /** Sends a report now (after a change worth showing at once). */
+  reportNow(): void;
 }
 
 export function bootChild(role: ChildRole): ChildRuntime {
@@ -63,6 +65,7 @@ export function bootChild(role: ChildRole): ChildRuntime {
   new AggregatorRegistry();
 
   let stopFn: ((reason: ShutdownReason) => Promise<void>) | undefined;
+  let makeReport: (() => WorkerReport) | undefined;
   let stopping = false;
   let reportTimer: NodeJS.Timeout | undefined;
   const shutdown = (reason: ShutdownReason): void => {
@@ -95,7 +98,11 @@ export function bootChild(role: ChildRole): ChildRuntime {
     onShutdown: (stop) => {
       stopFn = stop;
     },
+    reportNow: () => {
+      if (makeReport !== undefined) primary.send({ type: 'herald:report', report: makeReport() });
+    },
     ready: (report) => {
+      makeReport = report;
       primary.send({ type: 'herald:worker-ready', nodeId });
       primary.send({ type: 'herald:report', report: report() });
       reportTimer = setInterval(() => primary.send({ type: 'herald:report', report: report() }), REPORT_INTERVAL_MS);

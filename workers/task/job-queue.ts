@@ -18,13 +18,18 @@ export class JobQueue {
   private readonly waiting: Waiting[] = [];
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly concurrency: number) {}
+  /** `onChange` runs whenever a job starts, ends or is queued (the process reports it at once). */
+  constructor(
+    private readonly concurrency: number,
+    private readonly onChange: () => void = () => undefined,
+  ) {}
 
   /** Runs `job` when a place is free; settles with its outcome. */
   submit<T>(job: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ run: job, resolve: resolve as (value: unknown) => void, reject });
       this.next();
+      this.onChange();
     });
   }
 
@@ -66,6 +71,7 @@ export class JobQueue {
           this.running--;
           this.totalMs += Date.now() - started;
           this.next();
+          this.onChange();
           if (this.running === 0 && this.waiting.length === 0) {
             for (const resolve of this.idleWaiters.splice(0)) resolve();
           }

@@ -37,7 +37,7 @@ export function runTaskProcess(): void {
     logger,
     durable: new StoreDurableLane(store, io, config),
   });
-  const queue = new JobQueue(CONCURRENCY);
+  const queue = new JobQueue(CONCURRENCY, () => runtime.reportNow());
 
   const execute = async (job: TaskJob): Promise<unknown> => {
     switch (job.kind) {
