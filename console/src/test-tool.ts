@@ -62,8 +62,13 @@ function redactLogin(payload: unknown): unknown {
   return copy;
 }
 
-/** One wire packet as a log line. */
+/** One wire packet as a log line; the state panel follows. */
 function onPacket(direction: WireDirection, packet: Packet): void {
+  logPacket(direction, packet);
+  showState();
+}
+
+function logPacket(direction: WireDirection, packet: Packet): void {
   const now = Date.now();
   switch (packet.type) {
     case PacketType.CONNECT:
