@@ -117,7 +117,7 @@ describe('admin guard', function () {
     expect(() => noPassword.login(request(), { password: 'correct-horse-battery' })).to.throw(HeraldError, 'no admin password is configured');
   });
 
-  it('in online, hands out sessions over plain http to loopback clients only', function () {
+  it('in online, hands out sessions over plain http only to a loopback client that no proxy stands in front of', function () {
     const online = config({
       PUSH_ENV: 'online',
       HERALD_API_KEYS: 'online-api-key-0123456789',
@@ -129,6 +129,8 @@ describe('admin guard', function () {
     const g = guard(online);
     expect(errorCode(() => g.login(request({ ip: '10.0.0.9' }), { password: 'a-long-online-password' }))).to.equal('FORBIDDEN');
     expect(g.login(request({ ip: '127.0.0.1' }), { password: 'a-long-online-password' }).cookie).to.not.include('Secure');
+    // nginx on this machine serving plain http is not a local browser.
+    expect(errorCode(() => g.login(request({ ip: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.7' } }), { password: 'a-long-online-password' }))).to.equal('FORBIDDEN');
     expect(g.login(request({ ip: '10.0.0.2', headers: { 'x-forwarded-proto': 'https' } }), { password: 'a-long-online-password' }).cookie).to.match(/; Secure$/);
   });
 

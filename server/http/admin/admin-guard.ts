@@ -10,8 +10,8 @@
  *
  * Logging in takes the admin password or an API key, at most `rateLimits.adminLogin` attempts per
  * client address. In `online` a session is only handed out over https (TLS, or a trusted proxy's
- * `X-Forwarded-Proto: https`) or to a loopback client, so the cookie never crosses a network in
- * clear text.
+ * `X-Forwarded-Proto: https`) or to a browser on this machine that no proxy stands in front of, so
+ * the cookie never crosses a network in clear text.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
@@ -121,7 +121,7 @@ export class AdminGuard {
       throw new HeraldError('UNAUTHORIZED', 'no admin password and no API key are configured: nobody can log in');
     }
     const secure = this.isSecure(req);
-    if (this.config.env === 'online' && !secure && !isLoopback(req.raw.socket.remoteAddress)) {
+    if (this.config.env === 'online' && !secure && !this.isLocalClient(req)) {
       throw new HeraldError('FORBIDDEN', 'online hands out admin sessions over https only (TLS, or X-Forwarded-Proto: https from a trusted proxy)');
     }
     let via: 'password' | `key:${string}` | undefined;
@@ -144,6 +144,14 @@ export class AdminGuard {
   /** A Set-Cookie value that removes the session cookie. */
   logoutCookie(req: ApiRequest): string {
     return cookie('', 0, this.isSecure(req));
+  }
+
+  /**
+   * A browser on this machine talking to Herald directly (an SSH tunnel): a loopback peer that
+   * forwards nobody else's request. A proxy on this machine (nginx on 127.0.0.1) does not count.
+   */
+  private isLocalClient(req: ApiRequest): boolean {
+    return isLoopback(req.raw.socket.remoteAddress) && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
   }
 
   /** Whether the browser reached Herald over https: TLS here, or a trusted proxy says so. */
