@@ -263,6 +263,7 @@ function showState(): void {
     setText('state-policy', `reconnect after ${p.reconnect.delays.join('/')} s; heartbeat answer within ${p.heartbeat.timeout} s (${p.heartbeat.retries} retry); login retry every ${p.login.retryInterval} s`);
   }
   byId<HTMLButtonElement>('disconnect').disabled = c === null || state === 'closed';
+  byId<HTMLButtonElement>('reconnect-now').disabled = c === null || !['reconnecting', 'failed', 'closed'].includes(state);
 }
 
 function describeReconnect(): string {
@@ -295,6 +296,12 @@ function start(): void {
     connect();
   });
   on('disconnect', 'click', disconnect);
+  on('reconnect-now', 'click', () => {
+    if (client === null) return;
+    log('page', 'connect', 'reconnecting now: the SDK runs its next attempt at once');
+    client.connect();
+    showState();
+  });
   on('login-form', 'submit', (event) => {
     event.preventDefault();
     void login();

@@ -3,7 +3,8 @@
  * through playwright-core) against a REAL multi-process host (`bin/herald.js server start`: a
  * primary, 2 workers, a task and a cron process):
  * - the test tool connects over websocket and over long-polling, logs in with a token and logs a
- *   push sent through the HTTP API, with the SDK's state beside it;
+ *   push sent through the HTTP API, with the SDK's state beside it; when its worker is killed it
+ *   shows the reconnect attempt and countdown, and comes back on "Reconnect now";
  * - the dashboard logs in with the admin password, shows the workers and the connected user,
  *   sends a push the test tool receives, stops and resumes a cron job (as `herald crontab show`
  *   then reports) and kicks the user;
@@ -184,6 +185,32 @@ describe('console and dashboard in headless Chromium against a multi-process Her
       expect(problems).to.deep.equal([]);
     });
   }
+
+  it('test tool: shows the reconnect attempt and its countdown when the connection drops, and comes back on Reconnect now', async function () {
+    this.timeout(20_000);
+    const url = (host as HeraldHost).url;
+    const uid = 'console-reconnect';
+    const { context, problems } = await newContext();
+    const { page } = await openTool(context, uid, 'websocket');
+    const online = await api(url, `/api/v1/online/${uid}`);
+    const pid = Number(String(online.json.sessions[0].node).split('/')[2]);
+    const killed = await herald(['process', 'kill', `--pid=${pid}`, '-f'], cliEnv);
+    expect(killed.code, killed.stderr).to.equal(0);
+
+    await page.locator('body[data-state=reconnecting]').waitFor({ timeout: 5000 });
+    await page.locator('#state-reconnect', { hasText: /^attempt 1 in (60|59|58) s$/ }).waitFor({ timeout: 2000 });
+    expect(await text(page, '#state-user')).to.equal('not logged in');
+    expect(await text(page, '#log li[data-event=reconnecting]')).to.include('attempt 1 in 60 s');
+    expect(await text(page, '#log li[data-event=disconnected]')).to.match(/transport (close|error), will reconnect/);
+
+    await waitForWorkers(host as HeraldHost, 2);
+    await page.click('#reconnect-now');
+    await page.locator('body[data-state=connected]').waitFor({ timeout: 5000 });
+    await page.locator('#state-user', { hasText: `${uid} (web` }).waitFor({ timeout: 5000 });
+    expect(await text(page, '#state-reconnect')).to.equal('-');
+    expect(await page.locator('#log li[data-event=loggedIn]').count(), 'logged in again with the kept token').to.equal(2);
+    expect(problems).to.deep.equal([]);
+  });
 
   it('dashboard: logs in, shows the workers and the user, pushes to the test tool, stops and resumes a cron job, kicks', async function () {
     this.timeout(30_000);
