@@ -54,6 +54,7 @@ interface Flags {
   stormConcurrency?: number;
   holdConnections?: number;
   holdWorkers?: number;
+  holdTimeout?: number;
   durableRate?: number;
   workers?: number;
   clientProcesses?: number;
@@ -90,6 +91,7 @@ function program(): Command {
     .option('--storm-concurrency <n>', `storm: reconnect handshakes in flight per load process (default ${DEFAULT_BENCH_OPTIONS.stormConcurrency})`, positiveInt)
     .option('--hold-connections <n>', `hold: logged-in connections (default ${DEFAULT_BENCH_OPTIONS.holdConnections})`, positiveInt)
     .option('--hold-workers <n>', `hold: Herald workers (default ${DEFAULT_BENCH_OPTIONS.holdWorkers})`, positiveInt)
+    .option('--hold-timeout <s>', `hold: seconds it may spend connecting (default ${DEFAULT_BENCH_OPTIONS.holdConnectTimeout})`, positiveNumber)
     .option('--durable-rate <n>', `durable: pushes per second (default ${DEFAULT_BENCH_OPTIONS.durableRate})`, positiveNumber)
     .option('--workers <n>', `workers of Herald and of the stock cluster (default ${DEFAULT_BENCH_OPTIONS.workers})`, positiveInt)
     .option('--client-processes <n>', 'load-client processes (default: ≤ 12,500 connections each, at least 2)', positiveInt)
@@ -134,6 +136,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...(f.stormConcurrency !== undefined ? { stormConcurrency: f.stormConcurrency } : {}),
     ...(f.holdConnections !== undefined ? { holdConnections: f.holdConnections } : {}),
     ...(f.holdWorkers !== undefined ? { holdWorkers: f.holdWorkers } : {}),
+    ...(f.holdTimeout !== undefined ? { holdConnectTimeout: f.holdTimeout } : {}),
     ...(f.durableRate !== undefined ? { durableRate: f.durableRate } : {}),
     ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(f.clientProcesses !== undefined ? { clientProcesses: f.clientProcesses } : {}),

@@ -15,7 +15,7 @@ export interface BenchOptions {
   connections: number;
   /** Bytes of each push's `data` (as JSON). @default 100 */
   messageBytes: number;
-  /** K: broadcasts of the fanout scenario. @default 100 */
+  /** K: broadcasts of the fanout scenario. @default 50 */
   fanoutMessages: number;
   /** Broadcast API calls in flight during fanout. @default 4 */
   fanoutInflight: number;
@@ -25,13 +25,13 @@ export interface BenchOptions {
   duration: number;
   /** Pushes per second of the targeted scenario. @default 5000 */
   targetedRate: number;
-  /** Connections of the login scenario (logged in once each per verifier). @default 5000 */
+  /** Connections of the login scenario (logged in once each per verifier). @default 3000 */
   loginConnections: number;
   /** Logins in flight per load-client process. @default 64 */
   loginConcurrency: number;
   /** Clients of the storm scenario (half of them lose their worker). @default 20000 */
   stormConnections: number;
-  /** Seconds the storm may take before it counts as failed. @default 45 */
+  /** Seconds the storm may take before it counts as failed. @default 30 */
   stormTimeout: number;
   /** Handshakes in flight per load-client process while reconnecting in the storm. @default 2000 */
   stormConcurrency: number;
@@ -39,6 +39,8 @@ export interface BenchOptions {
   holdConnections: number;
   /** Herald workers for hold (20,000 open files per process: 50,000 need at least 3). @default 4 */
   holdWorkers: number;
+  /** Seconds the hold scenario may spend connecting before it reports what it holds. @default 120 */
+  holdConnectTimeout: number;
   /** Durable pushes per second. @default 1000 */
   durableRate: number;
   /** Socket.IO workers of Herald and of the stock cluster recipe. @default 2 */
@@ -70,18 +72,19 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   servers: [...SERVER_KINDS],
   connections: 5000,
   messageBytes: 100,
-  fanoutMessages: 100,
+  fanoutMessages: 50,
   fanoutInflight: 4,
   latencyRate: 25_000,
   duration: 10,
   targetedRate: 5000,
-  loginConnections: 5000,
+  loginConnections: 3000,
   loginConcurrency: 64,
   stormConnections: 20_000,
-  stormTimeout: 45,
+  stormTimeout: 30,
   stormConcurrency: 2000,
   holdConnections: 50_000,
   holdWorkers: 4,
+  holdConnectTimeout: 120,
   durableRate: 1000,
   workers: 2,
   clientProcesses: 0,

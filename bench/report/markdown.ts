@@ -31,7 +31,8 @@ function scenarioSection(name: string, results: ScenarioResult[]): string {
   const scenario = SCENARIOS[name as keyof typeof SCENARIOS];
   const parts = [`#### ${scenario.title}`, ''];
   const servers = results.map((r) => r.server);
-  const rows = scenario.metrics.map((spec) => [spec.label, ...results.map((r) => (r.status === 'ok' ? formatValue(r.metrics[spec.key], spec.unit) : '–'))]);
+  // A failed scenario's numbers are shown too (what it got before it failed); the status row says so.
+  const rows = scenario.metrics.map((spec) => [spec.label, ...results.map((r) => formatValue(r.metrics[spec.key], spec.unit))]);
   const statusRow = results.some((r) => r.status !== 'ok') ? [['status', ...results.map((r) => (r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason ?? ''}`))]] : [];
   parts.push(table(['', ...servers.map(title)], [...statusRow, ...rows]));
   const notes = results.flatMap((r) => r.notes.map((n) => `${title(r.server)}: ${n}`));

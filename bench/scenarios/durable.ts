@@ -23,7 +23,7 @@ export const durableScenario: SharedScenario = {
     { key: 'p99', label: 'p99, API call → client', unit: 'ms' },
     { key: 'apiP50', label: 'p50, API answer (stored)', unit: 'ms' },
     { key: 'apiP99', label: 'p99, API answer (stored)', unit: 'ms' },
-    { key: 'lost', label: 'pushes not received', unit: 'count' },
+    { key: 'lost', label: 'pushes not received within 10 s of the last send', unit: 'count' },
   ],
   async run(session, ctx) {
     const server = session.server as HeraldServer;

@@ -29,7 +29,7 @@ export const holdScenario: OwnScenario = {
     const fleet = ctx.startFleet(n);
     try {
       const empty = sampleTree(server.rootPid).rssBytes;
-      const connect = await ctx.connect(fleet, server, n, `hold: ${n} logged-in connections`);
+      const connect = await ctx.connect(fleet, server, n, `hold: ${n} logged-in connections`, { deadlineMs: ctx.options.holdConnectTimeout * 1000 });
       const loggedIn = connect.status.loggedIn;
       await fleet.measure('message', 'count');
       ctx.progress.phase(`hold: one broadcast to ${loggedIn}`, loggedIn);
@@ -41,6 +41,7 @@ export const holdScenario: OwnScenario = {
       const rss = sampleTree(server.rootPid).rssBytes;
       const notes = connectionNotes(status);
       if (!all) notes.push(`only ${status.reached} of ${status.open} connections received the broadcast within 30 s`);
+      if (loggedIn < n) notes.push(`${loggedIn} of ${n} were logged in when the ${ctx.options.holdConnectTimeout} s for connecting ran out`);
       const ok = loggedIn === n && status.reached >= loggedIn;
       return [
         ctx.result('hold', 'herald', t, {

@@ -21,7 +21,7 @@ export const latencyScenario: SharedScenario = {
     { key: 'serverP50', label: 'p50, server ts → client', unit: 'ms' },
     { key: 'serverP99', label: 'p99, server ts → client', unit: 'ms' },
     { key: 'cpuPerDeliveryUs', label: 'server CPU per delivery at this rate', unit: 'us' },
-    { key: 'lost', label: 'deliveries missing', unit: 'count' },
+    { key: 'lost', label: 'deliveries missing 10 s after the last broadcast', unit: 'count' },
   ],
   async run(session, ctx) {
     const { server, fleet } = session;
