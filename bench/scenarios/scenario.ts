@@ -3,7 +3,7 @@ import type { ScenarioName } from '../options';
 import type { ServerKind } from '../servers/bench-server';
 import type { BenchContext, ServerSession } from './context';
 
-export type Unit = 'bytes' | 'us' | 'ms' | 's' | 'per-s' | 'count' | 'ratio' | 'mib';
+export type Unit = 'bytes' | 'us' | 'ms' | 's' | 'per-s' | 'count' | 'ratio' | 'mib' | 'percent';
 
 export interface MetricSpec {
   key: string;
