@@ -8,6 +8,9 @@ import type { PushRequest } from '../../shared/protocol';
 import type { PresenceEntry } from './presence';
 import type { ClusterStats, Rates, WorkerReport } from './stats';
 
+/** One presence change, in the order it happened. */
+export type PresenceChange = { add: PresenceEntry } | { remove: [uid: string, sid: string] };
+
 export interface HostReadiness {
   /** Workers that finished starting. */
   readyWorkers: number;
@@ -64,8 +67,8 @@ export type ResultMessage<T extends string> =
 export type WorkerToPrimary =
   | { type: 'herald:worker-ready'; nodeId: string }
   | { type: 'herald:report'; report: WorkerReport }
-  /** Presence notifications in Redis mode, so the primary can count the host's users. */
-  | { type: 'herald:presence-add'; entry: PresenceEntry }
+  /** Presence notifications in Redis mode, so the primary can count the host's users; batched. */
+  | { type: 'herald:presence-batch'; changes: PresenceChange[] }
   | { type: 'herald:presence-remove'; uid: string; sid: string }
   | RequestMessage
   | ResultMessage<'herald:task-done'>

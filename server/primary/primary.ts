@@ -259,8 +259,11 @@ export class Primary implements CommandContext {
       case 'herald:report':
         this.monitor.onReport(msg.report);
         break;
-      case 'herald:presence-add':
-        this.monitor.presence.add(msg.entry);
+      case 'herald:presence-batch':
+        for (const change of msg.changes) {
+          if ('add' in change) this.monitor.presence.add(change.add);
+          else this.monitor.presence.remove(...change.remove);
+        }
         break;
       case 'herald:presence-remove':
         this.monitor.presence.remove(msg.uid, msg.sid);
