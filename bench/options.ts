@@ -39,7 +39,7 @@ export interface BenchOptions {
   holdConnections: number;
   /** Herald workers for hold (20,000 open files per process: 50,000 need at least 3). @default 4 */
   holdWorkers: number;
-  /** Seconds the hold scenario may spend connecting before it reports what it holds. @default 120 */
+  /** Seconds the hold scenario may spend connecting before it reports what it holds. @default 150 */
   holdConnectTimeout: number;
   /** Durable pushes per second. @default 1000 */
   durableRate: number;
@@ -84,7 +84,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   stormConcurrency: 2000,
   holdConnections: 50_000,
   holdWorkers: 4,
-  holdConnectTimeout: 120,
+  holdConnectTimeout: 150,
   durableRate: 1000,
   workers: 2,
   clientProcesses: 0,
