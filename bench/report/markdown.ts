@@ -98,6 +98,8 @@ export function renderRun(run: BenchRun): string {
     else list.push(r);
   }
   for (const [name, results] of byScenario) lines.push(scenarioSection(name, results), '');
-  if (run.goals.length > 0) lines.push('#### Targets', '', goalsTable(run.goals), '');
+  // Targets whose scenario did not run at all are left out; the JSON keeps them.
+  const judged = run.goals.filter((g) => g.gap !== 'not measured');
+  if (judged.length > 0) lines.push('#### Targets', '', goalsTable(judged), '');
   return `${lines.join('\n')}\n`;
 }
