@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../shared/errors';
 import { heraldVersion } from '../../shared/paths';
 import { normalizeSeedArgs } from './argv';
+import { registerBenchCommand } from './commands/bench';
 import { registerCrontabCommands } from './commands/crontab';
 import { registerDbCommands } from './commands/db';
 import { registerProcessCommands } from './commands/process';
@@ -22,8 +23,11 @@ registerCrontabCommands(program);
 registerTokenCommand(program);
 registerPushCommand(program);
 registerDbCommands(program);
+registerBenchCommand(program);
 
-program.parseAsync(normalizeSeedArgs(process.argv.slice(2)), { from: 'user' }).catch((err: unknown) => {
+// `herald bench …` takes its own flags verbatim.
+const argv = process.argv.slice(2);
+program.parseAsync(argv[0] === 'bench' ? argv : normalizeSeedArgs(argv), { from: 'user' }).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);
   if (err instanceof ConfigError) {
     console.error(`herald: invalid configuration: ${err.message}`);
