@@ -5,7 +5,7 @@
  * the primary is gone. Also the adapter and presence a process needs to push.
  */
 import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
-import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
@@ -133,7 +133,10 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   const redisClients = [pub, sub, presenceClient];
   const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });
   return {
-    adapter: createRedisAdapter(pub, sub, { key: `${config.redis.prefix}socket.io` }),
+    // Sharded pub/sub (Redis 7) in dynamic mode: a push to one room (a user) is published on that
+    // room's own channel, which only processes holding a socket in the room subscribe to. A host
+    // that holds none of the user's sockets never sees the push.
+    adapter: createShardedAdapter(pub, sub, { channelPrefix: `${config.redis.prefix}socket.io`, subscriptionMode: 'dynamic' }),
     presence: new HostCountingPresence(redisPresence, primary),
     redisPresence,
     redisClients,

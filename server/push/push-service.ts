@@ -111,7 +111,8 @@ export class PushService {
     }
     this.deps.metrics.pushes.inc({ target: push.kind, origin });
     this.deps.metrics.counters.pushes++;
-    const online = push.uids.length > 0 ? await this.countOnline(push) : null;
+    // Only the HTTP API answers with the count; Redis ingress and cron have nobody to tell.
+    const online = push.uids.length > 0 && origin === 'api' ? await this.countOnline(push) : null;
     return { id: push.id, stored, online };
   }
 

@@ -64,7 +64,18 @@ export function runWorker(releaseHeldConnections: () => void): void {
     // waiting to be told (primary/sticky-balancer.ts).
     const prefix = sessionIdPrefix(cluster.worker?.id ?? 0);
     gateway.io.engine.generateId = () => newSessionId(prefix);
+    const before = new Set(httpServer.listeners('request'));
     setupWorker(gateway.io);
+    // setupWorker closes every HTTP connection after one response, so that no connection carries
+    // requests of two sessions owned by different workers. Backend API calls (they carry an API
+    // key) never touch a session: they keep their connection, and no longer pay a new TCP
+    // connection and a hand-off per push.
+    for (const listener of httpServer.listeners('request')) {
+      if (!before.has(listener)) httpServer.off('request', listener as (...args: unknown[]) => void);
+    }
+    httpServer.prependListener('request', (req, res) => {
+      if (req.headers.authorization === undefined || req.url?.startsWith('/socket.io') === true) res.setHeader('Connection', 'close');
+    });
   }
   releaseHeldConnections();
   gateway.start();
