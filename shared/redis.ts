@@ -11,6 +11,11 @@ export interface RedisClientOptions {
   role: string;
   /** Queue commands while disconnected (the adapter's clients need it); default false. */
   offlineQueue?: boolean;
+  /**
+   * Send the commands of one event-loop tick in one write (ioredis auto-pipelining). For clients
+   * that issue many commands under load (the adapter's publisher, presence); not for subscribers.
+   */
+  autoPipelining?: boolean;
 }
 
 export function createRedisClient(url: string, logger: Logger, options: RedisClientOptions): Redis {
@@ -20,6 +25,7 @@ export function createRedisClient(url: string, logger: Logger, options: RedisCli
     maxRetriesPerRequest: options.offlineQueue === true ? null : 1,
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 10), 2000),
     connectionName: `herald-${options.role}`,
+    enableAutoPipelining: options.autoPipelining ?? false,
   };
   const client = new Redis(url, redisOptions);
   let lastError = '';

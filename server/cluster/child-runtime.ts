@@ -127,9 +127,10 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
     return { adapter: createClusterAdapter(), presence: new IpcPresence(primary), redisClients: [], healthChecks: [] };
   }
   const url = config.redis.url;
-  const pub = createRedisClient(url, logger, { role: 'adapter-pub', offlineQueue: true });
+  // One push is an SPUBLISH, and a login a few presence commands: under load, one write a tick.
+  const pub = createRedisClient(url, logger, { role: 'adapter-pub', offlineQueue: true, autoPipelining: true });
   const sub = createRedisClient(url, logger, { role: 'adapter-sub', offlineQueue: true });
-  const presenceClient = createRedisClient(url, logger, { role: 'presence' });
+  const presenceClient = createRedisClient(url, logger, { role: 'presence', autoPipelining: true });
   const redisClients = [pub, sub, presenceClient];
   const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });
   return {

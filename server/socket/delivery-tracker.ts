@@ -12,6 +12,12 @@
  * packet, and the `apply` call that follows it visits each socket. Other `apply` callers
  * (fetchSockets, disconnectSockets, socketsJoin) do not encode, so they are not deliveries.
  * Cost per delivery: a property write and two WeakMap lookups; no timer or listener per socket.
+ *
+ * It also writes a broadcast straight to each websocket when it can. socket.io-adapter encodes a
+ * broadcast once and frames it once for ws (`wsPreEncodedFrame`); Engine.IO then still builds a
+ * packet object, a write buffer, a flush, send callbacks and drain events for every recipient.
+ * When a websocket has nothing queued in Engine.IO, handing the frame to ws's sender directly
+ * writes the same bytes in the same order and skips all of that (docs/BENCHMARKS.md).
  */
 import type { Adapter, BroadcastOptions } from 'socket.io-adapter';
 import type { Clock } from '../../shared/clock';
@@ -21,6 +27,34 @@ import type { HeraldSocket } from './types';
 interface AdapterInternals {
   _encode(packet: unknown, packetOpts: Record<string, unknown>): unknown[];
   apply(opts: BroadcastOptions, callback: (socket: HeraldSocket) => void): void;
+}
+
+/** What the tracker reads of Engine.IO's socket and websocket transport (pinned engine.io 6.6). */
+interface EngineInternals {
+  readyState: string;
+  upgrading: boolean;
+  writeBuffer: unknown[];
+  transport: {
+    name: string;
+    writable: boolean;
+    perMessageDeflate: unknown;
+    socket?: { readyState: number; _sender?: { sendFrame(frame: Buffer[], cb?: (err?: Error) => void): void } };
+  };
+}
+
+/** ws's OPEN. */
+const WS_OPEN = 1;
+
+/** Writes a pre-framed broadcast to the socket's websocket if nothing is queued before it. */
+function writeFrameDirectly(socket: HeraldSocket, frame: Buffer[]): boolean {
+  const conn = socket.conn as unknown as EngineInternals;
+  if (conn.readyState !== 'open' || conn.upgrading || conn.writeBuffer.length > 0) return false;
+  const transport = conn.transport;
+  if (transport.name !== 'websocket' || !transport.writable || transport.perMessageDeflate) return false;
+  const ws = transport.socket;
+  if (ws === undefined || ws.readyState !== WS_OPEN || ws._sender === undefined) return false;
+  ws._sender.sendFrame(frame);
+  return true;
 }
 
 interface HeldDelivery {
@@ -53,10 +87,11 @@ export class DeliveryTracker {
     if (typeof encode !== 'function' || typeof apply !== 'function') {
       throw new Error('socket.io-adapter internals changed: _encode/apply not found (check the pinned version)');
     }
-    let pending: { seq: number | undefined } | undefined;
+    let pending: { seq: number | undefined; frame: Buffer[] | undefined } | undefined;
     internals._encode = (packet, packetOpts) => {
-      pending = { seq: seqOf(packet) };
-      return encode(packet, packetOpts);
+      const encoded = encode(packet, packetOpts);
+      pending = { seq: seqOf(packet), frame: packetOpts.wsPreEncodedFrame as Buffer[] | undefined };
+      return encoded;
     };
     internals.apply = (opts, callback) => {
       const broadcast = pending;
@@ -66,7 +101,8 @@ export class DeliveryTracker {
         return;
       }
       const now = this.clock.now();
-      const { seq } = broadcast;
+      const { seq, frame } = broadcast;
+      const direct = frame !== undefined && opts.flags?.volatile !== true;
       let delivered = 0;
       apply(opts, (socket) => {
         socket.data.lastActive = now;
@@ -74,7 +110,7 @@ export class DeliveryTracker {
         if (seq !== undefined) this.noteSent(socket, seq);
         const held = this.held.get(socket);
         if (held !== undefined) held.push({ seq, deliver: () => callback(socket) });
-        else callback(socket);
+        else if (!direct || !writeFrameDirectly(socket, frame)) callback(socket);
       });
       if (delivered > 0) this.count(delivered);
     };
