@@ -9,6 +9,7 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
+import { MessageType } from 'socket.io-adapter';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/logger';
@@ -134,10 +135,7 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   const redisClients = [pub, sub, presenceClient];
   const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });
   return {
-    // Sharded pub/sub (Redis 7) in dynamic mode: a push to one room (a user) is published on that
-    // room's own channel, which only processes holding a socket in the room subscribe to. A host
-    // that holds none of the user's sockets never sees the push.
-    adapter: createShardedAdapter(pub, sub, { channelPrefix: `${config.redis.prefix}socket.io`, subscriptionMode: 'dynamic' }),
+    adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix: `${config.redis.prefix}socket.io`, subscriptionMode: 'dynamic' })),
     presence: new HostCountingPresence(redisPresence, primary),
     redisPresence,
     redisClients,
@@ -151,4 +149,38 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
       },
     ],
   };
+}
+
+/** What userRoutedAdapter changes on @socket.io/redis-adapter's ShardedRedisAdapter (pinned 8.3). */
+interface ShardedInternals {
+  shouldUseASeparateNamespace(room: string): boolean;
+  computeChannel(message: { type: number; data?: { requestId?: unknown; opts?: { rooms?: string[] } } }): string;
+  dynamicChannel(room: string): string;
+  channel: string;
+}
+
+/** A user's own room (`u:<uid>`), the target of targeted pushes. */
+function isUserRoom(room: string): boolean {
+  return room.startsWith('u:') && !room.includes('/');
+}
+
+/**
+ * Sharded pub/sub (Redis 7) in dynamic mode, with a channel of its own for each user's room only:
+ * a push to one user is published on that user's channel, which only processes holding one of
+ * the user's sockets subscribe to, so a host that holds none never sees it. Every other room
+ * (platform, topic, socket ids) stays on the namespace channel, which keeps a subscription per
+ * connection rather than three.
+ */
+function userRoutedAdapter(factory: (nsp: unknown) => unknown): NonNullable<ServerOptions['adapter']> {
+  // A plain function: Socket.IO calls the adapter option with `new`.
+  return function (nsp: unknown) {
+    const adapter = factory(nsp) as ShardedInternals;
+    adapter.shouldUseASeparateNamespace = isUserRoom;
+    adapter.computeChannel = (message) => {
+      const rooms = message.data?.opts?.rooms;
+      const single = message.type === MessageType.BROADCAST && message.data?.requestId === undefined && rooms?.length === 1 ? rooms[0] : undefined;
+      return single !== undefined && isUserRoom(single) ? adapter.dynamicChannel(single) : adapter.channel;
+    };
+    return adapter;
+  } as unknown as NonNullable<ServerOptions['adapter']>;
 }
