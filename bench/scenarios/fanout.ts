@@ -24,7 +24,8 @@ export const fanoutScenario: SharedScenario = {
   async run(session, ctx) {
     const { server, fleet } = session;
     const { fanoutMessages: k, fanoutInflight, messageBytes } = ctx.options;
-    const receivers = fleet.status().open;
+    // Asked now, not the cached status (up to ~200 ms old): expected must count every receiver.
+    const receivers = (await fleet.collect()).status.open;
     const expected = k * receivers;
     await fleet.measure('message', 'count');
     ctx.progress.phase(`fanout · ${server.kind}: ${k} broadcasts to ${receivers}`, expected);

@@ -26,7 +26,8 @@ export const latencyScenario: SharedScenario = {
   async run(session, ctx) {
     const { server, fleet } = session;
     const { latencyRate, duration, messageBytes } = ctx.options;
-    const receivers = fleet.status().open;
+    // Asked now, not the cached status (up to ~200 ms old): expected must count every receiver.
+    const receivers = (await fleet.collect()).status.open;
     const broadcastRate = Math.max(0.5, latencyRate / Math.max(1, receivers));
     await fleet.measure('message', 'latency');
     ctx.progress.phase(`latency · ${server.kind}: ${broadcastRate.toFixed(1)} broadcasts/s to ${receivers} for ${duration} s`, 0);

@@ -17,8 +17,14 @@
  * broadcast once and frames it once for ws (`wsPreEncodedFrame`); Engine.IO then still builds a
  * packet object, a write buffer, a flush, send callbacks and drain events for every recipient.
  * When a websocket has nothing queued in Engine.IO, handing the frame to ws's sender directly
- * writes the same bytes in the same order and skips all of that (docs/BENCHMARKS.md).
+ * writes the same bytes in the same order and skips all of that (docs/BENCHMARKS.md). The frame
+ * is one buffer, and each TCP socket written this way stays corked until the end of the current
+ * event-loop turn, so broadcasts that arrive together (one Redis read often carries several)
+ * leave in one write per socket instead of one each.
  */
+// node:timers' own setImmediate, not the global: a test's fake clock replaces the global one,
+// and a corked socket must still be flushed.
+import { setImmediate } from 'node:timers';
 import type { Adapter, BroadcastOptions } from 'socket.io-adapter';
 import type { Clock } from '../../shared/clock';
 import type { Metrics } from '../metrics';
@@ -38,7 +44,11 @@ interface EngineInternals {
     name: string;
     writable: boolean;
     perMessageDeflate: unknown;
-    socket?: { readyState: number; _sender?: { sendFrame(frame: Buffer[], cb?: (err?: Error) => void): void } };
+    socket?: {
+      readyState: number;
+      _socket?: { writableCorked: number; cork(): void; uncork(): void };
+      _sender?: { sendFrame(frame: Buffer[], cb?: (err?: Error) => void): void };
+    };
   };
 }
 
@@ -53,8 +63,23 @@ function writeFrameDirectly(socket: HeraldSocket, frame: Buffer[]): boolean {
   if (transport.name !== 'websocket' || !transport.writable || transport.perMessageDeflate) return false;
   const ws = transport.socket;
   if (ws === undefined || ws.readyState !== WS_OPEN || ws._sender === undefined) return false;
+  const raw = ws._socket;
+  if (raw !== undefined && raw.writableCorked === 0) {
+    raw.cork();
+    corked.push(raw);
+    if (corked.length === 1) setImmediate(uncorkAll);
+  }
   ws._sender.sendFrame(frame);
   return true;
+}
+
+/** TCP sockets written this turn of the event loop, corked until the turn ends. */
+const corked: Array<{ uncork(): void }> = [];
+
+/** Broadcasts that land in the same turn leave in one write per socket. */
+function uncorkAll(): void {
+  const sockets = corked.splice(0);
+  for (const raw of sockets) raw.uncork();
 }
 
 interface HeldDelivery {
@@ -90,7 +115,11 @@ export class DeliveryTracker {
     let pending: { seq: number | undefined; frame: Buffer[] | undefined } | undefined;
     internals._encode = (packet, packetOpts) => {
       const encoded = encode(packet, packetOpts);
-      pending = { seq: seqOf(packet), frame: packetOpts.wsPreEncodedFrame as Buffer[] | undefined };
+      const framed = packetOpts.wsPreEncodedFrame as Buffer[] | undefined;
+      // One buffer per broadcast: ws's sender then does a single write per socket (no cork,
+      // no writev, no array of chunks) — the bytes are the same.
+      const frame = framed === undefined ? undefined : framed.length === 1 ? framed : [Buffer.concat(framed)];
+      pending = { seq: seqOf(packet), frame };
       return encoded;
     };
     internals.apply = (opts, callback) => {
