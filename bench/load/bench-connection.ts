@@ -68,6 +68,7 @@ export class BenchConnection {
     this.closing = false;
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;
+      let sawOpen = false;
       const settle = (outcome: AttemptOutcome): void => {
         if (settled) return;
         settled = true;
@@ -76,7 +77,9 @@ export class BenchConnection {
       };
       const timer = setTimeout(() => {
         this.counters.hung++;
-        bump(this.counters, 'hung');
+        // Where it stuck: no websocket yet (TCP or upgrade), no Engine.IO open packet, or no CONNECT.
+        const stage = ws.readyState === WebSocket.CONNECTING ? 'upgrade' : !sawOpen ? 'open-packet' : 'namespace-connect';
+        bump(this.counters, `hung:${stage}`);
         this.terminate();
         settle('hung');
       }, options.handshakeTimeoutMs);
@@ -94,6 +97,7 @@ export class BenchConnection {
             ws.send(PONG);
             return;
           case 'open':
+            sawOpen = true;
             ws.send(CONNECT_NAMESPACE);
             return;
           case 'connect':

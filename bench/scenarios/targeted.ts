@@ -14,6 +14,9 @@ import type { HeraldServer } from '../servers/herald-server';
 import { connectionNotes, sleep, started, type BenchContext } from './context';
 import type { Metrics, OwnScenario, ScenarioResult } from './scenario';
 
+/** How long each phase pushes at its rate before it starts counting. */
+const WARMUP_MS = 2000;
+
 interface PhaseOutcome {
   paced: PaceResult;
   metrics: Metrics;
@@ -29,6 +32,13 @@ async function phase(
 ): Promise<PhaseOutcome> {
   const { targetedRate, duration, messageBytes } = ctx.options;
   const users = fleet.status().loggedIn;
+  // Warm-up, not counted: the same rate for WARMUP_MS, so the caller's keep-alive pool is open and
+  // the push path compiled, as in a backend that has been pushing for a while. Then a pause for
+  // the queues to empty.
+  ctx.progress.phase(`targeted · ${label}: warm-up, ${WARMUP_MS / 1000} s at ${targetedRate} pushes/s (not counted)`);
+  await pace({ rate: targetedRate, durationMs: WARMUP_MS, maxInFlight: 256, send: (dueAt) => send(`u${randomInt(users)}`, benchData(dueAt, messageBytes)) });
+  ctx.progress.finish();
+  await sleep(1000);
   await fleet.measure('message', 'latency');
   ctx.progress.phase(`targeted · ${label}: ${targetedRate} pushes/s for ${duration} s`, Math.round(targetedRate * duration));
   const a0 = sampleTree(hosts.a.rootPid);
