@@ -22,11 +22,9 @@
  * event-loop turn, so broadcasts that arrive together (one Redis read often carries several)
  * leave in one write per socket instead of one each.
  */
-// node:timers' own setImmediate, not the global: a test's fake clock replaces the global one,
-// and a corked socket must still be flushed.
-import { setImmediate } from 'node:timers';
 import type { Adapter, BroadcastOptions } from 'socket.io-adapter';
 import type { Clock } from '../../shared/clock';
+import { corkForTurn, type Corkable } from '../../shared/turn-cork';
 import type { Metrics } from '../metrics';
 import type { HeraldSocket } from './types';
 
@@ -46,7 +44,7 @@ interface EngineInternals {
     perMessageDeflate: unknown;
     socket?: {
       readyState: number;
-      _socket?: { writableCorked: number; cork(): void; uncork(): void };
+      _socket?: Corkable;
       _sender?: { sendFrame(frame: Buffer[], cb?: (err?: Error) => void): void };
     };
   };
@@ -63,23 +61,9 @@ function writeFrameDirectly(socket: HeraldSocket, frame: Buffer[]): boolean {
   if (transport.name !== 'websocket' || !transport.writable || transport.perMessageDeflate) return false;
   const ws = transport.socket;
   if (ws === undefined || ws.readyState !== WS_OPEN || ws._sender === undefined) return false;
-  const raw = ws._socket;
-  if (raw !== undefined && raw.writableCorked === 0) {
-    raw.cork();
-    corked.push(raw);
-    if (corked.length === 1) setImmediate(uncorkAll);
-  }
+  if (ws._socket !== undefined) corkForTurn(ws._socket);
   ws._sender.sendFrame(frame);
   return true;
-}
-
-/** TCP sockets written this turn of the event loop, corked until the turn ends. */
-const corked: Array<{ uncork(): void }> = [];
-
-/** Broadcasts that land in the same turn leave in one write per socket. */
-function uncorkAll(): void {
-  const sockets = corked.splice(0);
-  for (const raw of sockets) raw.uncork();
 }
 
 interface HeldDelivery {
