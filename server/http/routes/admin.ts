@@ -15,7 +15,7 @@ import type { ApiRequest, ApiResponse, Method, Route } from '../router';
 import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
 import { pushRoute } from './push';
-import { kickRoute } from './users';
+import { kickRoute, messageJson, sessionsJson } from './users';
 
 /** Recent durable messages the user look-up shows. */
 const RECENT_MESSAGES = 20;
@@ -129,16 +129,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
           messages = {
             ok: true,
             truncated: recent.truncated,
-            rows: recent.messages.map((m) => ({
-              seq: m.seq,
-              id: m.id,
-              event: m.event,
-              data: JSON.parse(m.data) as unknown,
-              ts: m.createdAt,
-              expiresAt: m.expiresAt,
-              ...(m.topic !== null ? { topic: m.topic } : {}),
-              ...(m.platform !== undefined && m.platform !== null ? { platform: m.platform } : {}),
-            })),
+            rows: recent.messages.map(messageJson),
           };
         } catch (err) {
           messages = { ok: false, error: toErrorBody(err) };
@@ -151,7 +142,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
           uid,
           online: entries.length > 0,
           connections: entries.length,
-          sessions: entries.map((e) => ({ sid: e.sid, platform: e.platform, device: e.device, since: e.since, node: e.nodeId })),
+          sessions: sessionsJson(entries),
           messages,
         },
       };

@@ -1,10 +1,31 @@
 import { z } from 'zod';
 import { HeraldError } from '../../../shared/errors';
 import { KickRequestSchema, UidSchema } from '../../../shared/protocol';
+import type { StoredMessage } from '../../../shared/store/message-store';
+import type { PresenceEntry } from '../../cluster/presence';
 import { userPlatformRoom, userRoom } from '../../socket/rooms';
 import type { Route } from '../router';
 import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
+
+/** A user's live sessions as the online and admin APIs show them. */
+export function sessionsJson(entries: PresenceEntry[]): Array<Record<string, unknown>> {
+  return entries.map((e) => ({ sid: e.sid, platform: e.platform, device: e.device, since: e.since, node: e.nodeId }));
+}
+
+/** A stored push as the history and admin APIs show it. */
+export function messageJson(m: StoredMessage): Record<string, unknown> {
+  return {
+    seq: m.seq,
+    id: m.id,
+    event: m.event,
+    data: JSON.parse(m.data) as unknown,
+    ts: m.createdAt,
+    expiresAt: m.expiresAt,
+    ...(m.topic !== null ? { topic: m.topic } : {}),
+    ...(m.platform !== undefined && m.platform !== null ? { platform: m.platform } : {}),
+  };
+}
 
 export function onlineRoute(deps: RouteDeps): Route {
   return {
@@ -23,7 +44,7 @@ export function onlineRoute(deps: RouteDeps): Route {
           online: entries.length > 0,
           connections: entries.length,
           platforms: [...new Set(entries.map((e) => e.platform))].sort(),
-          sessions: entries.map((e) => ({ sid: e.sid, platform: e.platform, device: e.device, since: e.since, node: e.nodeId })),
+          sessions: sessionsJson(entries),
         },
       };
     },
@@ -52,16 +73,7 @@ export function historyRoute(deps: RouteDeps): Route {
       const { after, limit } = parseOrBadRequest(HistoryQuerySchema, Object.fromEntries(req.query));
       if (deps.store === undefined) throw new HeraldError('STORE_UNAVAILABLE', 'durable delivery is off on this host');
       const rows = await deps.store.history(uid, after, limit, deps.clock.now());
-      const messages = rows.map((m) => ({
-        seq: m.seq,
-        id: m.id,
-        event: m.event,
-        data: JSON.parse(m.data) as unknown,
-        ts: m.createdAt,
-        expiresAt: m.expiresAt,
-        ...(m.topic !== null ? { topic: m.topic } : {}),
-        ...(m.platform !== undefined ? { platform: m.platform } : {}),
-      }));
+      const messages = rows.map(messageJson);
       const last = rows[rows.length - 1];
       return { status: 200, json: { ok: true, uid, messages, next: rows.length === limit && last !== undefined ? last.seq : null } };
     },
