@@ -32,6 +32,14 @@ import { Supervisor, type Child } from './supervisor';
 import { StickyBalancer } from './sticky-balancer';
 import { setupTlsBalancer } from './tls-balancer';
 
+/**
+ * Connections the kernel may queue before the primary accepts them. Node's default (511)
+ * overflowed when 10,000 clients came back at once (a worker killed under the storm benchmark):
+ * the kernel then drops the handshake's last ACK and the client waits seconds for a retransmit.
+ * The kernel caps it at net.core.somaxconn (docs/OPERATIONS.md).
+ */
+const LISTEN_BACKLOG = 8192;
+
 export interface PrimaryOptions {
   /** Milliseconds to wait for every child at start before listening anyway. @default 30000 */
   startTimeoutMs?: number;
@@ -126,7 +134,7 @@ export class Primary implements CommandContext {
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ port: config.port, host: config.host }, () => {
+      server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve();
       });
