@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { FakeMainSite } from '../support/fake-main-site';
-import { call, closeClients, collect, connect, next, type Client, type Transport } from '../support/clients';
+import { call, closeClients, collect, connect, connectAndReceive, next, type Client, type Transport } from '../support/clients';
 import { startHost, uniqueId, type HeraldHost } from '../support/herald-host';
 import { api, push } from '../support/http';
 import { sleep, waitFor } from '../support/wait';
@@ -61,8 +61,7 @@ describe('cluster delivery (2 workers, cluster adapter)', function () {
 
       it('logs in with a token on the handshake and announces the result', async function () {
         const user = newUser();
-        const socket = await connect(host.url, { transport, auth: { token: user.token, platform: 'ios', device: 'phone-1' } });
-        const answer = await next(socket, 'login');
+        const { value: answer } = await connectAndReceive(host.url, 'login', { transport, auth: { token: user.token, platform: 'ios', device: 'phone-1' } });
         expect(answer).to.include({ ok: true, uid: user.uid, platform: 'ios', device: 'phone-1' });
       });
 

@@ -18,10 +18,9 @@ export interface ConnectOptions {
   extraHeaders?: Record<string, string>;
 }
 
-export function connect(url: string, options: ConnectOptions = {}): Promise<Socket> {
-  const transport = options.transport ?? 'websocket';
+function openSocket(url: string, options: ConnectOptions): Socket {
   const socket = io(url, {
-    transports: [transport],
+    transports: [options.transport ?? 'websocket'],
     upgrade: false,
     reconnection: false,
     forceNew: true,
@@ -30,6 +29,11 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<Sock
     ...(options.extraHeaders !== undefined ? { extraHeaders: options.extraHeaders } : {}),
   });
   open.add(socket);
+  return socket;
+}
+
+function whenConnected(socket: Socket, url: string, options: ConnectOptions): Promise<Socket> {
+  const transport = options.transport ?? 'websocket';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no connection to ${url} over ${transport} within ${options.timeoutMs ?? 5000} ms`)), (options.timeoutMs ?? 5000) + 500);
     socket.once('connect', () => {
@@ -42,6 +46,23 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<Sock
       else reject(err);
     });
   });
+}
+
+export function connect(url: string, options: ConnectOptions = {}): Promise<Socket> {
+  return whenConnected(openSocket(url, options), url, options);
+}
+
+/**
+ * Connects, with a listener for `event` in place before the connection: for what the server
+ * sends right after it (the answer to a login on the handshake), which can arrive in the same
+ * read as the CONNECT packet — before a listener added after `connect()` resolved.
+ */
+export async function connectAndReceive<T = any>(url: string, event: string, options: ConnectOptions = {}): Promise<{ socket: Socket; value: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const socket = openSocket(url, options);
+  const received = next<T>(socket, event, (options.timeoutMs ?? 5000) + 500);
+  received.catch(() => undefined); // the connection's own failure is the one to report
+  await whenConnected(socket, url, options);
+  return { socket, value: await received };
 }
 
 /** The error of a connection that must fail. */
