@@ -15,7 +15,7 @@ import type { ApiRequest, ApiResponse, Method, Route } from '../router';
 import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
 import { pushRoute } from './push';
-import { kickRoute, messageJson, sessionsJson } from './users';
+import { kickRoute, messageJson, onlineJson } from './users';
 
 /** Recent durable messages the user look-up shows. */
 const RECENT_MESSAGES = 20;
@@ -135,17 +135,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
           messages = { ok: false, error: toErrorBody(err) };
         }
       }
-      return {
-        status: 200,
-        json: {
-          ok: true,
-          uid,
-          online: entries.length > 0,
-          connections: entries.length,
-          sessions: sessionsJson(entries),
-          messages,
-        },
-      };
+      return { status: 200, json: { ...onlineJson(uid, entries), messages } };
     }),
   ];
 }

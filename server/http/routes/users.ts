@@ -8,9 +8,16 @@ import type { Route } from '../router';
 import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
 
-/** A user's live sessions as the online and admin APIs show them. */
-export function sessionsJson(entries: PresenceEntry[]): Array<Record<string, unknown>> {
-  return entries.map((e) => ({ sid: e.sid, platform: e.platform, device: e.device, since: e.since, node: e.nodeId }));
+/** What GET /api/v1/online/:uid answers; the admin user look-up adds the user's messages. */
+export function onlineJson(uid: string, entries: PresenceEntry[]): Record<string, unknown> {
+  return {
+    ok: true,
+    uid,
+    online: entries.length > 0,
+    connections: entries.length,
+    platforms: [...new Set(entries.map((e) => e.platform))].sort(),
+    sessions: entries.map((e) => ({ sid: e.sid, platform: e.platform, device: e.device, since: e.since, node: e.nodeId })),
+  };
 }
 
 /** A stored push as the history and admin APIs show it. */
@@ -35,18 +42,7 @@ export function onlineRoute(deps: RouteDeps): Route {
     auth: 'api-key',
     handle: async (req) => {
       const uid = parseOrBadRequest(UidSchema, req.params.uid, 'uid: ');
-      const entries = await deps.presence.list(uid);
-      return {
-        status: 200,
-        json: {
-          ok: true,
-          uid,
-          online: entries.length > 0,
-          connections: entries.length,
-          platforms: [...new Set(entries.map((e) => e.platform))].sort(),
-          sessions: sessionsJson(entries),
-        },
-      };
+      return { status: 200, json: onlineJson(uid, await deps.presence.list(uid)) };
     },
   };
 }
