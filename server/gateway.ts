@@ -20,6 +20,7 @@ import type { Presence } from './cluster/presence';
 import { baseReport } from './cluster/process-report';
 import { ZERO_COUNTERS, summarize, type WorkerReport } from './cluster/stats';
 import { cachedCheck, type HealthCheck } from './http/health';
+import { ApiKeyGate } from './http/api-keys';
 import { HttpApi } from './http/http-api';
 import { createRoutes } from './http/routes';
 import { Metrics } from './metrics';
@@ -149,12 +150,15 @@ export class Gateway {
       ...(options.offload !== undefined ? { offload: options.offload } : {}),
     });
     const cluster = options.cluster ?? new SelfClusterLink(this);
+    const apiKeys = new ApiKeyGate(config, clock, metrics);
     this.http = new HttpApi({
       config,
       clock,
       logger,
       metrics,
+      apiKeys,
       routes: createRoutes({
+        apiKeys,
         config,
         clock,
         logger,

@@ -8,9 +8,8 @@ import type { Clock } from '../../shared/clock';
 import type { HeraldConfig } from '../../shared/config';
 import { ERROR_CATALOG, HeraldError, toErrorBody } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { KeyedRateLimiter } from '../../shared/rate-limiter';
 import type { Metrics } from '../metrics';
-import { ApiKeys } from './api-keys';
+import type { ApiKeyGate } from './api-keys';
 import { readJsonBody } from './body';
 import { clientAddress } from './client-address';
 import { Router, type ApiRequest, type ApiResponse, type Method, type Route } from './router';
@@ -21,20 +20,18 @@ export interface HttpApiDeps {
   logger: Logger;
   metrics: Metrics;
   routes: readonly Route[];
+  /** Shared with the admin routes: one rate limit per key. */
+  apiKeys: ApiKeyGate;
 }
 
 export class HttpApi {
   private readonly router = new Router();
-  private readonly keys: ApiKeys;
-  private readonly keyLimiter: KeyedRateLimiter;
   private readonly trusted: ReadonlySet<string>;
   private readonly corsAny: boolean;
   private readonly corsOrigins: ReadonlySet<string>;
 
   constructor(private readonly deps: HttpApiDeps) {
     for (const route of deps.routes) this.router.add(route);
-    this.keys = new ApiKeys(deps.config.apiKeys);
-    this.keyLimiter = new KeyedRateLimiter(deps.config.rateLimits.apiKey, deps.clock, 10_000);
     this.trusted = new Set(deps.config.trustedProxies);
     this.corsAny = deps.config.cors.origins.includes('*');
     this.corsOrigins = new Set(deps.config.cors.origins);
@@ -84,16 +81,7 @@ export class HttpApi {
 
   private async run(route: Route, params: Record<string, string>, method: Method, url: URL, req: IncomingMessage): Promise<ApiResponse> {
     const request: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, headers: req.headers, ip: this.clientIp(req), raw: req };
-    if (route.auth === 'api-key') {
-      const keyId = this.keys.check(req.headers.authorization);
-      if (keyId === undefined) throw new HeraldError('UNAUTHORIZED');
-      const limit = this.keyLimiter.take(keyId);
-      if (!limit.ok) {
-        this.deps.metrics.rateLimited.inc({ scope: 'api_key' });
-        throw new HeraldError('RATE_LIMITED', 'too many requests for this API key', { retryAfter: Math.ceil(limit.retryAfter) });
-      }
-      request.keyId = keyId;
-    }
+    if (route.auth === 'api-key') request.keyId = this.deps.apiKeys.admit(req.headers.authorization);
     if (route.body === true) request.body = await readJsonBody(req, this.deps.config.push.maxBodyBytes);
     const response = await route.handle(request);
     if (route.auth === 'public') response.headers = { ...this.corsHeaders(req), ...response.headers };

@@ -12,6 +12,7 @@ import { silentLogger } from '../../shared/logger';
 import { ADMIN_COMMANDS, isAdminCommand, PrimaryClusterLink } from '../../server/cluster/cluster-link';
 import type { PrimaryClient } from '../../server/cluster/primary-client';
 import { AdminGuard, SESSION_COOKIE } from '../../server/http/admin/admin-guard';
+import { ApiKeyGate } from '../../server/http/api-keys';
 import { AdminSessions, deriveSessionKey } from '../../server/http/admin/admin-session';
 import type { ApiRequest } from '../../server/http/router';
 import { Metrics } from '../../server/metrics';
@@ -33,8 +34,11 @@ function request(options: { ip?: string; headers?: Record<string, string>; encry
   return { method: 'POST', path: '/api/v1/admin/login', params: {}, query: new URLSearchParams(), headers: options.headers ?? {}, ip, raw };
 }
 
-function guard(cfg: HeraldConfig, now = { t: 1_800_000_000_000 }): AdminGuard {
-  return new AdminGuard(cfg, { now: () => now.t, setTimeout, clearTimeout } as never, silentLogger(), new Metrics({ registry: new Registry() }));
+function guard(cfg: HeraldConfig, now = { t: 1_800_000_000_000 }): { guard: AdminGuard; apiKeys: ApiKeyGate } {
+  const clock = { now: () => now.t, setTimeout, clearTimeout } as never;
+  const metrics = new Metrics({ registry: new Registry() });
+  const apiKeys = new ApiKeyGate(cfg, clock, metrics);
+  return { guard: new AdminGuard(cfg, clock, silentLogger(), metrics, apiKeys), apiKeys };
 }
 
 function errorCode(fn: () => unknown): string | undefined {
@@ -95,25 +99,25 @@ describe('admin sessions', function () {
 
 describe('admin guard', function () {
   it('sets the cookie HttpOnly and SameSite=Strict, Secure over TLS or behind a trusted https proxy only', function () {
-    const plain = guard(config()).login(request(), { password: 'correct-horse-battery' });
+    const plain = guard(config()).guard.login(request(), { password: 'correct-horse-battery' });
     expect(plain.cookie).to.match(new RegExp(`^${SESSION_COOKIE}=[\\w-]+\\.[\\w-]+; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict$`));
     expect(plain.issued.session.via).to.equal('password');
-    const tls = guard(config()).login(request({ encrypted: true }), { password: 'correct-horse-battery' });
+    const tls = guard(config()).guard.login(request({ encrypted: true }), { password: 'correct-horse-battery' });
     expect(tls.cookie).to.match(/; Secure$/);
-    const proxied = guard(config({ HERALD_TRUSTED_PROXIES: '127.0.0.1' })).login(request({ headers: { 'x-forwarded-proto': 'https' } }), { apiKey: 'local-development-api-key' });
+    const proxied = guard(config({ HERALD_TRUSTED_PROXIES: '127.0.0.1' })).guard.login(request({ headers: { 'x-forwarded-proto': 'https' } }), { apiKey: 'local-development-api-key' });
     expect(proxied.cookie).to.match(/; Secure$/);
     expect(proxied.issued.session.via).to.match(/^key:[0-9a-f]{8}$/);
-    const untrusted = guard(config()).login(request({ headers: { 'x-forwarded-proto': 'https' } }), { apiKey: 'local-development-api-key' });
+    const untrusted = guard(config()).guard.login(request({ headers: { 'x-forwarded-proto': 'https' } }), { apiKey: 'local-development-api-key' });
     expect(untrusted.cookie).to.not.include('Secure');
   });
 
   it('refuses wrong credentials, and a password login when none is configured', function () {
-    const g = guard(config());
+    const g = guard(config()).guard;
     expect(errorCode(() => g.login(request(), { password: 'wrong-password-123' }))).to.equal('UNAUTHORIZED');
     expect(errorCode(() => g.login(request(), { apiKey: 'not-a-configured-api-key' }))).to.equal('UNAUTHORIZED');
     expect(errorCode(() => g.login(request(), { password: 'a', apiKey: 'b' }))).to.equal('BAD_REQUEST');
     expect(errorCode(() => g.login(request(), {}))).to.equal('BAD_REQUEST');
-    const noPassword = guard(loadConfig({ env: { PUSH_ENV: 'local' } }));
+    const noPassword = guard(loadConfig({ env: { PUSH_ENV: 'local' } })).guard;
     expect(() => noPassword.login(request(), { password: 'correct-horse-battery' })).to.throw(HeraldError, 'no admin password is configured');
   });
 
@@ -126,12 +130,23 @@ describe('admin guard', function () {
       HERALD_CORS_ORIGINS: 'https://www.example.com',
       HERALD_TRUSTED_PROXIES: '10.0.0.2',
     });
-    const g = guard(online);
+    const g = guard(online).guard;
     expect(errorCode(() => g.login(request({ ip: '10.0.0.9' }), { password: 'a-long-online-password' }))).to.equal('FORBIDDEN');
     expect(g.login(request({ ip: '127.0.0.1' }), { password: 'a-long-online-password' }).cookie).to.not.include('Secure');
     // nginx on this machine serving plain http is not a local browser.
     expect(errorCode(() => g.login(request({ ip: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.7' } }), { password: 'a-long-online-password' }))).to.equal('FORBIDDEN');
     expect(g.login(request({ ip: '10.0.0.2', headers: { 'x-forwarded-proto': 'https' } }), { password: 'a-long-online-password' }).cookie).to.match(/; Secure$/);
+  });
+
+  it('counts calls with an API key against the same per-key budget as the rest of the API', function () {
+    const base = config();
+    const cfg: HeraldConfig = { ...base, rateLimits: { ...base.rateLimits, apiKey: { rate: 1, burst: 2 } } };
+    const { guard: admin, apiKeys } = guard(cfg);
+    const authorization = 'Bearer local-development-api-key';
+    apiKeys.admit(authorization);
+    apiKeys.admit(authorization);
+    expect(errorCode(() => admin.authenticate(request({ headers: { authorization } }), false))).to.equal('RATE_LIMITED');
+    expect(errorCode(() => admin.authenticate(request({ headers: { authorization: 'Bearer not-a-key-of-ours' } }), false))).to.equal('UNAUTHORIZED');
   });
 
   it('lets only the allowlisted commands through to the primary, never stop, reload or process.kill', async function () {

@@ -3,7 +3,7 @@
  *
  * Two ways in, checked on every request:
  * - `Authorization: Bearer <api key>`, as on the rest of the API (scripts; not cookie-based, so
- *   nothing to forge across sites), with the same per-key rate limit;
+ *   nothing to forge across sites), counted against the same per-key rate limit (ApiKeyGate);
  * - the dashboard's session cookie (HttpOnly, SameSite=Strict, Secure over https), a signed token
  *   any worker verifies (admin-session.ts). A request that changes something must also carry the
  *   session's CSRF token in `X-Herald-CSRF` and must not come from another site (Sec-Fetch-Site).
@@ -22,7 +22,7 @@ import { HeraldError } from '../../../shared/errors';
 import type { Logger } from '../../../shared/logger';
 import { KeyedRateLimiter } from '../../../shared/rate-limiter';
 import type { Metrics } from '../../metrics';
-import { ApiKeys } from '../api-keys';
+import type { ApiKeyGate } from '../api-keys';
 import { normalizeIp } from '../client-address';
 import type { ApiRequest } from '../router';
 import { parseOrBadRequest } from '../validate';
@@ -51,9 +51,7 @@ const LoginSchema = z
 
 export class AdminGuard {
   readonly sessions: AdminSessions;
-  private readonly keys: ApiKeys;
   private readonly password: Buffer | undefined;
-  private readonly keyLimiter: KeyedRateLimiter;
   private readonly loginLimiter: KeyedRateLimiter;
   private readonly trusted: ReadonlySet<string>;
 
@@ -62,11 +60,10 @@ export class AdminGuard {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly apiKeys: ApiKeyGate,
   ) {
     this.sessions = new AdminSessions(deriveSessionKey(config), config.admin.sessionTtl * 1000);
-    this.keys = new ApiKeys(config.apiKeys);
     this.password = config.admin.password !== undefined ? digest(config.admin.password) : undefined;
-    this.keyLimiter = new KeyedRateLimiter(config.rateLimits.apiKey, clock, 10_000);
     this.loginLimiter = new KeyedRateLimiter(config.rateLimits.adminLogin, clock, 10_000);
     this.trusted = new Set(config.trustedProxies);
   }
@@ -77,13 +74,7 @@ export class AdminGuard {
    */
   authenticate(req: ApiRequest, changesState: boolean): AdminCaller {
     if (req.headers.authorization !== undefined) {
-      const keyId = this.keys.check(req.headers.authorization);
-      if (keyId === undefined) throw new HeraldError('UNAUTHORIZED');
-      const limit = this.keyLimiter.take(keyId);
-      if (!limit.ok) {
-        this.metrics.rateLimited.inc({ scope: 'api_key' });
-        throw new HeraldError('RATE_LIMITED', 'too many requests for this API key', { retryAfter: Math.ceil(limit.retryAfter) });
-      }
+      const keyId = this.apiKeys.admit(req.headers.authorization);
       return { kind: 'api-key', keyId, id: `key:${keyId}` };
     }
     const session = this.sessionOf(req);
@@ -128,7 +119,7 @@ export class AdminGuard {
     if (body.password !== undefined) {
       if (this.password !== undefined && timingSafeEqual(digest(body.password), this.password)) via = 'password';
     } else {
-      const keyId = this.keys.check(`Bearer ${body.apiKey ?? ''}`);
+      const keyId = this.apiKeys.keys.check(`Bearer ${body.apiKey ?? ''}`);
       if (keyId !== undefined) via = `key:${keyId}`;
     }
     if (via === undefined) {

@@ -1,3 +1,4 @@
+import type { ApiKeyGate } from '../api-keys';
 import type { Clock } from '../../../shared/clock';
 import type { HeraldConfig } from '../../../shared/config';
 import type { Logger } from '../../../shared/logger';
@@ -20,6 +21,8 @@ export interface RouteDeps {
   kicker: Kicker;
   cluster: ClusterLink;
   healthChecks: readonly HealthCheck[];
+  /** The API keys and their per-key rate limit, shared by the API and the admin API. */
+  apiKeys: ApiKeyGate;
   /** The durable message store, when durable delivery is on. */
   store?: MessageStore;
 }
