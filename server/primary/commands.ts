@@ -59,7 +59,6 @@ export interface ReloadReport {
   added: string[];
   removed: string[];
   /** Settings that changed but need a restart of the primary to apply. */
-  needsRestart: string[];
 }
 
 /** What the commands need from the primary. */

@@ -19,6 +19,7 @@ import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { createRedisClient } from '../../shared/redis';
 import { migrateStore } from '../../shared/store';
+import { isAdminCommand } from '../cluster/cluster-link';
 import { isHeraldMessage, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
 import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
@@ -186,9 +187,14 @@ export class Primary implements CommandContext {
       const needsRestart = (['port', 'host', 'hostId', 'tls', 'redis', 'db', 'dataDir'] as const).filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
       );
+      // The children read the configuration themselves: a new worker with another port, TLS,
+      // Redis or store than its primary's would not work with it (TLS connections would hang).
+      if (needsRestart.length > 0) {
+        throw new HeraldError('BAD_REQUEST', `changed settings need a restart (server stop, then start), not a reload: ${needsRestart.join(', ')}; nothing was replaced`);
+      }
       this.currentConfig = next;
       this.logger.info('reloading: replacing processes one at a time');
-      const report: ReloadReport = { seconds: 0, replaced: [], added: [], removed: [], needsRestart };
+      const report: ReloadReport = { seconds: 0, replaced: [], added: [], removed: [] };
       const drainMs = next.shutdownTimeout * 1000;
       for (const role of CHILD_ROLES) {
         const existing = this.supervisor.slotCount(role);
@@ -206,7 +212,7 @@ export class Primary implements CommandContext {
         }
       }
       report.seconds = Math.round((Date.now() - started) / 100) / 10;
-      this.logger.info('reload done', { seconds: report.seconds, replaced: report.replaced.length, needsRestart });
+      this.logger.info('reload done', { seconds: report.seconds, replaced: report.replaced.length });
       return report;
     } finally {
       this.reloading = false;
@@ -323,6 +329,8 @@ export class Primary implements CommandContext {
       case 'task.run':
         return this.rpc.runTask(request.args, TASK_TIMEOUT_MS);
       case 'control':
+        // The allowlist is enforced here, where the authority is, not only in the worker.
+        if (!isAdminCommand(request.args.command)) throw new HeraldError('FORBIDDEN', `${request.args.command} is not available to the admin API`);
         return runCommand(this, request.args.command, request.args.args);
     }
   }

@@ -83,7 +83,6 @@ export class StickyBalancer {
     let best: Worker | undefined;
     let fewest = Number.POSITIVE_INFINITY;
     for (const child of this.supervisor.current('worker')) {
-      if (child.retiring) continue;
       const count = this.sessions.get(child.worker.id) ?? 0;
       if (count < fewest) {
         fewest = count;

@@ -88,18 +88,14 @@ export class Supervisor {
     return this.slots.filter((s) => s.role === role).length;
   }
 
-  childOf(worker: Worker): Child | undefined {
-    return this.byWorker.get(worker.id);
-  }
-
   /** Every live child (draining ones too), optionally of one role. */
   children(role?: ChildRole): Child[] {
     return [...this.byWorker.values()].filter((c) => role === undefined || c.role === role);
   }
 
-  /** The serving, ready process of each slot of a role. */
+  /** The serving, ready process of each slot of a role (not one that was told to drain). */
   current(role: ChildRole): Child[] {
-    return this.slots.filter((s) => s.role === role && s.current?.ready === true).map((s) => s.current as Child);
+    return this.slots.filter((s) => s.role === role && serving(s.current)).map((s) => s.current as Child);
   }
 
   /** The serving process of slot `hash mod slots` of a role, or the next ready one. */
@@ -107,7 +103,7 @@ export class Supervisor {
     const slots = this.slots.filter((s) => s.role === role);
     for (let i = 0; i < slots.length; i++) {
       const child = slots[(hash + i) % slots.length]?.current;
-      if (child?.ready === true) return child;
+      if (serving(child)) return child;
     }
     return undefined;
   }
@@ -142,8 +138,14 @@ export class Supervisor {
    */
   kill(child: Child, force: boolean): void {
     child.deliberate = true;
-    if (force) child.worker.process.kill('SIGKILL');
-    else this.send(child, { type: 'herald:shutdown', reason: 'reload' });
+    if (force) {
+      child.worker.process.kill('SIGKILL');
+      return;
+    }
+    // Out of rotation while it drains: new connections and tasks go to the others.
+    child.retiring = true;
+    this.monitor.onStopping(child.nodeId);
+    this.send(child, { type: 'herald:shutdown', reason: 'reload' });
   }
 
   /**
@@ -153,6 +155,7 @@ export class Supervisor {
   async replace(role: ChildRole, index: number, readyTimeoutMs: number, drainTimeoutMs: number): Promise<{ old?: Child; next: Child }> {
     const slot = this.slots.find((s) => s.role === role && s.index === index);
     if (slot === undefined) throw new Error(`no ${role} slot ${index}`);
+    if (this.stopping) throw new Error('the host is stopping');
     const next = this.fork(slot);
     const deadline = Date.now() + readyTimeoutMs;
     while (!next.ready && Date.now() < deadline && !next.worker.isDead()) await sleep(20);
@@ -189,6 +192,8 @@ export class Supervisor {
   }
 
   private fork(slot: Slot): Child {
+    // A respawn still pending (a crash-looping slot waits) must not fork a second process later.
+    if (slot.respawnTimer !== undefined) clearTimeout(slot.respawnTimer);
     slot.respawnTimer = undefined;
     const worker = cluster.fork({ HERALD_ROLE: slot.role, HERALD_WORKER_INDEX: String(slot.index) });
     stopReadingBeforeHandoff(worker);
@@ -247,9 +252,14 @@ export class Supervisor {
       });
     }
     slot.respawnTimer = setTimeout(() => {
-      if (!this.stopping && this.slots.includes(slot)) slot.current = this.fork(slot);
+      if (!this.stopping && this.slots.includes(slot) && slot.current === undefined) slot.current = this.fork(slot);
     }, delay);
   };
+}
+
+/** Ready, and not told to drain. */
+function serving(child: Child | undefined): child is Child {
+  return child !== undefined && child.ready && !child.retiring;
 }
 
 function sleep(ms: number): Promise<void> {

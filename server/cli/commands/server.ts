@@ -101,7 +101,6 @@ export function registerServerCommands(program: Command): void {
       console.log(formatTable(['process', 'old pid', 'new pid'], report.replaced.map((r) => [r.name, r.oldPid ?? '-', r.newPid])));
       if (report.added.length > 0) console.log(`added: ${report.added.join(', ')}`);
       if (report.removed.length > 0) console.log(`removed: ${report.removed.join(', ')}`);
-      if (report.needsRestart.length > 0) console.log(`changed but needs a restart of the primary: ${report.needsRestart.join(', ')}`);
       console.log(`reload done in ${report.seconds} s`);
     });
 }
