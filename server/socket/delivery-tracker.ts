@@ -53,8 +53,21 @@ interface EngineInternals {
 /** ws's OPEN. */
 const WS_OPEN = 1;
 
+/** A broadcast's ws frame, joined into one buffer the first time a socket takes it directly. */
+class SharedFrame {
+  private joined: Buffer[] | undefined;
+
+  constructor(private readonly parts: Buffer[]) {}
+
+  /** One buffer: ws's sender then does a single write per socket — the bytes are the same. */
+  get(): Buffer[] {
+    this.joined ??= this.parts.length === 1 ? this.parts : [Buffer.concat(this.parts)];
+    return this.joined;
+  }
+}
+
 /** Writes a pre-framed broadcast to the socket's websocket if nothing is queued before it. */
-function writeFrameDirectly(socket: HeraldSocket, frame: Buffer[]): boolean {
+function writeFrameDirectly(socket: HeraldSocket, frame: SharedFrame): boolean {
   const conn = socket.conn as unknown as EngineInternals;
   if (conn.readyState !== 'open' || conn.upgrading || conn.writeBuffer.length > 0) return false;
   const transport = conn.transport;
@@ -62,13 +75,19 @@ function writeFrameDirectly(socket: HeraldSocket, frame: Buffer[]): boolean {
   const ws = transport.socket;
   if (ws === undefined || ws.readyState !== WS_OPEN || ws._sender === undefined) return false;
   if (ws._socket !== undefined) corkForTurn(ws._socket);
-  ws._sender.sendFrame(frame);
+  ws._sender.sendFrame(frame.get());
   return true;
 }
 
 interface HeldDelivery {
   seq: number | undefined;
   deliver: () => void;
+}
+
+/** The event name of an encoded event packet (`[event, …]`). */
+function eventOf(packet: unknown): unknown {
+  const data = (packet as { data?: unknown } | null)?.data;
+  return Array.isArray(data) ? data[0] : undefined;
 }
 
 /** The durable seq of an encoded event packet (`[event, { seq }]`), if it has one. */
@@ -81,6 +100,8 @@ function seqOf(packet: unknown): number | undefined {
 
 export class DeliveryTracker {
   private readonly held = new WeakMap<HeraldSocket, HeldDelivery[]>();
+  /** How many sockets are held now: while none is (nearly always), deliveries skip the lookup. */
+  private holding = 0;
   private readonly sentSeq = new WeakMap<HeraldSocket, number>();
 
   constructor(
@@ -96,14 +117,11 @@ export class DeliveryTracker {
     if (typeof encode !== 'function' || typeof apply !== 'function') {
       throw new Error('socket.io-adapter internals changed: _encode/apply not found (check the pinned version)');
     }
-    let pending: { seq: number | undefined; frame: Buffer[] | undefined } | undefined;
+    let pending: { seq: number | undefined; frame: SharedFrame | undefined; kick: boolean } | undefined;
     internals._encode = (packet, packetOpts) => {
       const encoded = encode(packet, packetOpts);
       const framed = packetOpts.wsPreEncodedFrame as Buffer[] | undefined;
-      // One buffer per broadcast: ws's sender then does a single write per socket (no cork,
-      // no writev, no array of chunks) — the bytes are the same.
-      const frame = framed === undefined ? undefined : framed.length === 1 ? framed : [Buffer.concat(framed)];
-      pending = { seq: seqOf(packet), frame };
+      pending = { seq: seqOf(packet), frame: framed === undefined ? undefined : new SharedFrame(framed), kick: eventOf(packet) === 'kick' };
       return encoded;
     };
     internals.apply = (opts, callback) => {
@@ -114,14 +132,15 @@ export class DeliveryTracker {
         return;
       }
       const now = this.clock.now();
-      const { seq, frame } = broadcast;
+      const { seq, frame, kick } = broadcast;
       const direct = frame !== undefined && opts.flags?.volatile !== true;
       let delivered = 0;
       apply(opts, (socket) => {
         socket.data.lastActive = now;
         delivered++;
         if (seq !== undefined) this.noteSent(socket, seq);
-        const held = this.held.get(socket);
+        // A kick is never held behind a replay: the socket is disconnected right after it.
+        const held = this.holding > 0 && !kick ? this.held.get(socket) : undefined;
         if (held !== undefined) held.push({ seq, deliver: () => callback(socket) });
         else if (!direct || !writeFrameDirectly(socket, frame)) callback(socket);
       });
@@ -148,7 +167,9 @@ export class DeliveryTracker {
 
   /** Holds live deliveries to the socket until `release`. */
   hold(socket: HeraldSocket): void {
-    if (!this.held.has(socket)) this.held.set(socket, []);
+    if (this.held.has(socket)) return;
+    this.held.set(socket, []);
+    this.holding++;
   }
 
   /** Delivers what was held, in order, except durable pushes with seq ≤ `replayedUpTo`. */
@@ -156,6 +177,7 @@ export class DeliveryTracker {
     const held = this.held.get(socket);
     if (held === undefined) return;
     this.held.delete(socket);
+    this.holding--;
     if (!socket.connected) return;
     for (const item of held) {
       if (item.seq !== undefined && item.seq <= replayedUpTo) continue;

@@ -43,10 +43,19 @@ export class SessionManager {
    * socket's live pushes are held from before it joins its user's rooms until then.
    */
   async establish(socket: HeraldSocket, uid: string, platform: string, device: string | null): Promise<Established> {
-    const { clock, config } = this.deps;
-    const data = socket.data;
     const replay = device !== null ? this.deps.replay : undefined;
     replay?.begin(socket);
+    try {
+      return await this.join(socket, uid, platform, device, replay);
+    } catch (err) {
+      replay?.send(socket, undefined); // let go of what was held
+      throw err;
+    }
+  }
+
+  private async join(socket: HeraldSocket, uid: string, platform: string, device: string | null, replay: ReplayService | undefined): Promise<Established> {
+    const { clock, config } = this.deps;
+    const data = socket.data;
     if (data.uid !== undefined && (data.uid !== uid || data.platform !== platform)) this.leaveIdentity(socket);
     const wasLoggedIn = data.uid !== undefined;
     const now = clock.now();
