@@ -59,7 +59,8 @@ export const DEFAULT_REDIS_INGRESS_OPTIONS: Omit<RedisIngressOptions, 'prefix' |
   housekeepingMs: 60_000, // 1 minute
 };
 
-type StreamEntry = [id: string, fields: string[]];
+/** An entry; a pending entry whose record was deleted from the stream comes back with null fields. */
+type StreamEntry = [id: string, fields: string[] | null];
 
 /** Renews the lock only if we still hold it. */
 const RENEW_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -145,8 +146,12 @@ export class RedisIngress {
     await this.drain('>');
   }
 
-  /** Reads entries after `from` ('0': this consumer's pending ones; '>': new ones) while leading. */
-  private async drain(from: '0' | '>'): Promise<void> {
+  /**
+   * Reads entries while leading: mode '0' walks this consumer's pending ones once, from the
+   * oldest, moving past each (one that fails again stays pending for reclaim()); '>' reads new ones.
+   */
+  private async drain(mode: '0' | '>'): Promise<void> {
+    let from: string = mode;
     while (!this.closed && this.leader) {
       let result: unknown;
       try {
@@ -177,11 +182,13 @@ export class RedisIngress {
       for (const [, entries] of streams ?? []) {
         for (const [id, fields] of entries) {
           count++;
-          await this.handleEntry(id, fields);
+          if (mode === '0') from = id;
+          if (fields === null) await this.command.xack(this.streamKey, this.options.group, id).catch(() => undefined);
+          else await this.handleEntry(id, fields);
         }
       }
       // Pending history is read once: an empty answer means it is done.
-      if (from === '0' && count === 0) return;
+      if (mode === '0' && count === 0) return;
     }
   }
 
@@ -225,7 +232,10 @@ export class RedisIngress {
         continue;
       }
       const claimed = (await this.command.xclaim(this.streamKey, group, consumer, claimIdleMs, id)) as StreamEntry[];
-      for (const [claimedId, fields] of claimed) await this.handleEntry(claimedId, fields);
+      for (const [claimedId, fields] of claimed) {
+        if (fields === null) await this.command.xack(this.streamKey, group, claimedId);
+        else await this.handleEntry(claimedId, fields);
+      }
     }
     if (this.leader && Date.now() - this.lastHousekeeping > this.options.housekeepingMs) {
       this.lastHousekeeping = Date.now();
@@ -294,7 +304,8 @@ export class RedisIngress {
     });
     subscriber.subscribe(this.channel).catch((err: Error) => this.logger.warn('PUBLISH subscription failed', { error: err.message }));
     const previous = this.readLoop ?? Promise.resolve();
-    this.readLoop = previous.then(() => this.consume());
+    // A failed earlier loop must not keep this one from starting.
+    this.readLoop = previous.catch(() => undefined).then(() => this.consume());
   }
 
   private stepDown(): void {
@@ -336,7 +347,8 @@ export class RedisIngress {
 
 type Outcome = { kind: 'ok' } | { kind: 'retry' } | { kind: 'invalid'; reason: string };
 
-function fieldValue(fields: string[], name: string): string | undefined {
+function fieldValue(fields: string[] | null, name: string): string | undefined {
+  if (fields === null) return undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
 }
