@@ -103,3 +103,11 @@ export function isHeraldMessage(message: unknown): message is { type: `herald:${
     (message as { type: string }).type.startsWith('herald:')
   );
 }
+
+/**
+ * Milliseconds a task job may take (a fan-out to 10,000 users takes a few seconds): the primary
+ * gives up on the task process after this; whoever waits on the primary waits a little longer
+ * (TASK_REPLY_TIMEOUT_MS), so the primary's answer, not the waiter's own timer, ends the wait.
+ */
+export const TASK_TIMEOUT_MS = 5 * 60_000;
+export const TASK_REPLY_TIMEOUT_MS = TASK_TIMEOUT_MS + 10_000;

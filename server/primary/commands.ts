@@ -4,6 +4,7 @@
  */
 import { HeraldError } from '../../shared/errors';
 import type { HeraldConfig } from '../../shared/config';
+import { TASK_REPLY_TIMEOUT_MS } from '../cluster/ipc';
 import { parseGroup, processName, type ProcessGroup } from '../cluster/roles';
 import type { Rates, TaskCounters, WorkerCounters } from '../cluster/stats';
 import type { ChildRpc } from './child-rpc';
@@ -98,7 +99,8 @@ export async function runCommand(ctx: CommandContext, command: string, args: Rec
     case 'crontab.run': {
       const cron = ctx.supervisor.current('cron')[0];
       if (cron === undefined) throw new HeraldError('UNAVAILABLE', ctx.config.cron.enabled ? 'the cron process is not running right now' : 'cron is disabled (cron.enabled: false)');
-      return ctx.rpc.command(cron, command, args, CRON_COMMAND_TIMEOUT_MS);
+      // `crontab run` waits for the job, which may hand a task process a long fan-out.
+      return ctx.rpc.command(cron, command, args, command === 'crontab.run' ? TASK_REPLY_TIMEOUT_MS : CRON_COMMAND_TIMEOUT_MS);
     }
     default:
       throw new HeraldError('BAD_REQUEST', `unknown command ${JSON.stringify(command)}`);

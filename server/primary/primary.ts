@@ -20,7 +20,7 @@ import type { Logger } from '../../shared/logger';
 import { createRedisClient } from '../../shared/redis';
 import { migrateStore } from '../../shared/store';
 import { isAdminCommand } from '../cluster/cluster-link';
-import { isHeraldMessage, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
+import { isHeraldMessage, TASK_TIMEOUT_MS, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
 import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
 import { summarize } from '../cluster/stats';
@@ -48,8 +48,6 @@ export interface PrimaryOptions {
   output?: Writable;
 }
 
-/** Milliseconds a task job may take (a fan-out to 10,000 users takes a few seconds). */
-const TASK_TIMEOUT_MS = 5 * 60_000;
 /** Milliseconds a new process has to get ready during a reload. */
 const RELOAD_READY_TIMEOUT_MS = 30_000;
 

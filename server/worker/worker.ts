@@ -14,15 +14,13 @@ import { HeraldError } from '../../shared/errors';
 import { createMessageStore } from '../../shared/store';
 import { bootChild, pushPlumbing } from '../cluster/child-runtime';
 import { PrimaryClusterLink } from '../cluster/cluster-link';
-import { isHeraldMessage } from '../cluster/ipc';
+import { isHeraldMessage, TASK_REPLY_TIMEOUT_MS } from '../cluster/ipc';
 import { newSessionId, sessionIdPrefix } from '../cluster/session-id';
 import { Gateway } from '../gateway';
 import { Metrics } from '../metrics';
 import type { PushResult } from '../push/push-service';
 import { RedisIngress } from '../push/redis-ingress';
 
-/** Milliseconds a fan-out in a task process may take before the API answers 503. */
-const TASK_TIMEOUT_MS = 5 * 60_000;
 
 export function runWorker(releaseHeldConnections: () => void): void {
   const runtime = bootChild('worker');
@@ -45,7 +43,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
     store,
     offload: async (request, origin) => {
       try {
-        return (await primary.request('task.run', { kind: 'push', request, origin }, TASK_TIMEOUT_MS)) as PushResult;
+        return (await primary.request('task.run', { kind: 'push', request, origin }, TASK_REPLY_TIMEOUT_MS)) as PushResult;
       } catch (err) {
         // No task process to take it: do it here rather than refuse it.
         if (err instanceof HeraldError && err.message === 'no task process is running') return undefined;

@@ -16,6 +16,7 @@ import type { Logger } from '../../shared/logger';
 import { PushRequestSchema } from '../../shared/protocol';
 import { createRedisClient } from '../../shared/redis';
 import { bootChild } from '../../server/cluster/child-runtime';
+import { TASK_REPLY_TIMEOUT_MS } from '../../server/cluster/ipc';
 import { baseReport } from '../../server/cluster/process-report';
 import type { PrimaryClient } from '../../server/cluster/primary-client';
 import { FileStoppedJobs, RedisStoppedJobs, type StoppedJobs } from './stopped-jobs';
@@ -46,9 +47,6 @@ interface Job {
   stopped: boolean;
 }
 
-/** Milliseconds a job's result may take (a scheduled push to many users runs a while). */
-const JOB_TIMEOUT_MS = 10 * 60_000;
-
 export function runCronProcess(): void {
   const runtime = bootChild('cron');
   const { config, logger, primary, nodeId, index } = runtime;
@@ -57,14 +55,24 @@ export function runCronProcess(): void {
   const stopped: StoppedJobs = redis !== undefined ? new RedisStoppedJobs(redis, config.redis.prefix) : new FileStoppedJobs(config.dataDir);
   const jobs = defineJobs(config, primary, logger);
 
+  /** A run: from the schedule (`tick`) once per cluster and only if not stopped, or by `crontab run`. */
   const runOnce = async (job: Job, tick: Date | undefined): Promise<string> => {
-    if (tick !== undefined && redis !== undefined) {
-      const key = `${config.redis.prefix}cron:lock:${job.name}:${tick.toISOString()}`;
-      const won = await redis.set(key, nodeId, 'PX', 5 * 60_000, 'NX');
-      if (won !== 'OK') {
-        job.lastResult = 'skipped: another host ran this tick';
-        return job.lastResult;
+    try {
+      if (tick !== undefined && redis !== undefined) {
+        // `crontab stop` on another host stops the job here too: the stopped set lives in Redis.
+        job.stopped = (await stopped.load()).has(job.name);
+        if (job.stopped) return 'skipped: stopped';
+        const key = `${config.redis.prefix}cron:lock:${job.name}:${tick.toISOString()}`;
+        const won = await redis.set(key, nodeId, 'PX', 5 * 60_000, 'NX');
+        if (won !== 'OK') {
+          job.lastResult = 'skipped: another host ran this tick';
+          return job.lastResult;
+        }
       }
+    } catch (err) {
+      job.lastResult = `failed: ${(err as Error).message}`;
+      logger.warn('cron job could not take its tick', { job: job.name, error: (err as Error).message });
+      return job.lastResult;
     }
     job.running = true;
     job.runs++;
@@ -131,9 +139,8 @@ export function runCronProcess(): void {
       job.stopped = stoppedNames.has(job.name);
       job.task = schedule(
         job.rule,
-        (context: TaskContext) => {
-          if (!job.stopped) void runOnce(job, context.date);
-        },
+        // The promise goes back to node-cron, so noOverlap can see a run still going.
+        (context: TaskContext) => (job.stopped && redis === undefined ? undefined : runOnce(job, context.date)),
         { name: job.name, noOverlap: true, ...(config.cron.timezone !== undefined ? { timezone: config.cron.timezone } : {}) },
       );
     }
@@ -160,7 +167,7 @@ function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger
   const [cleanupName, statsName] = BUILT_IN_CRON_JOBS;
   return [
     job(cleanupName, config.cron.retentionCleanup, async () => {
-      const deleted = (await primary.request('task.run', { kind: 'store.cleanup' }, JOB_TIMEOUT_MS)) as { messages: number; cursors: number };
+      const deleted = (await primary.request('task.run', { kind: 'store.cleanup' }, TASK_REPLY_TIMEOUT_MS)) as { messages: number; cursors: number };
       return `${deleted.messages} messages, ${deleted.cursors} cursors deleted`;
     }),
     job(statsName, config.cron.statsSnapshot, async () => {
@@ -171,7 +178,7 @@ function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger
     ...config.cron.jobs.map((configured) =>
       job(configured.name, configured.schedule, async () => {
         const request = PushRequestSchema.parse(configured.push);
-        const result = (await primary.request('task.run', { kind: 'push', request, origin: 'cron' }, JOB_TIMEOUT_MS)) as { id: string; online: number | null };
+        const result = (await primary.request('task.run', { kind: 'push', request, origin: 'cron' }, TASK_REPLY_TIMEOUT_MS)) as { id: string; online: number | null };
         return `push ${result.id}${result.online !== null ? ` to ${result.online} connections` : ''}`;
       }),
     ),
