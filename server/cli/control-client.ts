@@ -16,17 +16,34 @@ export function pidFilePath(config: HeraldConfig): string {
   return join(config.runDir, 'herald.pid');
 }
 
-/** The pid in the pid file, if the file exists and that process is alive. */
+/**
+ * The pid in the pid file, if the file exists and that process is alive and is Herald's: a pid
+ * file left by a primary that died (SIGKILL, OOM) may name a pid some other program has since
+ * been given, which `stop -force` must not kill.
+ */
 export function livePid(config: HeraldConfig): number | undefined {
   const file = pidFilePath(config);
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  return isHeraldProcess(pid) ? pid : undefined;
+}
+
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return pid;
+    return true;
   } catch {
-    return undefined;
+    return false;
+  }
+}
+
+/** Whether the process's command line is Herald's (its title or bin/herald.js); true where /proc is missing. */
+function isHeraldProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('herald');
+  } catch {
+    return !existsSync('/proc/self/cmdline');
   }
 }
 

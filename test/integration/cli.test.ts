@@ -1,5 +1,7 @@
 /** The `herald` command's token and push commands, as an operator types them. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { packageRoot } from '../../shared/paths';
@@ -61,6 +63,23 @@ describe('herald CLI', function () {
     expect((await got).data).to.deep.equal({ n: 1 });
     const bad = await heraldAsync(['push', '--uid', 'x', '--topic', 'y', '--url', server.url]);
     expect(bad.stderr.trim()).to.equal('herald: give exactly one of --uid, --uids, --topic, --all');
+  });
+
+  it('`server stop -force` leaves alone a live process that a stale pid file names but is not Herald', function () {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-stale-pid-'));
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      mkdirSync(join(dataDir, 'run'), { recursive: true });
+      writeFileSync(join(dataDir, 'run', 'herald.pid'), `${stranger.pid}\n`);
+      const result = herald(['server', 'stop', '-force'], { HERALD_DATA_DIR: dataDir });
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.include('herald is not running');
+      expect(stranger.exitCode).to.equal(null);
+      expect(() => process.kill(stranger.pid as number, 0)).to.not.throw();
+    } finally {
+      stranger.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('accepts the seed spelling -mode=websocket and prints its version', function () {

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadConfig, type HeraldConfig } from '../../../shared/config';
 import type { ReloadReport, StatusReport } from '../../primary/commands';
 import { runPrimary } from '../../primary/run';
-import { commandOrFail, ControlError, livePid, pidFilePath, sendCommand } from '../control-client';
+import { commandOrFail, ControlError, isAlive, livePid, pidFilePath, sendCommand } from '../control-client';
 import { startDaemon } from '../daemon';
 import { fail } from '../output';
 import { formatItems, formatTable, time } from '../table';
@@ -55,8 +56,8 @@ export function registerServerCommands(program: Command): void {
         fail((err as Error).message, 1);
       }
       const deadline = Date.now() + (answer.timeoutSeconds + 5) * 1000;
-      while (Date.now() < deadline && alive(answer.pid)) await sleep(100);
-      if (alive(answer.pid)) fail(`herald (pid ${answer.pid}) did not stop within ${answer.timeoutSeconds + 5} s; use herald server stop -force`, 1);
+      while (Date.now() < deadline && isAlive(answer.pid)) await sleep(100);
+      if (isAlive(answer.pid)) fail(`herald (pid ${answer.pid}) did not stop within ${answer.timeoutSeconds + 5} s; use herald server stop -force`, 1);
       console.log(`herald stopped (pid ${answer.pid})`);
     });
 
@@ -118,15 +119,4 @@ function forceStop(config: HeraldConfig): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
