@@ -101,7 +101,9 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     name: 'platform of platform-filtered pushes',
-    mysql: [`ALTER TABLE herald_message ADD COLUMN IF NOT EXISTS platform VARCHAR(16) ${ASCII} NULL`],
+    // Plain ADD COLUMN (`IF NOT EXISTS` here is MariaDB-only); a rerun after a crash between
+    // the DDL and its version row finds the column and goes on (mysql-store.ts).
+    mysql: [`ALTER TABLE herald_message ADD COLUMN platform VARCHAR(16) ${ASCII} NULL`],
     sqlite: ['ALTER TABLE herald_message ADD COLUMN platform TEXT'],
   },
 ];

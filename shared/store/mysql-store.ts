@@ -147,7 +147,7 @@ export class MysqlMessageStore extends BaseMessageStore {
       const before = new Set(rows.map((row) => Number(row.version)));
       const applied = pendingMigrations(before);
       for (const migration of applied) {
-        for (const sql of migration.mysql) await conn.query(sql);
+        for (const sql of migration.mysql) await conn.query(sql).catch(alreadyThere);
         await conn.query('INSERT INTO herald_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
           migration.version,
           migration.name,
@@ -323,4 +323,13 @@ function destroyConnection(conn: PoolConnection): void {
   conn.destroy();
   const stream = (conn.connection as unknown as { stream?: { destroy?: () => void } }).stream;
   stream?.destroy?.();
+}
+
+/**
+ * MySQL's DDL is not transactional: a migration cut short (a crash before its version row was
+ * written) runs again. A column or index it already created is then not an error.
+ */
+function alreadyThere(err: unknown): void {
+  const code = (err as { code?: string } | null)?.code;
+  if (code !== 'ER_DUP_FIELDNAME' && code !== 'ER_DUP_KEYNAME') throw err;
 }

@@ -88,6 +88,15 @@ describe('MysqlMessageStore on MariaDB', function () {
     expect(rows.map((r) => r.version)).to.deep.equal(MIGRATIONS.map((m) => m.version));
   });
 
+  it('runs a migration again when its version row is missing (cut short before it was written)', async function () {
+    await query('DELETE FROM herald_schema_migrations WHERE version = 2');
+    const again = new MysqlMessageStore({ url: target.url });
+    extra.push(again);
+    expect((await again.migrate()).applied.map((m) => m.version)).to.deep.equal([2]);
+    const rows = await query<RowDataPacket>('SELECT version FROM herald_schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).to.deep.equal(MIGRATIONS.map((m) => m.version));
+  });
+
   it('gives 6 hosts hammering 3 shared uids in mixed order gap-free seqs that match what each was told', async function () {
     const uids = [uniqueUid('race_a'), uniqueUid('race_b'), uniqueUid('race_c')];
     const hosts = Array.from({ length: 6 }, () => {
