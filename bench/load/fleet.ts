@@ -187,6 +187,11 @@ export class Fleet {
   /** Exact counters and merged latency histograms, asked from every process now. */
   async collect(): Promise<{ status: ClientStatus; latency: Histogram; serverLatency: Histogram }> {
     const results = await Promise.all(this.processes.map((p) => p.request<Collected>({ type: 'collect' }, 10_000)));
+    // The exact counts also refresh what status() answers until the next periodic report.
+    results.forEach((r, i) => {
+      const p = this.processes[i];
+      if (p !== undefined) p.status = r.status;
+    });
     const latency = new Histogram();
     const serverLatency = new Histogram();
     for (const r of results) {

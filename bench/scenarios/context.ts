@@ -213,8 +213,12 @@ export function sleep(ms: number): Promise<void> {
 /** A few words about connection trouble, for a result's notes. */
 export function connectionNotes(status: ClientStatus): string[] {
   const notes: string[] = [];
-  if (status.hung > 0) notes.push(`${status.hung} handshakes hung (no answer within the handshake timeout) and were retried`);
-  const reasons = Object.entries(status.reasons).filter(([r]) => r !== 'hung');
+  const stages = Object.entries(status.reasons).filter(([r]) => r.startsWith('hung:'));
+  if (status.hung > 0) {
+    const where = stages.map(([r, n]) => `${r.slice('hung:'.length)} ×${n}`).join(', ');
+    notes.push(`${status.hung} handshakes hung (no answer within the handshake timeout; stuck at ${where}) and were retried`);
+  }
+  const reasons = Object.entries(status.reasons).filter(([r]) => !r.startsWith('hung:'));
   if (reasons.length > 0) notes.push(`client-side events: ${reasons.map(([r, n]) => `${r} ×${n}`).join(', ')}`);
   return notes;
 }

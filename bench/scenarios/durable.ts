@@ -39,7 +39,7 @@ export const durableScenario: SharedScenario = {
       const none: Metrics = {};
       return { skipped: reason, metrics: none, notes: [] };
     }
-    const users = fleet.status().loggedIn;
+    const users = (await fleet.collect()).status.loggedIn;
     const { durableRate, duration, messageBytes } = ctx.options;
     await fleet.measure('message', 'latency');
     ctx.progress.phase(`durable: ${durableRate} pushes/s for ${duration} s`, Math.round(durableRate * duration));

@@ -31,14 +31,15 @@ async function phase(
   send: (uid: string, data: string) => Promise<void>,
 ): Promise<PhaseOutcome> {
   const { targetedRate, duration, messageBytes } = ctx.options;
-  const users = fleet.status().loggedIn;
+  const users = (await fleet.collect()).status.loggedIn;
   // Warm-up, not counted: the same rate for WARMUP_MS, so the caller's keep-alive pool is open and
-  // the push path compiled, as in a backend that has been pushing for a while. Then a pause for
-  // the queues to empty.
+  // the push path compiled, as in a backend that has been pushing for a while. Its pushes are
+  // counted in a round of their own and waited for, so none lands in the measured round.
   ctx.progress.phase(`targeted · ${label}: warm-up, ${WARMUP_MS / 1000} s at ${targetedRate} pushes/s (not counted)`);
-  await pace({ rate: targetedRate, durationMs: WARMUP_MS, maxInFlight: 256, send: (dueAt) => send(`u${randomInt(users)}`, benchData(dueAt, messageBytes)) });
+  await fleet.measure('message', 'count');
+  const warm = await pace({ rate: targetedRate, durationMs: WARMUP_MS, maxInFlight: 256, send: (dueAt) => send(`u${randomInt(users)}`, benchData(dueAt, messageBytes)) });
+  await fleet.waitFor((s) => s.received >= warm.sent - warm.failed, 10_000);
   ctx.progress.finish();
-  await sleep(1000);
   await fleet.measure('message', 'latency');
   ctx.progress.phase(`targeted · ${label}: ${targetedRate} pushes/s for ${duration} s`, Math.round(targetedRate * duration));
   const a0 = sampleTree(hosts.a.rootPid);
