@@ -136,7 +136,7 @@ async function openSession(): Promise<boolean> {
   api.useSession(answer.csrf, answer.csrfHeader);
   document.body.dataset.view = 'dashboard';
   setText('session-host', `${answer.hostId} (${answer.env})`);
-  setText('session-via', `${answer.via === 'password' ? 'admin password' : `API key ${answer.via.replace(/^(session:)?key:/, '')}`}${answer.expiresAt !== null ? `, until ${dateTime(answer.expiresAt)}` : ''}`);
+  setText('session-via', `${answer.via === 'password' ? 'admin password' : `API key ${answer.via.replace(/^key:/, '')}`}${answer.expiresAt !== null ? `, until ${dateTime(answer.expiresAt)}` : ''}`);
   byId('console-link').hidden = !answer.console;
   await refresh();
   if (refreshTimer === undefined) refreshTimer = setInterval(() => void refresh(), REFRESH_MS);

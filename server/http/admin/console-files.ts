@@ -69,7 +69,8 @@ export class ConsoleFiles {
   }
 
   asset(name: string, ifNoneMatch: string | undefined): ApiResponse {
-    const contentType = CONSOLE_ASSETS[name];
+    // Own keys only: `constructor` or `toString` are not assets.
+    const contentType = Object.hasOwn(CONSOLE_ASSETS, name) ? CONSOLE_ASSETS[name] : undefined;
     if (contentType === undefined) throw new HeraldError('NOT_FOUND', `no console asset ${name}`);
     const file = this.file(name);
     const headers = { etag: file.etag, 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' };

@@ -99,7 +99,8 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
     })),
     guarded('GET', '/api/v1/admin/overview', 'admin.overview', async () => {
       const [stats, history, processes, tasks, cron] = await Promise.all([
-        cluster.stats(),
+        // Without the primary's stats the page shows no hosts; the other parts still show.
+        cluster.stats().catch(() => ({ hosts: [] })),
         cluster.history().catch(() => []),
         section('process.show'),
         section('task.status'),
