@@ -5,10 +5,13 @@
  * process-wide counters live in `LoadCounters`.
  */
 import WebSocket from 'ws';
+import { signToken } from '../../shared/auth/jwt-verifier';
 import type { Histogram } from '../histogram';
 import { ukeyFor, type ClientStatus, type LoginSpec } from './messages';
-import { signLoadToken } from './tokens';
-import { CONNECT_NAMESPACE, PONG, decodeAck, encodeEvent, frameKind, isEventNamed, preciseNow, readPushTimes } from './wire';
+import { CONNECT_NAMESPACE, PONG, decodeAck, encodeEvent, eventPrefix, frameKind, isEventNamed, preciseNow, readPushTimes } from './wire';
+
+/** The start of a `kick` event frame, compared without decoding the frame. */
+const KICK_PREFIX = eventPrefix('kick');
 
 /** What every connection of a process adds to: the status the process reports, kept mutable. */
 export interface LoadCounters extends Omit<ClientStatus, 'reasons'> {
@@ -160,7 +163,7 @@ export class BenchConnection {
   /** Sends `login` and waits for its answer; false (and the reason counted) when refused or lost. */
   async login(spec: LoginSpec, timeoutMs: number): Promise<boolean> {
     const credential =
-      spec.kind === 'token' ? { token: signLoadToken(this.uid, spec.secret, spec.ttlSeconds) } : { ukey: ukeyFor(this.uid) };
+      spec.kind === 'token' ? { token: signToken({ uid: this.uid, secret: spec.secret, ttl: spec.ttlSeconds }) } : { ukey: ukeyFor(this.uid) };
     const answer = (await this.request('login', credential, timeoutMs)) as { ok?: boolean; error?: { code?: string } } | undefined;
     if (answer?.ok === true) {
       this.setLoggedIn(true);
@@ -217,7 +220,7 @@ export class BenchConnection {
   private onEvent(frame: Buffer): void {
     const measure = this.measure;
     if (measure.prefix === undefined || !isEventNamed(frame, measure.prefix)) {
-      if (frame.length > 9 && frame.toString('latin1', 0, 9) === '42["kick"') bump(this.counters, 'kick');
+      if (isEventNamed(frame, KICK_PREFIX)) bump(this.counters, 'kick');
       return;
     }
     const counters = this.counters;

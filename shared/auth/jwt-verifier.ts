@@ -67,10 +67,18 @@ export interface SignTokenOptions {
   audience?: string;
 }
 
+/** Secrets as KeyObjects, made once each (a string secret costs a failed PEM parse per token). */
+const secretKeys = new Map<string, KeyObject>();
+
 /** Signs an HS256 token, as `herald token --uid U` does for the local development secret. */
 export function signToken(options: SignTokenOptions): string {
   const signOptions: jwt.SignOptions = { algorithm: 'HS256', subject: options.uid, expiresIn: options.ttl };
   if (options.issuer !== undefined) signOptions.issuer = options.issuer;
   if (options.audience !== undefined) signOptions.audience = options.audience;
-  return jwt.sign({}, options.secret, signOptions);
+  let key = secretKeys.get(options.secret);
+  if (key === undefined) {
+    key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+    secretKeys.set(options.secret, key);
+  }
+  return jwt.sign({}, key, signOptions);
 }
