@@ -11,7 +11,8 @@
  * matching sockets (`apply`). The tracker wraps both on the adapter instance: `_encode` notes the
  * packet, and the `apply` call that follows it visits each socket. Other `apply` callers
  * (fetchSockets, disconnectSockets, socketsJoin) do not encode, so they are not deliveries.
- * Cost per delivery: a property write and two WeakMap lookups; no timer or listener per socket.
+ * Cost per delivery: a property write or two on socket.data, a WeakMap lookup only while some
+ * socket of the worker is held; no timer or listener per socket.
  *
  * It also writes a broadcast straight to each websocket when it can. socket.io-adapter encodes a
  * broadcast once and frames it once for ws (`wsPreEncodedFrame`); Engine.IO then still builds a
@@ -102,7 +103,6 @@ export class DeliveryTracker {
   private readonly held = new WeakMap<HeraldSocket, HeldDelivery[]>();
   /** How many sockets are held now: while none is (nearly always), deliveries skip the lookup. */
   private holding = 0;
-  private readonly sentSeq = new WeakMap<HeraldSocket, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -162,7 +162,7 @@ export class DeliveryTracker {
 
   /** The highest durable seq sent to this socket, 0 if none. */
   highestSent(socket: HeraldSocket): number {
-    return this.sentSeq.get(socket) ?? 0;
+    return socket.data.sentSeq ?? 0;
   }
 
   /** Holds live deliveries to the socket until `release`. */
@@ -186,7 +186,7 @@ export class DeliveryTracker {
   }
 
   private noteSent(socket: HeraldSocket, seq: number): void {
-    if (seq > (this.sentSeq.get(socket) ?? 0)) this.sentSeq.set(socket, seq);
+    if (seq > (socket.data.sentSeq ?? 0)) socket.data.sentSeq = seq;
   }
 
   private count(n: number): void {

@@ -119,6 +119,8 @@ export class SessionManager {
     socket.data.platform = undefined;
     socket.data.device = undefined;
     socket.data.loginAt = undefined;
+    // Seqs are per user: what this socket was sent as the old one says nothing about the next.
+    socket.data.sentSeq = undefined;
     this.countLogin(-1);
   }
 

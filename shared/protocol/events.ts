@@ -120,4 +120,6 @@ export interface SocketData {
   lastActive: number;
   /** Client address, honouring X-Forwarded-For only from trusted proxies. */
   ip: string;
+  /** The highest durable seq of the logged-in user sent to this socket: acks may not go past it. */
+  sentSeq?: number;
 }

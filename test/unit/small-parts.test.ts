@@ -3,6 +3,7 @@ import { normalizeSeedArgs } from '../../server/cli/argv';
 import { PresenceTable, type PresenceEntry } from '../../server/cluster/presence';
 import { ApiKeys } from '../../server/http/api-keys';
 import { clientAddress } from '../../server/http/client-address';
+import { cachedCheck } from '../../server/http/health';
 import { Router } from '../../server/http/router';
 import { compareIds } from '../../server/push/redis-ingress';
 import { subscribedTopics, topicOfRoom } from '../../server/socket/rooms';
@@ -86,5 +87,30 @@ describe('rooms and stream ids', function () {
     expect(compareIds('1700000000000-10', '1700000000000-9')).to.equal(1);
     expect(compareIds('999-0', '1000-0')).to.equal(-1);
     expect(compareIds('5-5', '5-5')).to.equal(0);
+  });
+});
+
+describe('cached health check', function () {
+  it('shares a probe that is still running, reuses a settled one for cacheMs, then probes again', async function () {
+    let t = 1_000;
+    let probes = 0;
+    let finish: (() => void) | undefined;
+    const check = cachedCheck('store', () => {
+      probes++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    }, 1000, () => t);
+    const first = [check.check(), check.check()];
+    t += 5000; // a hanging probe is shared however long it takes
+    first.push(check.check());
+    expect(probes).to.equal(1);
+    finish?.();
+    expect(await Promise.all(first)).to.deep.equal([{ ok: true }, { ok: true }, { ok: true }]);
+    const second = check.check();
+    expect(probes).to.equal(2); // settled and older than cacheMs: a fresh probe
+    finish?.();
+    expect(await second).to.deep.equal({ ok: true });
+    t += 500;
+    await check.check();
+    expect(probes).to.equal(2);
   });
 });
