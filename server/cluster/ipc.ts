@@ -48,6 +48,7 @@ export interface PrimaryRequests {
   /** The least-loaded healthy host's URL, when several hosts share Redis. */
   'cluster.endpoint': { args: Record<string, never>; result: { url?: string } };
   /** Runs a job in a task process; the result is the job's. */
+  /** null: a push fan-out no task process could take; the asking worker does it itself. */
   'task.run': { args: TaskJob; result: unknown };
   /** A control command (the CLI's), from a worker's admin API. */
   'control': { args: { command: string; args: Record<string, unknown> }; result: unknown };

@@ -32,7 +32,9 @@ export class ChildRpc {
     for (const t of tasks) if ((this.inflight.get(t) ?? 0) < (this.inflight.get(best) ?? 0)) best = t;
     this.inflight.set(best, (this.inflight.get(best) ?? 0) + 1);
     return this.call(best, timeoutMs, (id) => ({ type: 'herald:task-run', id, job })).finally(() => {
-      this.inflight.set(best, Math.max(0, (this.inflight.get(best) ?? 1) - 1));
+      // Not for a process already gone (childGone forgot it): that would keep it alive here.
+      const n = this.inflight.get(best);
+      if (n !== undefined) this.inflight.set(best, Math.max(0, n - 1));
     });
   }
 

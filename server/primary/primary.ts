@@ -325,6 +325,8 @@ export class Primary implements CommandContext {
         return url !== undefined ? { url } : {};
       }
       case 'task.run':
+        // A fan-out with no task process to take it goes back to the worker (null), not refused.
+        if (request.args.kind === 'push' && this.supervisor.current('task').length === 0) return null;
         return this.rpc.runTask(request.args, TASK_TIMEOUT_MS);
       case 'control':
         // The allowlist is enforced here, where the authority is, not only in the worker.

@@ -10,7 +10,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { setupWorker } from '@socket.io/sticky';
 import type { HeraldConfig } from '../../shared/config';
-import { HeraldError } from '../../shared/errors';
 import { createMessageStore } from '../../shared/store';
 import { bootChild, pushPlumbing } from '../cluster/child-runtime';
 import { PrimaryClusterLink } from '../cluster/cluster-link';
@@ -42,13 +41,9 @@ export function runWorker(releaseHeldConnections: () => void): void {
     healthChecks: plumbing.healthChecks,
     store,
     offload: async (request, origin) => {
-      try {
-        return (await primary.request('task.run', { kind: 'push', request, origin }, TASK_REPLY_TIMEOUT_MS)) as PushResult;
-      } catch (err) {
-        // No task process to take it: do it here rather than refuse it.
-        if (err instanceof HeraldError && err.message === 'no task process is running') return undefined;
-        throw err;
-      }
+      // null: no task process to take it, so it is done here rather than refused.
+      const result = await primary.request('task.run', { kind: 'push', request, origin }, TASK_REPLY_TIMEOUT_MS);
+      return result === null ? undefined : (result as PushResult);
     },
   });
   if (tls) {

@@ -191,3 +191,25 @@ describe('durable delivery (SQLite, 2 workers)', function () {
     expect(ready.json.checks.store).to.deep.equal({ ok: true });
   });
 });
+
+describe('a large push on a host without task processes (tasks.processes: 0)', function () {
+  let host: HeraldHost;
+
+  before(async function () {
+    host = await startHost({ env: { HERALD_TASK_PROCESSES: '0' } });
+  });
+  after(async function () {
+    closeClients();
+    await host?.stop();
+  });
+
+  it('is stored and delivered by the worker that took it, not refused', async function () {
+    const uids = Array.from({ length: 1001 }, (_, i) => uniqueId(`fan${i}`));
+    const socket = await connect(host.url);
+    await call(socket, 'login', { token: token(uids[500] as string) });
+    const got = next(socket, 'message');
+    const answer = await push(host.url, { to: { uids }, data: { big: true } });
+    expect(answer).to.include({ ok: true, stored: true });
+    expect(await got).to.deep.include({ data: { big: true }, seq: 1 });
+  });
+});

@@ -178,7 +178,9 @@ function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger
     ...config.cron.jobs.map((configured) =>
       job(configured.name, configured.schedule, async () => {
         const request = PushRequestSchema.parse(configured.push);
-        const result = (await primary.request('task.run', { kind: 'push', request, origin: 'cron' }, TASK_REPLY_TIMEOUT_MS)) as { id: string; online: number | null };
+        const answer = await primary.request('task.run', { kind: 'push', request, origin: 'cron' }, TASK_REPLY_TIMEOUT_MS);
+        if (answer === null) throw new Error('no task process is running');
+        const result = answer as { id: string; online: number | null };
         return `push ${result.id}${result.online !== null ? ` to ${result.online} connections` : ''}`;
       }),
     ),
