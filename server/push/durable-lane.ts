@@ -11,7 +11,6 @@
  */
 import type { HeraldConfig } from '../../shared/config';
 import type { MessageStore, NewMessage } from '../../shared/store';
-import { userPlatformRoom, userRoom } from '../socket/rooms';
 import type { HeraldServer } from '../socket/types';
 import type { Deliverer, DurableLane, PreparedPush } from './push-service';
 
@@ -33,14 +32,13 @@ export class StoreDurableLane implements DurableLane {
     const recipients = push.uids.length > 0 ? this.targetUsers(push) : await this.currentSubscribers(push);
     const uids = [...recipients.users.keys()];
     if (uids.length > 0) {
-      const data = JSON.stringify(push.data);
       const retention = this.config.delivery.retention;
       const expiresAt = push.ts + Math.min(push.ttl ?? retention, retention) * 1000;
       const messages: NewMessage[] = uids.map((uid) => ({
         id: push.id,
         uid,
         event: push.event,
-        data,
+        data: push.dataJson,
         topic: push.topic ?? null,
         platform: push.platform ?? null,
         createdAt: push.ts,
@@ -56,10 +54,9 @@ export class StoreDurableLane implements DurableLane {
   }
 
   private targetUsers(push: PreparedPush): Recipients {
+    // prepare() made one room per uid, in order.
     const users = new Map<string, string[]>();
-    for (const uid of push.uids) {
-      users.set(uid, [push.platform === undefined ? userRoom(uid) : userPlatformRoom(uid, push.platform)]);
-    }
+    push.uids.forEach((uid, i) => users.set(uid, [push.rooms[i] as string]));
     return { users, anonymous: [] };
   }
 

@@ -37,11 +37,13 @@ export interface PreparedPush {
   topic?: string;
   platform?: string;
   data: unknown;
+  /** `data` as JSON text, made once: its size was checked against the limit, and the store keeps it. */
+  dataJson: string;
   /** Whether the push should be stored (contract section 8 defaults applied). */
   durable: boolean;
   /** Seconds a stored push stays replayable, when given. */
   ttl?: number;
-  /** Rooms to deliver to; empty means every connection. */
+  /** Rooms to deliver to; empty means every connection. For uid/uids pushes, one per uid, in order. */
   rooms: string[];
 }
 
@@ -118,7 +120,8 @@ export class PushService {
 
   prepare(request: PushRequest): PreparedPush {
     const { config, clock } = this.deps;
-    const dataBytes = Buffer.byteLength(JSON.stringify(request.data));
+    const dataJson = JSON.stringify(request.data);
+    const dataBytes = Buffer.byteLength(dataJson);
     if (dataBytes > config.push.maxDataBytes) {
       throw new HeraldError('BAD_REQUEST', `data: at most ${config.push.maxDataBytes} bytes of JSON (got ${dataBytes})`);
     }
@@ -129,6 +132,7 @@ export class PushService {
       event: request.event ?? config.push.defaultEvent,
       ts: clock.now(),
       data: request.data,
+      dataJson,
       platform,
       ttl: request.ttl,
     };
