@@ -4,17 +4,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
 import type { HeraldConfig } from '../../shared/config';
+import { controlSocketPath, pidFilePath } from '../primary/host-files';
 import { fail } from './output';
 
-export function controlSocketPath(config: HeraldConfig): string {
-  return join(config.runDir, 'herald.sock');
-}
-
-export function pidFilePath(config: HeraldConfig): string {
-  return join(config.runDir, 'herald.pid');
-}
+export { pidFilePath };
 
 /**
  * The pid in the pid file, if the file exists and that process is alive and is Herald's: a pid

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { HeraldConfig } from '../../shared/config';
 import { packageRoot } from '../../shared/paths';
 import type { ReadyNotice } from '../cluster/ipc';
-import { logFilePath } from '../primary/run';
+import { logFilePath } from '../primary/host-files';
 
 /** Seconds to wait for the daemon to listen. */
 const START_TIMEOUT_S = 60;

@@ -27,6 +27,7 @@ import { summarize } from '../cluster/stats';
 import { ChildRpc } from './child-rpc';
 import { runCommand, type CommandContext, type ReloadReport } from './commands';
 import { ControlServer } from './control-server';
+import { controlSocketPath, pidFilePath } from './host-files';
 import { HostMonitor } from './host-monitor';
 import { HostRegistry } from './host-registry';
 import { Supervisor, type Child } from './supervisor';
@@ -81,7 +82,7 @@ export class Primary implements CommandContext {
     });
     this.supervisor = new Supervisor(config.hostId, logger, this.monitor, { onExit: (child, code, signal) => this.onChildExit(child, code, signal) });
     this.rpc = new ChildRpc(this.supervisor);
-    this.control = new ControlServer(join(config.runDir, 'herald.sock'), (command, args) => runCommand(this, command, args), logger);
+    this.control = new ControlServer(controlSocketPath(config), (command, args) => runCommand(this, command, args), logger);
   }
 
   get config(): HeraldConfig {
@@ -89,7 +90,7 @@ export class Primary implements CommandContext {
   }
 
   get pidFile(): string {
-    return join(this.config.runDir, 'herald.pid');
+    return pidFilePath(this.config);
   }
 
   /** Forks the children, waits for them, then listens. Resolves with the port. */

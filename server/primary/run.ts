@@ -5,20 +5,15 @@
  * `<dataDir>/logs/herald.log`, rotated by size.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { createLogger } from '../../shared/logger';
 import { RotatingFile } from '../../shared/rotating-file';
+import { logFilePath } from './host-files';
 import { Primary } from './primary';
 
 /** Exit code for invalid configuration (EX_CONFIG in sysexits.h). */
 export const EXIT_CONFIG = 78;
-
-/** The daemon's log file. */
-export function logFilePath(config: HeraldConfig): string {
-  return join(config.dataDir, 'logs', 'herald.log');
-}
 
 export async function runPrimary(options: { daemon?: boolean } = {}): Promise<void> {
   let config: HeraldConfig;
