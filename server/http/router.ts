@@ -35,7 +35,12 @@ export interface Route {
   pattern: string;
   /** Name for metrics and logs, e.g. `push`. */
   name: string;
-  auth: 'api-key' | 'public';
+  /**
+   * `api-key`: checked here, before the handler. `public`: open, with CORS headers for allowed
+   * origins. `admin`: the admin guard in the handler checks the key or session; no CORS headers,
+   * so no other site's page can read an answer.
+   */
+  auth: 'api-key' | 'public' | 'admin';
   /** Read a JSON body before calling the handler. */
   body?: boolean;
   handle(req: ApiRequest): Promise<ApiResponse> | ApiResponse;

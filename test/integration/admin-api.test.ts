@@ -180,6 +180,18 @@ describe('admin API (in-process gateway, fake clock)', function () {
     const bad = await api(url, '/api/v1/admin/users/not%20a%20uid');
     expect(bad.status).to.equal(400);
   });
+
+  it('gives no other site CORS access to admin answers, though the public routes allow every origin here', async function () {
+    const origin = { origin: 'https://elsewhere.example' };
+    const open = await api(url, '/api/v1/endpoint', { key: null, headers: origin });
+    expect(open.headers.get('access-control-allow-origin')).to.equal('*');
+    const admin = await api(url, '/api/v1/admin/overview', { headers: origin });
+    expect(admin.status).to.not.equal(401);
+    expect(admin.headers.get('access-control-allow-origin')).to.equal(null);
+    const loginAnswer = await api(url, '/api/v1/admin/login', { key: null, headers: origin, body: { apiKey: LOCAL_API_KEY } });
+    expect(loginAnswer.status).to.equal(200);
+    expect(loginAnswer.headers.get('access-control-allow-origin')).to.equal(null);
+  });
 });
 
 describe('the console outside local (in-process gateways)', function () {

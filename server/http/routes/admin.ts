@@ -44,7 +44,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
     method,
     pattern,
     name,
-    auth: 'public',
+    auth: 'admin',
     handle: async (req) => {
       const caller = guard.authenticate(req, method === 'POST');
       req.keyId = caller.id;
@@ -67,7 +67,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
       method: 'POST',
       pattern: '/api/v1/admin/login',
       name: 'admin.login',
-      auth: 'public',
+      auth: 'admin',
       handle: async (req) => {
         guard.admitLogin(req);
         const { issued, cookie } = guard.login(req, await readJsonBody(req.raw, LOGIN_MAX_BYTES));
