@@ -12,7 +12,8 @@ import { loadConfig } from '../../shared/config';
 import { silentLogger } from '../../shared/logger';
 import { createMessageStore, migrateStore, SQLITE_FILE_NAME } from '../../shared/store';
 import { LATEST_VERSION } from '../../shared/store/migrations';
-import { message, rejection } from './store-suite';
+import { rejection } from '../support/assertions';
+import { message } from './store-suite';
 
 const SERVER_URL = process.env.HERALD_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 

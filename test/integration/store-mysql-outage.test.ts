@@ -10,7 +10,8 @@ import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { HeraldError } from '../../shared/errors';
 import { MysqlMessageStore } from '../../shared/store/mysql-store';
 import { startMariaDb, type PrivateMariaDb } from '../support/mariadb-server';
-import { message, messages, oneTo, rejection, uniqueUid } from './store-suite';
+import { message, messages, oneTo, uniqueUid } from './store-suite';
+import { rejection } from '../support/assertions';
 
 /** Short limits, so that every failure in this file shows within a second or two. */
 const FAST = { operationTimeoutMs: 1500, connectTimeoutMs: 1000, retryDelayMs: 20 } as const;

@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { MIGRATIONS } from '../../shared/store/migrations';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { MysqlMessageStore } from '../../shared/store/mysql-store';
-import { describeStore, message, oneTo, rejection, uniqueUid, type StoreTarget } from './store-suite';
+import { describeStore, message, oneTo, uniqueUid, type StoreTarget } from './store-suite';
+import { rejection } from '../support/assertions';
 
 /** The shared server; HERALD_TEST_MYSQL_URL points elsewhere (no database part). */
 const SERVER_URL = process.env.HERALD_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';

@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { SqliteMessageStore } from '../../shared/store/sqlite-store';
 import { trackChild } from '../support/processes';
-import { describeStore, message, messages, oneTo, rejection, uniqueUid, type StoreTarget } from './store-suite';
+import { describeStore, message, messages, oneTo, uniqueUid, type StoreTarget } from './store-suite';
+import { rejection } from '../support/assertions';
 
 function createSqliteTarget(): Promise<StoreTarget & { path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-store-'));

@@ -4,10 +4,10 @@
  * store instances on it as it needs (each with its own connections, like separate hosts).
  */
 import { expect } from 'chai';
-import { HeraldError } from '../../shared/errors';
 import type { GroupCommitOptions } from '../../shared/store/group-commit';
 import type { MessageStore, NewMessage } from '../../shared/store/message-store';
 import { LATEST_VERSION } from '../../shared/store/migrations';
+import { rejection } from '../support/assertions';
 
 export interface StoreTarget {
   /** A new store instance, with its own connections, on this target's database. */
@@ -47,16 +47,6 @@ export function messages(uid: string, count: number, overrides: Partial<NewMessa
   return Array.from({ length: count }, () => message(uid, overrides));
 }
 
-/** Resolves with the rejection reason; fails when the promise resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<HeraldError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(HeraldError);
-    return err as HeraldError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** 1, 2, …, n. */
 export function oneTo(n: number): number[] {

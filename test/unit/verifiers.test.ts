@@ -2,20 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { HttpVerifier, JwtVerifier, signToken } from '../../shared/auth';
-import { HeraldError } from '../../shared/errors';
 import { silentLogger } from '../../shared/logger';
 import { FakeMainSite } from '../support/fake-main-site';
+import { rejection } from '../support/assertions';
 import { createFakeClock } from '../support/fake-clock';
 
-async function rejection(promise: Promise<unknown>): Promise<HeraldError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(HeraldError);
-    return err as HeraldError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('jwt verifier', function () {
   const secret = 's'.repeat(40);
