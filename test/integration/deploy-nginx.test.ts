@@ -4,8 +4,8 @@
  * nothing else). Logins go to a fake main site, which records the address Herald gives it.
  */
 import { expect } from 'chai';
-import Redis from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
+import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { call, next, type Transport } from '../support/clients';
 import { FakeMainSite } from '../support/fake-main-site';
 import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support/herald-host';
@@ -137,10 +137,7 @@ describe('two hosts behind nginx (deploy/nginx/herald.conf)', function () {
   });
   after(async function () {
     await site.stop();
-    const redis = new Redis(SHARED_REDIS);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeysWithPrefix(SHARED_REDIS, prefix);
   });
   afterEach(function () {
     for (const socket of opened) socket.disconnect();

@@ -4,8 +4,8 @@
  * pushes keep flowing, and Herald recovers by itself when it returns.
  */
 import { expect } from 'chai';
-import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, connect, next } from '../support/clients';
@@ -56,10 +56,7 @@ describe('durable delivery on MariaDB', function () {
     after(async function () {
       await Promise.all([a?.stop(), b?.stop()]);
       await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database}`));
-      const redis = new Redis('redis://127.0.0.1:6379');
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
+      await deleteKeysWithPrefix('redis://127.0.0.1:6379', prefix);
     });
 
     it('gives the user strictly increasing, gap-free seqs, one per accepted push', async function () {

@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, collect, connect, next, type Client } from '../support/clients';
@@ -17,15 +18,6 @@ import { sleep, waitFor } from '../support/wait';
 
 const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
 
 async function loggedIn(url: string, uid: string, extra: Record<string, string> = {}): Promise<Client> {
   const socket = await connect(url);
@@ -55,7 +47,7 @@ describe('two hosts sharing Redis', function () {
   });
   after(async function () {
     await Promise.all([a?.stop(), b?.stop()]);
-    await deleteKeys(redis, prefix);
+    await deleteKeysWithPrefix(SHARED_REDIS, prefix);
     redis.disconnect();
   });
   afterEach(function () {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Redis from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
+import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, collect, connect, next } from '../support/clients';
@@ -110,10 +111,7 @@ describe('a cron job on two hosts sharing Redis', function () {
   after(async function () {
     closeClients();
     await Promise.all([a?.stop(), b?.stop()]);
-    const redis = new Redis('redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeysWithPrefix('redis://127.0.0.1:6379', prefix);
     rmSync(dir, { recursive: true, force: true });
   });
 
