@@ -27,8 +27,6 @@ export interface PaceResult {
   achievedRate: number;
   /** The first few distinct errors. */
   errors: string[];
-  /** Highest lag of a send behind its due time, ms. */
-  maxLagMs: number;
 }
 
 export async function pace(options: PaceOptions): Promise<PaceResult> {
@@ -38,7 +36,6 @@ export async function pace(options: PaceOptions): Promise<PaceResult> {
   let sent = 0;
   let failed = 0;
   let inFlight = 0;
-  let maxLagMs = 0;
   const errors = new Set<string>();
   let wake: (() => void) | undefined;
   const settle = (): void => {
@@ -53,7 +50,6 @@ export async function pace(options: PaceOptions): Promise<PaceResult> {
     const due = Math.min(total, Math.floor((now - start) / interval) + 1);
     while (sent < due && inFlight < options.maxInFlight) {
       const dueAt = start + sent * interval;
-      maxLagMs = Math.max(maxLagMs, now - dueAt);
       inFlight++;
       options.send(dueAt, sent).then(settle, (err: unknown) => {
         failed++;
@@ -73,7 +69,7 @@ export async function pace(options: PaceOptions): Promise<PaceResult> {
   const elapsed = preciseNow() - start;
   const drainUntil = preciseNow() + (options.drainMs ?? 10_000);
   while (inFlight > 0 && preciseNow() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 5));
-  return { sent, planned: total, failed, achievedRate: (sent / Math.max(elapsed, interval)) * 1000, errors: [...errors], maxLagMs };
+  return { sent, planned: total, failed, achievedRate: (sent / Math.max(elapsed, interval)) * 1000, errors: [...errors] };
 }
 
 /** What a result's notes should say about a paced phase: failures, and a sender that fell behind. */

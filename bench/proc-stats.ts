@@ -74,11 +74,6 @@ function allStats(): ProcStat[] {
   return stats;
 }
 
-/** The root and every process below it. */
-export function processTree(rootPid: number): number[] {
-  return treeStats(allStats(), [rootPid]).map((s) => s.pid);
-}
-
 function treeStats(stats: ProcStat[], roots: number[]): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   const byPid = new Map<number, ProcStat>();
@@ -124,13 +119,4 @@ export function loadAverage(): number {
   } catch {
     return Number.NaN;
   }
-}
-
-/** CPU seconds the whole machine spent busy (not idle or iowait) so far; the difference of two reads gives busy cores × seconds. */
-export function machineBusySeconds(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const values = line.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  const total = values.reduce((a, b) => a + b, 0);
-  return (total - idle) / clockTicks();
 }
