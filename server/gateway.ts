@@ -28,6 +28,7 @@ import { deliverBulkLocally, PushService, type Offload } from './push/push-servi
 import { DeliveryTracker } from './socket/delivery-tracker';
 import { AckBatcher } from './socket/ack-batcher';
 import { ReplayService } from './socket/replay-service';
+import { SeqGate } from './socket/seq-gate';
 import { StoreDurableLane } from './push/durable-lane';
 import type { MessageStore } from '../shared/store';
 import { AFTER_ANSWER, createEventHandlers } from './socket/event-handlers';
@@ -94,6 +95,8 @@ export class Gateway {
   private readonly logins: LoginService;
   private readonly sweeper: IdleSweeper;
   private readonly acks: AckBatcher | undefined;
+  /** Per-device seq order of durable pushes; absent without a message store. */
+  private readonly gate: SeqGate | undefined;
   private readonly handshakeLogins = new WeakMap<HeraldSocket, VerifiedLogin>();
   private closing: Promise<void> | undefined;
 
@@ -120,7 +123,14 @@ export class Gateway {
     const tracker = new DeliveryTracker(clock, metrics);
     tracker.attach(this.io.of('/').adapter);
     const store = options.store;
-    this.acks = store !== undefined ? new AckBatcher(store, tracker, clock, logger, config.delivery.ackFlushInterval * 1000) : undefined;
+    let replay: ReplayService | undefined;
+    if (store !== undefined) {
+      replay = new ReplayService(store, config.delivery.replayLimit, clock, logger);
+      const gate = new SeqGate(replay, clock, logger, metrics);
+      tracker.useGate(gate);
+      this.gate = gate;
+    }
+    this.acks = store !== undefined && this.gate !== undefined ? new AckBatcher(store, this.gate, clock, logger, config.delivery.ackFlushInterval * 1000) : undefined;
 
     const topics = new TopicPolicy(config.topics);
     this.kicker = new Kicker(this.io, metrics);
@@ -133,11 +143,12 @@ export class Gateway {
       kicker: this.kicker,
       topics,
       nodeId: options.nodeId,
-      ...(store !== undefined ? { replay: new ReplayService(store, tracker, config.delivery.replayLimit, clock, logger) } : {}),
+      ...(replay !== undefined ? { replay } : {}),
+      ...(this.gate !== undefined ? { gate: this.gate } : {}),
     });
     const verifier = options.verifier ?? createVerifier(config, logger, clock);
     this.logins = new LoginService(verifier, this.sessions, new KeyedRateLimiter(config.rateLimits.loginPerIp, clock), metrics, clock, logger);
-    const handlers = createEventHandlers({ config, clock, logins: this.logins, sessions: this.sessions, topics, acks: this.acks });
+    const handlers = createEventHandlers({ config, clock, logins: this.logins, sessions: this.sessions, topics, acks: this.acks, gate: this.gate });
     const router = new SocketRouter(handlers, config.rateLimits.connection, clock, metrics, logger);
     this.push = new PushService({
       io: this.io,
@@ -216,6 +227,17 @@ export class Gateway {
   start(): void {
     this.sweeper.start();
     this.acks?.start();
+  }
+
+  /**
+   * Live copies may have been lost (the adapter could not reach Redis): every logged-in socket of
+   * this worker re-reads what it may have missed from the store. Returns how many were started.
+   */
+  resyncAll(): number {
+    if (this.gate === undefined) return 0;
+    const started = this.gate.resyncAll(this.io.of('/').sockets.values());
+    if (started > 0) this.options.logger.info('re-syncing connected devices from the message store', { sockets: started });
+    return started;
   }
 
   /** Connections on this worker. */

@@ -20,6 +20,14 @@ export class Metrics {
   readonly apiRequests: Counter<'route' | 'status'>;
   readonly rateLimited: Counter<'scope'>;
   readonly ingress: Counter<'source' | 'result'>;
+  /** Durable copies that reached a socket out of seq order (a hole), each starting a fill. */
+  readonly seqGaps: Counter;
+  /** Durable copies dropped at a socket because it already had that seq. */
+  readonly seqDuplicates: Counter;
+  /** Fills read from the store (login replays excluded): holes, resyncs, recoveries. */
+  readonly seqFills: Counter;
+  /** Ephemeral pushes dropped because too many waited behind one socket's fill. */
+  readonly heldDropped: Counter;
 
   /** Plain counters for the worker's report to the primary (cheaper than reading prom-client). */
   readonly counters: WorkerCounters = { ...ZERO_COUNTERS };
@@ -52,5 +60,9 @@ export class Metrics {
     this.apiRequests = new Counter({ name: 'herald_api_requests_total', help: 'HTTP API requests by route and status', labelNames: ['route', 'status'], registers });
     this.rateLimited = new Counter({ name: 'herald_rate_limited_total', help: 'Requests refused by a rate limit, by scope', labelNames: ['scope'], registers });
     this.ingress = new Counter({ name: 'herald_ingress_total', help: 'Redis ingress entries by source and result', labelNames: ['source', 'result'], registers });
+    this.seqGaps = new Counter({ name: 'herald_seq_gaps_total', help: 'Durable copies that arrived at a socket past a hole (each fills it from the store)', registers });
+    this.seqDuplicates = new Counter({ name: 'herald_seq_duplicates_total', help: 'Durable copies dropped at a socket that already had them', registers });
+    this.seqFills = new Counter({ name: 'herald_seq_fills_total', help: 'Store reads that filled a socket (holes, resyncs, recoveries)', registers });
+    this.heldDropped = new Counter({ name: 'herald_held_dropped_total', help: 'Ephemeral pushes dropped behind a fill (per-socket cap)', registers });
   }
 }

@@ -1,18 +1,18 @@
 /**
  * Watches every push delivery to this worker's sockets, in one place:
  * - it marks the socket active (the idle rule counts a push as interaction) and counts deliveries;
- * - it remembers the highest durable `seq` each socket was sent (an `ack` may not go beyond it);
- * - while a socket is replaying stored messages after login, it holds that socket's live
- *   deliveries and releases them after the replay, skipping seqs the replay already sent, so the
- *   client sees increasing seqs.
+ * - it passes each durable copy through the seq gate (socket/seq-gate.ts), which lets it out
+ *   only in seq order with nothing skipped, and holds a socket's ephemeral pushes while the gate
+ *   fills that socket from the store (login replay, a hole, a resync).
  *
  * Every broadcast that reaches a worker, local or from another worker or host, ends in the
  * in-memory Adapter's `broadcast()`, which encodes the packet once (`_encode`) and then walks the
  * matching sockets (`apply`). The tracker wraps both on the adapter instance: `_encode` notes the
  * packet, and the `apply` call that follows it visits each socket. Other `apply` callers
  * (fetchSockets, disconnectSockets, socketsJoin) do not encode, so they are not deliveries.
- * Cost per delivery: a property write or two on socket.data, a WeakMap lookup only while some
- * socket of the worker is held; no timer or listener per socket.
+ * Cost per delivery: a property write or two on socket.data and one comparison for a durable
+ * copy; a WeakMap lookup only while some socket of the worker is being filled; no timer or
+ * listener per socket.
  *
  * It also writes a broadcast straight to each websocket when it can. socket.io-adapter encodes a
  * broadcast once and frames it once for ws (`wsPreEncodedFrame`); Engine.IO then still builds a
@@ -27,6 +27,7 @@ import type { Adapter, BroadcastOptions } from 'socket.io-adapter';
 import type { Clock } from '../../shared/clock';
 import { corkForTurn, type Corkable } from '../../shared/turn-cork';
 import type { Metrics } from '../metrics';
+import type { SeqGate } from './seq-gate';
 import type { HeraldSocket } from './types';
 
 interface AdapterInternals {
@@ -80,11 +81,6 @@ function writeFrameDirectly(socket: HeraldSocket, frame: SharedFrame): boolean {
   return true;
 }
 
-interface HeldDelivery {
-  seq: number | undefined;
-  deliver: () => void;
-}
-
 /** The event name of an encoded event packet (`[event, …]`). */
 function eventOf(packet: unknown): unknown {
   const data = (packet as { data?: unknown } | null)?.data;
@@ -100,14 +96,18 @@ function seqOf(packet: unknown): number | undefined {
 }
 
 export class DeliveryTracker {
-  private readonly held = new WeakMap<HeraldSocket, HeldDelivery[]>();
-  /** How many sockets are held now: while none is (nearly always), deliveries skip the lookup. */
-  private holding = 0;
+  /** Per-device order for durable copies; absent without a message store (no seqs then). */
+  private gate: SeqGate | undefined;
 
   constructor(
     private readonly clock: Clock,
     private readonly metrics: Metrics,
   ) {}
+
+  /** Durable copies go through `gate` from now on. */
+  useGate(gate: SeqGate): void {
+    this.gate = gate;
+  }
 
   /** Installs the tracker on a namespace's adapter. */
   attach(adapter: Adapter): void {
@@ -134,63 +134,25 @@ export class DeliveryTracker {
       const now = this.clock.now();
       const { seq, frame, kick } = broadcast;
       const direct = frame !== undefined && opts.flags?.volatile !== true;
+      const gate = this.gate;
       let delivered = 0;
       apply(opts, (socket) => {
         socket.data.lastActive = now;
+        // A kick is never held behind a fill: the socket is disconnected right after it.
+        if (gate !== undefined && !kick) {
+          if (seq !== undefined) {
+            if (!gate.admit(socket, seq)) return;
+          } else if (gate.active > 0 && gate.holdIfFilling(socket, () => callback(socket))) {
+            return;
+          }
+        }
         delivered++;
-        if (seq !== undefined) this.noteSent(socket, seq);
-        // A kick is never held behind a replay: the socket is disconnected right after it.
-        const held = this.holding > 0 && !kick ? this.held.get(socket) : undefined;
-        if (held !== undefined) held.push({ seq, deliver: () => callback(socket) });
-        else if (!direct || !writeFrameDirectly(socket, frame)) callback(socket);
+        if (!direct || !writeFrameDirectly(socket, frame)) callback(socket);
       });
-      if (delivered > 0) this.count(delivered);
-    };
-  }
-
-  /** A direct `socket.emit` of a push (replay): the same bookkeeping as a broadcast. */
-  noteDirect(socket: HeraldSocket, seq: number | undefined): void {
-    socket.data.lastActive = this.clock.now();
-    if (seq !== undefined) this.noteSent(socket, seq);
-    this.count(1);
-  }
-
-  /** Lets acks up to `seq` through for this socket (what its device's cursor already covers). */
-  allowAckUpTo(socket: HeraldSocket, seq: number): void {
-    this.noteSent(socket, seq);
-  }
-
-  /** The highest durable seq sent to this socket, 0 if none. */
-  highestSent(socket: HeraldSocket): number {
-    return socket.data.sentSeq ?? 0;
-  }
-
-  /** Holds live deliveries to the socket until `release`. */
-  hold(socket: HeraldSocket): void {
-    if (this.held.has(socket)) return;
-    this.held.set(socket, []);
-    this.holding++;
-  }
-
-  /** Delivers what was held, in order, except durable pushes with seq ≤ `replayedUpTo`. */
-  release(socket: HeraldSocket, replayedUpTo: number): void {
-    const held = this.held.get(socket);
-    if (held === undefined) return;
-    this.held.delete(socket);
-    this.holding--;
-    if (!socket.connected) return;
-    for (const item of held) {
-      if (item.seq !== undefined && item.seq <= replayedUpTo) continue;
-      item.deliver();
+      if (delivered > 0) {
+        this.metrics.deliveries.inc(delivered);
+        this.metrics.counters.deliveries += delivered;
+      }
     }
-  }
-
-  private noteSent(socket: HeraldSocket, seq: number): void {
-    if (seq > (socket.data.sentSeq ?? 0)) socket.data.sentSeq = seq;
-  }
-
-  private count(n: number): void {
-    this.metrics.deliveries.inc(n);
-    this.metrics.counters.deliveries += n;
   }
 }

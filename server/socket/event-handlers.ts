@@ -11,12 +11,14 @@ import {
   HeartbeatSchema,
   LoginSchema,
   LogoutSchema,
+  ResyncSchema,
   TopicRequestSchema,
   type AckRequest,
   type ClientEventName,
 } from '../../shared/protocol';
 import type { TopicPolicy } from '../../shared/topic-policy';
 import type { LoginService } from './login-service';
+import type { SeqGate } from './seq-gate';
 import { subscribedTopics, topicPlatformRoom, topicRoom } from './rooms';
 import type { SessionManager } from './session-manager';
 import type { HeraldSocket } from './types';
@@ -47,6 +49,8 @@ export interface EventHandlerDeps {
   sessions: SessionManager;
   topics: TopicPolicy;
   acks?: AckSink;
+  /** Per-device seq order (durable delivery); absent without a store. */
+  gate?: SeqGate;
 }
 
 function handler<T>(h: EventHandler<T>): EventHandler<unknown> {
@@ -78,6 +82,15 @@ export function createEventHandlers(deps: EventHandlerDeps): Readonly<Record<Cli
         if (socket.data.uid === undefined) throw new HeraldError('NOT_LOGGED_IN', 'log in before acknowledging pushes');
         await deps.acks?.ack(socket, payload);
         return {};
+      },
+    }),
+    resync: handler({
+      schema: ResyncSchema,
+      run: async (socket, { after }) => {
+        const gate = deps.gate;
+        if (socket.data.uid === undefined) throw new HeraldError('NOT_LOGGED_IN', 'log in before asking for a resync');
+        if (gate === undefined) return { through: 0 };
+        return { through: await gate.resync(socket, after) };
       },
     }),
     subscribe: handler({

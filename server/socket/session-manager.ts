@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics';
 import { AFTER_ANSWER, type AfterAnswer } from './event-handlers';
 import type { Kicker } from './kicker';
 import type { ReplayPlan, ReplayService } from './replay-service';
+import type { SeqGate } from './seq-gate';
 import { platformRoom, subscribedTopics, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from './rooms';
 import type { HeraldSocket } from './types';
 
@@ -26,6 +27,8 @@ export interface SessionManagerDeps {
   nodeId: string;
   /** Replay of stored messages on login (durable delivery); absent: live pushes only. */
   replay?: ReplayService;
+  /** Per-device seq order (durable delivery): told when a socket's user changes. */
+  gate?: SeqGate;
 }
 
 /** A login's answer, and the replay to send right after it. */
@@ -43,12 +46,11 @@ export class SessionManager {
    * socket's live pushes are held from before it joins its user's rooms until then.
    */
   async establish(socket: HeraldSocket, uid: string, platform: string, device: string | null): Promise<Established> {
-    const replay = device !== null ? this.deps.replay : undefined;
-    replay?.begin(socket);
+    const replay = device !== null && this.deps.gate !== undefined ? this.deps.replay : undefined;
     try {
       return await this.join(socket, uid, platform, device, replay);
     } catch (err) {
-      replay?.send(socket, undefined); // let go of what was held
+      this.deps.gate?.reset(socket); // let go of what was held; the next live seq refills
       throw err;
     }
   }
@@ -57,6 +59,7 @@ export class SessionManager {
     const { clock, config } = this.deps;
     const data = socket.data;
     if (data.uid !== undefined && (data.uid !== uid || data.platform !== platform)) this.leaveIdentity(socket);
+    if (replay !== undefined) this.deps.gate?.beginLogin(socket, uid);
     const wasLoggedIn = data.uid !== undefined;
     const now = clock.now();
     socket.join([userRoom(uid), userPlatformRoom(uid, platform), platformRoom(platform)]);
@@ -89,7 +92,7 @@ export class SessionManager {
     if (replay !== undefined && device !== null) {
       const plan: ReplayPlan | undefined = await replay.load(uid, device, platform);
       result.replay = replay.summary(plan);
-      result[AFTER_ANSWER] = () => replay.send(socket, plan);
+      result[AFTER_ANSWER] = () => this.deps.gate?.sendReplay(socket, plan);
     }
     return result;
   }
@@ -120,6 +123,7 @@ export class SessionManager {
     socket.data.device = undefined;
     socket.data.loginAt = undefined;
     // Seqs are per user: what this socket was sent as the old one says nothing about the next.
+    this.deps.gate?.reset(socket);
     socket.data.sentSeq = undefined;
     this.countLogin(-1);
   }

@@ -192,8 +192,8 @@ export const AppConfigSchema = z
         cursorRetention: seconds(60, 10 * 365 * 86_400).default(30 * 86_400),
         /** Seconds between deletions of expired messages and stale cursors. */
         cleanupInterval: seconds(10, 86_400).default(300),
-        /** Seconds between writes of device cursors (acks are batched). */
-        ackFlushInterval: seconds(0.05, 60).default(1),
+        /** Longest an ack waits to share its cursor write with others (seconds); it is answered after the write. */
+        ackFlushInterval: seconds(0.001, 60).default(0.02),
       })
       .strict()
       .default({}),

@@ -3,7 +3,7 @@
  * version of this file for web and app developers.
  */
 import type { ErrorBody } from '../errors';
-import type { AckRequest, HeartbeatRequest, LoginRequest, LogoutRequest, TopicRequest } from './schemas';
+import type { AckRequest, HeartbeatRequest, LoginRequest, LogoutRequest, ResyncRequest, TopicRequest } from './schemas';
 
 /** Why the server closes a connection; sent in `kick` right before it does. */
 export type KickReason = 'idle' | 'logout' | 'admin' | 'shutdown' | 'reload' | 'too_many_connections';
@@ -30,6 +30,12 @@ export interface PushPayload {
   id: string;
   /** Per-user sequence number; present on durable pushes only. */
   seq?: number;
+  /**
+   * On durable pushes sent from the store (a replay, a filled hole, a resync): the seq this
+   * device was sent before this one. A hole between `prev` and `seq` holds nothing for this
+   * device (another platform's pushes, expired ones).
+   */
+  prev?: number;
   data: unknown;
   /** Milliseconds since the epoch when Herald accepted the push. */
   ts: number;
@@ -54,7 +60,12 @@ export interface LoginResult {
    * Present when the login had a device id and durable delivery is on: how many stored messages
    * follow this answer (before any live push), and whether older ones were dropped.
    */
-  replay?: { count: number; truncated: boolean; unavailable?: true };
+  replay?: { count: number; truncated: boolean; after?: number; unavailable?: true };
+}
+
+export interface ResyncResult {
+  /** Everything meant for this device up to this seq has now been sent on this connection. */
+  through: number;
 }
 
 export interface HeartbeatResult {
@@ -68,6 +79,7 @@ export interface ClientToServerEvents {
   logout: (payload: LogoutRequest, ack?: AnswerCallback) => void;
   heartbeat: (payload: HeartbeatRequest, ack?: AnswerCallback<HeartbeatResult>) => void;
   ack: (payload: AckRequest, ack?: AnswerCallback) => void;
+  resync: (payload: ResyncRequest, ack?: AnswerCallback<ResyncResult>) => void;
   subscribe: (payload: TopicRequest, ack?: AnswerCallback) => void;
   unsubscribe: (payload: TopicRequest, ack?: AnswerCallback) => void;
 }
@@ -120,6 +132,9 @@ export interface SocketData {
   lastActive: number;
   /** Client address, honouring X-Forwarded-For only from trusted proxies. */
   ip: string;
-  /** The highest durable seq of the logged-in user sent to this socket: acks may not go past it. */
+  /**
+   * The highest durable seq of the logged-in user sent to this socket with no hole before it
+   * (socket/seq-gate.ts): acks may not go past it. Undefined until known.
+   */
   sentSeq?: number;
 }

@@ -17,6 +17,7 @@ export {
   LogoutSchema,
   PushRequestSchema,
   PushTargetSchema,
+  ResyncSchema,
   TopicRequestSchema,
   UidSchema,
   describeZodError,
@@ -30,6 +31,7 @@ export type {
   LogoutRequest,
   PushRequest,
   PushTarget,
+  ResyncRequest,
   TopicRequest,
 } from './schemas';
 export { KICK_RECONNECTS } from './events';
@@ -47,6 +49,7 @@ export type {
   LoginResult,
   PushPayload,
   RejectedPayload,
+  ResyncResult,
   ServerToClientEvents,
   SocketData,
 } from './events';

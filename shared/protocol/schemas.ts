@@ -52,6 +52,10 @@ export type HeartbeatRequest = z.infer<typeof HeartbeatSchema>;
 export const AckSchema = z.object({ seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict();
 export type AckRequest = z.infer<typeof AckSchema>;
 
+/** `after`: the highest seq the client holds without a hole (0: none). */
+export const ResyncSchema = z.object({ after: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).strict();
+export type ResyncRequest = z.infer<typeof ResyncSchema>;
+
 export const TopicRequestSchema = z.object({ topic }).strict();
 export type TopicRequest = z.infer<typeof TopicRequestSchema>;
 
