@@ -2,6 +2,10 @@
  * Acknowledges durable pushes in batches: the server learns the highest seq processed at most once
  * per `maxDelay` — or at once when `maxBatch` pushes wait — instead of once per push.
  *
+ * Only a seq with nothing unfinished before it is acknowledged: handlers start in seq order but
+ * an async one may finish after a later one, and an ack covers every seq below it. A refused or
+ * failed ack is sent again with the next batch.
+ *
  * While the batcher is paused (not connected, or not logged in: the server keeps its cursor per
  * user and device) acks wait; `resume()` sends what waited.
  */
@@ -24,6 +28,9 @@ export class AckBatcher {
   private highest = 0;
   private waiting = 0;
   private paused = true;
+  /** Seqs whose handlers run, in the order they started; `done` marks those that finished. */
+  private readonly running: number[] = [];
+  private readonly done = new Set<number>();
 
   constructor(
     clock: Clock,
@@ -38,12 +45,26 @@ export class AckBatcher {
     return this.waiting;
   }
 
+  /** A durable push's handlers started: no ack may cover it until `record(seq)`. */
+  begin(seq: number): void {
+    this.running.push(seq);
+  }
+
   /**
    * A durable push was processed — or arrived again, which means the server did not get the
-   * last ack: either way the highest seq goes out with the next batch.
+   * last ack: either way the highest seq with nothing unfinished before it goes out next.
    */
   record(seq: number): void {
-    if (seq > this.highest) this.highest = seq;
+    if (this.running.length > 0 && this.running.includes(seq)) {
+      this.done.add(seq);
+      while (this.running.length > 0 && this.done.delete(this.running[0] as number)) {
+        const finished = this.running.shift() as number;
+        if (finished > this.highest) this.highest = finished;
+      }
+    } else if (seq > this.highest && (this.running.length === 0 || seq < (this.running[0] as number))) {
+      // A duplicate (handled before): it may be acked unless an older push is still running.
+      this.highest = seq;
+    }
     this.waiting += 1;
     if (this.paused) return;
     if (this.waiting >= this.options.maxBatch) this.flush();
@@ -70,10 +91,18 @@ export class AckBatcher {
     else if (this.waiting > 0 && !this.timer.pending) this.timer.set(() => this.flush(), this.options.maxDelay);
   }
 
+  /** The server did not take the last ack (refused, store away): send it again with the next batch. */
+  retry(): void {
+    this.waiting += 1;
+    if (!this.paused && !this.timer.pending) this.timer.set(() => this.flush(), this.options.maxDelay);
+  }
+
   /** Another user: seqs start over. */
   reset(): void {
     this.timer.clear();
     this.highest = 0;
     this.waiting = 0;
+    this.running.length = 0;
+    this.done.clear();
   }
 }

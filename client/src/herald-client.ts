@@ -30,6 +30,7 @@ import { LoginManager } from './login-manager';
 import { DEFAULT_CLIENT_POLICY, mergePolicy, type ClientPolicy } from './policy';
 import { ReconnectPolicy } from './reconnect-policy';
 import { SeqDedupe } from './seq-dedupe';
+import { SeqOrder, type Arrival } from './seq-order';
 import { defaultStorage, SafeStorage } from './storage';
 import { LIFECYCLE_EVENTS } from './types';
 import type {
@@ -71,6 +72,7 @@ function isPushPayload(value: unknown): value is PushPayload {
     typeof push.ts === 'number' &&
     'data' in push &&
     (push.seq === undefined || (typeof push.seq === 'number' && Number.isSafeInteger(push.seq) && push.seq > 0)) &&
+    (push.prev === undefined || (typeof push.prev === 'number' && Number.isSafeInteger(push.prev) && push.prev >= 0)) &&
     (push.topic === undefined || typeof push.topic === 'string')
   );
 }
@@ -105,6 +107,10 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   private readonly loginManager: LoginManager;
   private readonly acks: AckBatcher;
   private readonly dedupe = new SeqDedupe();
+  /** Durable pushes of this connection in seq order, waiting behind a hole when one shows. */
+  private readonly order = new SeqOrder<{ event: string; payload: PushPayload }>();
+  /** A resync is under way on this connection. */
+  private resyncing = false;
   private readonly attemptTimer: Timer;
   private readonly reconnectTimer: Timer;
 
@@ -160,9 +166,12 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
       succeeded: (result) => this.onLoggedIn(result),
       failed: (error, retryIn) => this.emitLifecycle('loginFailed', { ...error, retryIn }),
     });
-    this.acks = new AckBatcher(this.clock, { ...DEFAULT_ACK_BATCHER_OPTIONS, ...options.ackBatch }, (seq) =>
-      this.emit('ack', { seq }, () => undefined),
-    );
+    this.acks = new AckBatcher(this.clock, { ...DEFAULT_ACK_BATCHER_OPTIONS, ...options.ackBatch }, (seq) => {
+      const socket = this.socket;
+      this.emit('ack', { seq }, (answer: { ok: boolean }) => {
+        if (!answer.ok && this.socket === socket) this.acks.retry();
+      });
+    });
     this.applyPolicy();
     if (options.autoConnect ?? true) this.connect();
   }
@@ -523,6 +532,8 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
       }
       this.seqOwner = result.uid;
     }
+    this.order.start(typeof result.replay?.after === 'number' ? result.replay.after : undefined);
+    this.resyncing = false;
     if (typeof result.heartbeatInterval === 'number' && result.heartbeatInterval > 0) {
       this.announcedInterval = result.heartbeatInterval;
       this.heartbeat.configure({ interval: this.heartbeatInterval() * 1000 });
@@ -583,10 +594,44 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
       return;
     }
     const seq = payload.seq;
+    if (seq === undefined) {
+      this.handlePush(event, payload);
+      return;
+    }
+    const prev = typeof payload.prev === 'number' ? payload.prev : undefined;
+    const { ready, gap } = this.order.receive({ seq, prev, item: { event, payload } });
+    this.handleInOrder(ready);
+    if (gap) this.requestResync();
+  }
+
+  private handleInOrder(ready: Arrival<{ event: string; payload: PushPayload }>[]): void {
+    for (const { item } of ready) this.handlePush(item.event, item.payload);
+  }
+
+  /**
+   * A hole nobody explained: the server sends again everything for this device past our last
+   * seq, then says how far it is complete; what waited goes on in order either way.
+   */
+  private requestResync(): void {
+    if (this.resyncing) return;
+    this.resyncing = true;
+    const socket = this.socket;
+    const after = this.order.contiguous ?? 0;
+    void this.request<{ through: number }>((ack) => this.emit('resync', { after }, ack)).then((answer) => {
+      if (this.socket !== socket) return;
+      this.resyncing = false;
+      this.handleInOrder(this.order.settle(answer.ok ? answer.through : after));
+      if (this.order.waitingCount > 0) this.requestResync();
+    });
+  }
+
+  private handlePush(event: string, payload: PushPayload): void {
+    const seq = payload.seq;
     if (seq !== undefined && this.dedupe.isDuplicate(seq)) {
       this.acks.record(seq);
       return;
     }
+    if (seq !== undefined) this.acks.begin(seq);
     const meta: PushMeta = { event, id: payload.id, seq, ts: payload.ts, topic: payload.topic };
     const pending = this.pushes.emit(event, payload.data, meta).filter(isThenable);
     if (pending.length === 0) {

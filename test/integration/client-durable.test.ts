@@ -118,4 +118,54 @@ describe('client SDK: durable pushes (batched acks, duplicates dropped by seq)',
     await until(() => seen.length === 3, "the new user's first push");
     expect(seen).to.deep.equal([1, 2, 1]);
   });
+
+  it('holds a push behind an unexplained hole, asks for a resync, and runs handlers in seq order', async () => {
+    fx.herald.onResync = (socket, after) => {
+      // What the server resends: the missing seq 3, chained to the client's last seq.
+      socket.emit('message', { id: 'r3', seq: 3, prev: after, data: { n: 3 }, ts: 0 });
+      return 4;
+    };
+    pushSeqs(1, 2);
+    fx.herald.push({ n: 4 }, { seq: 4 }); // 3 went missing on the way
+    await fx.herald.waitFor('resyncs', 1);
+    expect(fx.herald.resyncs[0]?.payload).to.deep.equal({ after: 2 });
+    await until(() => seen.length === 4, 'the filled hole');
+    expect(seen).to.deep.equal([1, 2, 3, 4]);
+    await fx.tick(1_000);
+    await fx.herald.waitFor('acks', 1);
+    expect(ackedSeqs()).to.deep.equal([4]);
+  });
+
+  it('takes a hole the server explains with prev (another platform’s push) without a resync', async () => {
+    pushSeqs(1, 2);
+    fx.herald.push({ n: 5 }, { seq: 5, prev: 2 });
+    await until(() => seen.length === 3, 'the push after the hole');
+    expect(seen).to.deep.equal([1, 2, 5]);
+    await realDelay(30);
+    expect(fx.herald.resyncs).to.have.length(0);
+  });
+
+  it('goes on in order when the server says the hole holds nothing more (resync answered through)', async () => {
+    fx.herald.onResync = () => 6;
+    pushSeqs(1, 1);
+    fx.herald.push({ n: 6 }, { seq: 6 });
+    fx.herald.push({ n: 5 }, { seq: 5 });
+    await until(() => seen.length === 3, 'the pushes after the hole');
+    expect(seen).to.deep.equal([1, 5, 6]);
+  });
+
+  it('acks only up to the highest seq with no handler still running before it', async () => {
+    let finish2: () => void = () => undefined;
+    client.on('slow', (_d, meta: PushMeta) => (meta.seq === 2 ? new Promise<void>((resolve) => (finish2 = resolve)) : undefined));
+    for (let seq = 1; seq <= 4; seq++) fx.herald.push({ n: seq }, { event: 'slow', seq });
+    await realDelay(30);
+    await fx.tick(1_000);
+    await fx.herald.waitFor('acks', 1);
+    expect(ackedSeqs(), 'seq 2 still running: 3 and 4 are not acked').to.deep.equal([1]);
+    finish2();
+    await realDelay(5);
+    await fx.tick(1_000);
+    await fx.herald.waitFor('acks', 2);
+    expect(ackedSeqs()).to.deep.equal([1, 4]);
+  });
 });

@@ -18,6 +18,7 @@ import {
   HeartbeatSchema,
   LoginSchema,
   LogoutSchema,
+  ResyncSchema,
   TopicRequestSchema,
   describeZodError,
 } from '../../shared/protocol';
@@ -28,6 +29,7 @@ import type {
   LoginRequest,
   LoginResult,
   PushPayload,
+  ResyncRequest,
   TopicRequest,
 } from '../../shared/protocol';
 
@@ -64,6 +66,7 @@ export type RecordKind =
   | 'logouts'
   | 'heartbeats'
   | 'acks'
+  | 'resyncs'
   | 'subscribes'
   | 'unsubscribes'
   | 'invalid';
@@ -101,6 +104,12 @@ export class FakeHerald {
   readonly logouts: Stamped<null>[] = [];
   readonly heartbeats: Stamped<unknown>[] = [];
   readonly acks: Stamped<AckRequest>[] = [];
+  readonly resyncs: Stamped<ResyncRequest>[] = [];
+  /**
+   * How `resync { after }` is answered: by default `{ ok, through: after }` and nothing resent;
+   * a test sets it to resend what a real server would (with `prev`) before answering.
+   */
+  onResync: (socket: Socket, after: number) => number = (_socket, after) => after;
   readonly subscribes: Stamped<TopicRequest>[] = [];
   readonly unsubscribes: Stamped<TopicRequest>[] = [];
   /** Payloads that failed validation: a correct SDK never lands here. */
@@ -261,6 +270,10 @@ export class FakeHerald {
     this.handle(socket, 'ack', AckSchema, (payload, answer: (a: Answer) => void) => {
       this.record('acks', socket.id, payload);
       answer({ ok: true });
+    });
+    this.handle(socket, 'resync', ResyncSchema, (payload, answer: (a: Answer<{ through: number }>) => void) => {
+      this.record('resyncs', socket.id, payload);
+      answer({ ok: true, through: this.onResync(socket, payload.after) });
     });
     this.handle(socket, 'subscribe', TopicRequestSchema, (payload, answer: (a: Answer) => void) => {
       this.record('subscribes', socket.id, payload);
