@@ -293,26 +293,34 @@ export class RedisOutageBuffer {
     const { pub, sub, prefix, nodeId } = this.setup;
     // Answered after the re-subscriptions ioredis wrote on 'ready' (and its offline queue).
     await sub.ping();
-    const runId = parseRunId(await pub.info('server'));
-    const key = `${prefix}adapter:resubscribed:${runId}`;
-    await pub.multi().sadd(key, nodeId).pexpire(key, this.options.readyKeyTtlMs).exec();
-    const restarted = this.runId !== undefined && runId !== this.runId;
-    if (restarted && this.expected > 1) {
-      const deadline = this.clock.now() + this.options.resubscribeWaitMs;
-      let back = await pub.scard(key);
-      while (back < this.expected && this.clock.now() < deadline) {
-        if (epoch !== this.epoch) return;
-        await this.pause(this.options.resubscribePollMs);
-        back = await pub.scard(key);
-      }
-      if (back < this.expected) {
-        this.setup.logger.warn('not every process subscribed again in time; sending held deliveries anyway', { expected: this.expected, back });
-      }
+    // A Redis that refuses INFO or writes (renamed commands, a read-only replica) still recovers,
+    // without the wait for the other processes; a dropped connection aborts (rethrown).
+    const runId = await unlessRefused(pub.info('server').then(parseRunId), undefined);
+    let restarted = false;
+    if (runId !== undefined) {
+      const key = `${prefix}adapter:resubscribed:${runId}`;
+      await unlessRefused(pub.multi().sadd(key, nodeId).pexpire(key, this.options.readyKeyTtlMs).exec(), null);
+      restarted = this.runId !== undefined && runId !== this.runId;
+      if (restarted && this.expected > 1) await this.awaitOthers(key, epoch);
     }
     if (epoch !== this.epoch || this.closed) return;
-    this.runId = runId;
+    this.runId = runId ?? this.runId;
     this.flush(restarted);
     void this.sample();
+  }
+
+  /** Until every process sampled before has added itself to `key`, or resubscribeWaitMs passed. */
+  private async awaitOthers(key: string, epoch: number): Promise<void> {
+    const deadline = this.clock.now() + this.options.resubscribeWaitMs;
+    let back = await unlessRefused(this.setup.pub.scard(key), this.expected);
+    while (back < this.expected && this.clock.now() < deadline) {
+      if (epoch !== this.epoch) return;
+      await this.pause(this.options.resubscribePollMs);
+      back = await unlessRefused(this.setup.pub.scard(key), this.expected);
+    }
+    if (back < this.expected) {
+      this.setup.logger.warn('not every process subscribed again in time; sending held deliveries anyway', { expected: this.expected, back });
+    }
   }
 
   private flush(restarted: boolean): void {
@@ -361,8 +369,16 @@ function byteLength(payload: string | Buffer): number {
   return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
 }
 
-function parseRunId(info: string): string {
-  const match = /run_id:([0-9a-f]+)/.exec(info);
-  if (match === null) throw new Error('INFO server gave no run_id');
-  return match[1] as string;
+function parseRunId(info: string): string | undefined {
+  return /run_id:([0-9a-f]+)/.exec(info)?.[1];
+}
+
+/** The answer, or `fallback` when Redis answered with an error; a connection failure is rethrown. */
+async function unlessRefused<T, F>(command: Promise<T>, fallback: F): Promise<T | F> {
+  try {
+    return await command;
+  } catch (err) {
+    if ((err as Error).name === 'ReplyError') return fallback;
+    throw err;
+  }
 }

@@ -287,6 +287,23 @@ describe('Redis outage buffer', function () {
     expect(pub.published).to.deep.equal(['held']);
   });
 
+  it('recovers without the wait when Redis refuses INFO (a renamed command)', async function () {
+    pub.subscribers = 3;
+    make();
+    await settle();
+    await clock.tick(2000);
+    bothDown();
+    buffer.publish('c', 'held', 'ephemeral-push');
+    pub.info = () => {
+      const err = new Error("ERR unknown command 'info'");
+      err.name = 'ReplyError';
+      return Promise.reject(err);
+    };
+    bothBack();
+    await settle();
+    expect(pub.published).to.deep.equal(['held']);
+  });
+
   it('starts over when the connection drops again while recovering', async function () {
     make();
     await settle();
