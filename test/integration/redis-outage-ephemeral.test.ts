@@ -32,8 +32,6 @@ interface Sent {
   /** Milliseconds since the run started, when the request went out. */
   at: number;
   status: number;
-  /** Milliseconds the answer took. */
-  took: number;
   code?: string;
   retryAfter?: number;
 }
@@ -55,10 +53,10 @@ function pushSteadily(url: string, uids: string[]): Run {
     const at = Date.now() - started;
     const request = api(url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: i } })
       .then((answer) => {
-        sent.push({ n: i, uid, at, took: Date.now() - started - at, status: answer.status, code: answer.json?.error?.code, retryAfter: answer.json?.error?.retryAfter });
+        sent.push({ n: i, uid, at, status: answer.status, code: answer.json?.error?.code, retryAfter: answer.json?.error?.retryAfter });
       })
       .catch((err: Error) => {
-        sent.push({ n: i, uid, at, took: Date.now() - started - at, status: 0, code: err.message });
+        sent.push({ n: i, uid, at, status: 0, code: err.message });
       })
       .finally(() => pending.delete(request));
     pending.add(request);
