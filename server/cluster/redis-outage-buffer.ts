@@ -195,9 +195,10 @@ export class RedisOutageBuffer {
    * push is delivered anywhere.
    */
   admit(): void {
-    if (this.stateNow === 'up' || this.hasRoom()) return;
+    // Closed: the process is stopping and its Redis connections are gone.
+    if (!this.closed && (this.stateNow === 'up' || this.hasRoom())) return;
     this.refused++;
-    if (!this.loggedFull) {
+    if (!this.loggedFull && !this.closed) {
       this.loggedFull = true;
       this.setup.logger.warn('Redis outage buffer full; refusing ephemeral pushes with REDIS_UNAVAILABLE until Redis is back', {
         held: this.held.length,
@@ -212,6 +213,10 @@ export class RedisOutageBuffer {
    * always held; another delivery past the bounds is dropped and counted.
    */
   publish(channel: string, payload: string | Buffer, kind: DeliveryKind): void {
+    if (this.closed) {
+      this.dropped++;
+      return;
+    }
     const entry: Held = { order: this.nextOrder++, channel, payload, bytes: byteLength(payload), at: this.clock.now() };
     if (this.stateNow === 'up' && !this.connected()) this.markDown('publisher not ready');
     if (this.stateNow === 'up') {
@@ -251,6 +256,7 @@ export class RedisOutageBuffer {
         }
         // The connection dropped with it in flight: Redis may or may not have taken it. Held
         // again, it may arrive twice (same push id) but does not vanish.
+        if (this.closed) return;
         this.markDown(err.message);
         this.hold(entry);
       },

@@ -330,6 +330,10 @@ describe('Redis outage buffer', function () {
     pub.emit('close');
     await settle();
     expect(buffer.state).to.equal('up');
+    // Stopping: nothing more is taken in, and an ephemeral push is refused rather than lost.
+    expect(() => buffer.admit()).to.throw(HeraldError);
+    buffer.publish('c', 'late', 'other');
+    expect(buffer.stats()).to.include({ held: 0, dropped: 1 });
     buffer.close();
   });
 });
