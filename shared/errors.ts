@@ -17,6 +17,7 @@ export const ERROR_CATALOG = {
   AUTH_UNAVAILABLE: { status: 503, message: 'The verification service is unavailable' },
   UNAVAILABLE: { status: 503, message: 'The service is not ready' },
   STORE_UNAVAILABLE: { status: 503, message: 'The message store is unavailable' },
+  REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unreachable and the outage buffer is full; retry later' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
@@ -25,7 +26,7 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
-  /** Seconds after which a retry may succeed (RATE_LIMITED, AUTH_UNAVAILABLE). */
+  /** Seconds after which a retry may succeed (RATE_LIMITED, AUTH_UNAVAILABLE, REDIS_UNAVAILABLE). */
   retryAfter?: number;
 }
 

@@ -13,12 +13,14 @@ import { MessageType } from 'socket.io-adapter';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/logger';
+import { HeraldError } from '../../shared/errors';
 import { createRedisClient, isRedisReady } from '../../shared/redis';
 import type { HealthCheck } from '../http/health';
 import { HostCountingPresence, IpcPresence } from './ipc-presence';
 import type { ShutdownReason } from './ipc';
 import type { Presence } from './presence';
 import { PrimaryClient } from './primary-client';
+import { RedisOutageBuffer, type DeliveryKind, type RecoveryListener } from './redis-outage-buffer';
 import { RedisPresence } from './redis-presence';
 import { nodeIdOf, processName, type ChildRole } from './roles';
 import type { WorkerReport } from './stats';
@@ -119,23 +121,46 @@ export interface PushPlumbing {
   redisPresence?: RedisPresence;
   redisClients: Redis[];
   healthChecks: HealthCheck[];
+  /**
+   * Registers `listener` for "the Redis adapter is back after an outage": this process lost its
+   * adapter connections, got them back, re-subscribed, and sent what it held meanwhile. Whatever
+   * others published while this process could not subscribe never reached its sockets, so
+   * durable delivery re-syncs each connected device from its cursor here. Called in this process
+   * only, once per outage; never without Redis. Returns the function that removes the listener.
+   */
+  onRedisRecovered(listener: RecoveryListener): () => void;
 }
 
 /** The adapter and presence of a process that pushes: cluster/IPC without Redis, Redis with it. */
 export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   const { config, logger, primary, nodeId } = runtime;
   if (config.redis.url === undefined) {
-    return { adapter: createClusterAdapter(), presence: new IpcPresence(primary), redisClients: [], healthChecks: [] };
+    return {
+      adapter: createClusterAdapter(),
+      presence: new IpcPresence(primary),
+      redisClients: [],
+      healthChecks: [],
+      onRedisRecovered: () => () => undefined,
+    };
   }
   const url = config.redis.url;
   // One push is an SPUBLISH, and a login a few presence commands: under load, one write a tick.
-  const pub = createRedisClient(url, logger, { role: 'adapter-pub', offlineQueue: true, autoPipelining: true });
+  // The publisher neither queues nor resends by itself: the outage buffer does, once the
+  // subscribers are back (resending at reconnect reached nobody).
+  const pub = createRedisClient(url, logger, { role: 'adapter-pub', failInFlight: true, autoPipelining: true });
   const sub = createRedisClient(url, logger, { role: 'adapter-sub', offlineQueue: true });
   const presenceClient = createRedisClient(url, logger, { role: 'presence', autoPipelining: true });
   const redisClients = [pub, sub, presenceClient];
   const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });
+  const channelPrefix = `${config.redis.prefix}socket.io`;
+  const outage = new RedisOutageBuffer(
+    // The namespace channel (`<channelPrefix>#/#`) every adapter of the cluster subscribes to.
+    { pub, sub, logger, prefix: config.redis.prefix, nodeId, countChannel: `${channelPrefix}#/#` },
+    config.redis.outageBuffer,
+  );
+  outage.start();
   return {
-    adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix: `${config.redis.prefix}socket.io`, subscriptionMode: 'dynamic' })),
+    adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix, subscriptionMode: 'dynamic' }), outage),
     presence: new HostCountingPresence(redisPresence, primary),
     redisPresence,
     redisClients,
@@ -144,19 +169,35 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
         name: 'redis',
         check: () => {
           const down = redisClients.filter((c) => !isRedisReady(c));
-          return down.length === 0 ? { ok: true } : { ok: false, detail: `${down.length} of ${redisClients.length} connections down` };
+          if (down.length > 0) return { ok: false, detail: `${down.length} of ${redisClients.length} connections down` };
+          return outage.state === 'up' ? { ok: true } : { ok: false, detail: 'adapter re-subscribing after an outage' };
         },
       },
     ],
+    onRedisRecovered: (listener) => outage.onRecovered(listener),
   };
 }
 
 /** What userRoutedAdapter changes on @socket.io/redis-adapter's ShardedRedisAdapter (pinned 8.3). */
 interface ShardedInternals {
   shouldUseASeparateNamespace(room: string): boolean;
-  computeChannel(message: { type: number; data?: { requestId?: unknown; opts?: { rooms?: string[] } } }): string;
+  computeChannel(message: AdapterMessage): string;
   dynamicChannel(room: string): string;
+  encode(message: AdapterMessage): string | Buffer;
+  doPublish(message: AdapterMessage): Promise<string>;
+  broadcast(packet: EventPacket, opts: { flags?: { local?: boolean } }): unknown;
+  serverCount(): Promise<number>;
   channel: string;
+}
+
+interface EventPacket {
+  type: number;
+  data?: unknown;
+}
+
+interface AdapterMessage {
+  type: number;
+  data?: { requestId?: unknown; opts?: { rooms?: string[] }; packet?: EventPacket };
 }
 
 /** A user's own room (`u:<uid>`), the target of targeted pushes. */
@@ -165,13 +206,30 @@ function isUserRoom(room: string): boolean {
 }
 
 /**
+ * An ephemeral push as the push path emits it: `[event, { id, data, ts }]` without a `seq`.
+ * Durable deliveries (with a seq) are never refused: the push is stored already, and the
+ * recovery listener re-syncs devices from the store.
+ */
+function isEphemeralPush(packet: EventPacket | undefined): boolean {
+  const args = packet?.data;
+  if (!Array.isArray(args) || args.length !== 2) return false;
+  const payload = args[1] as Record<string, unknown> | null;
+  return typeof payload === 'object' && payload !== null && typeof payload.id === 'string' && typeof payload.ts === 'number' && payload.seq === undefined;
+}
+
+/**
  * Sharded pub/sub (Redis 7) in dynamic mode, with a channel of its own for each user's room only:
  * a push to one user is published on that user's channel, which only processes holding one of
  * the user's sockets subscribe to, so a host that holds none never sees it. Every other room
  * (platform, topic, socket ids) stays on the namespace channel, which keeps a subscription per
  * connection rather than three.
+ *
+ * Every publish goes through the outage buffer; an ephemeral push that it can neither send nor
+ * hold throws REDIS_UNAVAILABLE from `emit()` (before any local delivery), which the push path
+ * passes on (HTTP 503; a stream entry stays pending). While the adapter is not up, a question to
+ * every server (fetchSockets) fails at once with REDIS_UNAVAILABLE instead of waiting for Redis.
  */
-function userRoutedAdapter(factory: (nsp: unknown) => unknown): NonNullable<ServerOptions['adapter']> {
+function userRoutedAdapter(factory: (nsp: unknown) => unknown, outage: RedisOutageBuffer): NonNullable<ServerOptions['adapter']> {
   // A plain function: Socket.IO calls the adapter option with `new`.
   return function (nsp: unknown) {
     const adapter = factory(nsp) as ShardedInternals;
@@ -180,6 +238,22 @@ function userRoutedAdapter(factory: (nsp: unknown) => unknown): NonNullable<Serv
       const rooms = message.data?.opts?.rooms;
       const single = message.type === MessageType.BROADCAST && message.data?.requestId === undefined && rooms?.length === 1 ? rooms[0] : undefined;
       return single !== undefined && isUserRoom(single) ? adapter.dynamicChannel(single) : adapter.channel;
+    };
+    adapter.doPublish = (message) => {
+      const kind: DeliveryKind = message.type === MessageType.BROADCAST && isEphemeralPush(message.data?.packet) ? 'ephemeral-push' : 'other';
+      outage.publish(adapter.computeChannel(message), adapter.encode(message), kind);
+      // Resolved at once: local delivery does not wait for Redis (the offset is unused).
+      return Promise.resolve('');
+    };
+    const broadcast = adapter.broadcast.bind(adapter);
+    adapter.broadcast = (packet, opts) => {
+      if (opts.flags?.local !== true && isEphemeralPush(packet)) outage.admit();
+      return broadcast(packet, opts);
+    };
+    const serverCount = adapter.serverCount.bind(adapter);
+    adapter.serverCount = () => {
+      if (outage.state !== 'up') return Promise.reject(new HeraldError('REDIS_UNAVAILABLE', 'Redis is unreachable: cannot ask every server', { retryAfter: 1 }));
+      return serverCount();
     };
     return adapter;
   } as unknown as NonNullable<ServerOptions['adapter']>;

@@ -286,6 +286,22 @@ export const RedisConfigSchema = z
     url: z.string().url().optional(),
     /** Prefix of every Redis key and channel Herald uses. */
     prefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('herald:'),
+    /**
+     * Cross-host deliveries a process holds while Redis is unreachable (server/cluster/
+     * redis-outage-buffer.ts), sent in order once it is back; past any bound, ephemeral pushes
+     * are refused with REDIS_UNAVAILABLE (503).
+     */
+    outageBuffer: z
+      .object({
+        /** Deliveries held at most, per process. */
+        maxMessages: positiveInt.max(1_000_000).default(10_000),
+        /** Bytes of encoded deliveries held at most, per process. */
+        maxBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+        /** Milliseconds the oldest held delivery may wait before new pushes are refused. */
+        maxAgeMs: z.number().int().min(100).max(3_600_000).default(30_000),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

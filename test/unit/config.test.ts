@@ -61,7 +61,7 @@ describe('configuration', function () {
     const config = loadConfig({ env: { PUSH_ENV: '1', HERALD_PORT: '9700', HERALD_REDIS_PREFIX: 'other:', HERALD_API_KEYS: 'a'.repeat(16) + ', ' + 'b'.repeat(16) }, configDir: dir });
     expect(config.env).to.equal('test');
     expect(config.port).to.equal(9700);
-    expect(config.redis).to.deep.equal({ url: 'redis://10.0.0.1:6379', prefix: 'other:' });
+    expect(config.redis).to.deep.equal({ url: 'redis://10.0.0.1:6379', prefix: 'other:', outageBuffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 30_000 } });
     expect(config.db.url).to.equal('mysql://u@10.0.0.2/push');
     expect(config.apiKeys).to.deep.equal(['a'.repeat(16), 'b'.repeat(16)]);
     expect(config.auth.http).to.include({ url: 'http://main.example/verify', timeoutMs: 3000, uidPath: 'data.uid', successPath: 'code', successValue: 0 });
@@ -90,6 +90,10 @@ describe('configuration', function () {
     expectConfigError(
       () => loadConfig({ env: {}, configDir: configDir('local', { 'redis.json': { url: 'redis://x', db: 2 } }) }),
       'in redis.db: unknown key',
+    );
+    expectConfigError(
+      () => loadConfig({ env: { HERALD_REDIS_OUTAGE_MAX_MESSAGES: '0' }, configDir: local }),
+      'in redis.outageBuffer.maxMessages (HERALD_REDIS_OUTAGE_MAX_MESSAGES): Number must be greater than 0',
     );
     expectConfigError(
       () => loadConfig({ env: {}, configDir: configDir('local', { 'app.json': { topics: [{ pattern: 'user.*', access: 'owner' }] } }) }),
