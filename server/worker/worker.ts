@@ -74,7 +74,9 @@ export function runWorker(releaseHeldConnections: () => void): void {
   gateway.start();
   // Live durable copies may have been lost while the adapter could not reach Redis: every
   // connected device re-reads its gap from the store (docs/DELIVERY.md, the seq gate).
-  plumbing.onRedisRecovered(() => gateway.resyncAll());
+  plumbing.onRedisRecovered(() => {
+    gateway.resyncAll();
+  });
   plumbing.redisPresence?.start();
   let ingress: RedisIngress | undefined;
   if (config.redis.url !== undefined) {
