@@ -11,7 +11,6 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
@@ -24,6 +23,7 @@ import { isHeraldMessage, TASK_TIMEOUT_MS, type PrimaryRequests, type PrimaryToW
 import { purgePresenceNode } from '../cluster/redis-presence';
 import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
 import { summarize } from '../cluster/stats';
+import { AdapterRelay } from './adapter-relay';
 import { ChildRpc } from './child-rpc';
 import { runCommand, type CommandContext, type ReloadReport } from './commands';
 import { ControlServer } from './control-server';
@@ -110,7 +110,7 @@ export class Primary implements CommandContext {
       });
     }
     if (config.redis.url === undefined) {
-      setupClusterAdapterPrimary();
+      new AdapterRelay(logger).start();
     } else {
       this.redis = createRedisClient(config.redis.url, logger, { role: 'host-registry' });
       this.registry = new HostRegistry(this.redis, logger, () => this.monitor.snapshot(Date.now()), { prefix: config.redis.prefix });
@@ -262,7 +262,15 @@ export class Primary implements CommandContext {
 
   private readonly onMessage = (worker: Worker, message: unknown): void => {
     if (!isHeraldMessage(message)) return;
-    const msg = message as WorkerToPrimary;
+    try {
+      this.dispatch(worker, message as WorkerToPrimary);
+    } catch (err) {
+      // A child's message must never take the primary (and every connection of the host) down.
+      this.logger.warn('a message from a child process was dropped', { type: (message as { type: string }).type, error: (err as Error).message });
+    }
+  };
+
+  private dispatch(worker: Worker, msg: WorkerToPrimary): void {
     switch (msg.type) {
       case 'herald:worker-ready': {
         const child = this.supervisor.markReady(worker, msg.nodeId);
@@ -289,7 +297,7 @@ export class Primary implements CommandContext {
         this.rpc.settle(msg);
         break;
     }
-  };
+  }
 
   private async answer(worker: Worker, request: RequestMessage): Promise<void> {
     let reply: PrimaryToWorker;
@@ -299,7 +307,14 @@ export class Primary implements CommandContext {
       const code = err instanceof HeraldError ? err.code : undefined;
       reply = { type: 'herald:response', id: request.id, ok: false, error: (err as Error).message, ...(code !== undefined ? { code } : {}) };
     }
-    if (worker.isConnected()) worker.send(reply, undefined, () => undefined);
+    if (!worker.isConnected()) return;
+    try {
+      worker.send(reply, undefined, () => undefined);
+    } catch (err) {
+      // The result could not be serialized: the asker gets an error instead of waiting for nothing.
+      this.logger.warn('an answer to a child could not be sent', { op: request.op, error: (err as Error).message });
+      worker.send({ type: 'herald:response', id: request.id, ok: false, error: 'the answer could not be sent over IPC', code: 'INTERNAL' }, undefined, () => undefined);
+    }
   }
 
   private async handle(request: RequestMessage): Promise<PrimaryRequests[RequestMessage['op']]['result']> {

@@ -3,7 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import type { ZodError, ZodTypeAny } from 'zod';
-import { describeZodError, PushRequestSchema } from '../protocol/schemas';
+import { describeZodError, pushRequestSchema } from '../protocol/schemas';
 import { ConfigError } from '../errors';
 import { packageRoot } from '../paths';
 import { ENV_OVERRIDES, type EnvOverride } from './env-overrides';
@@ -143,7 +143,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     if (names.has(job.name)) throw new ConfigError(`cron.jobs.${i}.name`, `${job.name} is already used`);
     names.add(job.name);
     if (!validateCron(job.schedule)) throw new ConfigError(`cron.jobs.${i}.schedule`, `not a valid cron rule: ${job.schedule}`);
-    const push = PushRequestSchema.safeParse(job.push);
+    const push = pushRequestSchema(app.push).safeParse(job.push);
     if (!push.success) throw new ConfigError(`cron.jobs.${i}.push`, describeZodError(push.error));
   });
   for (const key of ['retentionCleanup', 'statsSnapshot'] as const) {

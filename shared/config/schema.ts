@@ -175,6 +175,12 @@ export const AppConfigSchema = z
         maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
         /** Largest `data` of one push, in bytes of JSON: what every recipient receives. */
         maxDataBytes: z.number().int().min(16).max(16 * 1024 * 1024).default(64 * 1024),
+        /**
+         * Deepest nesting of a push's `data` (`[]` and `{}` count 1). Deeper data is refused (400,
+         * a dead letter for Redis ingress): a few KB nested ~2,000 deep overflowed the IPC
+         * serializer and took the whole host down. At most 512, far below that.
+         */
+        maxDataDepth: z.number().int().min(1).max(512).default(32),
         /** Most uids in one push. */
         maxUids: positiveInt.max(1_000_000).default(10_000),
         /** Event name of a push that does not give one. */

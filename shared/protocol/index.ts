@@ -15,8 +15,10 @@ export {
   KickRequestSchema,
   LoginSchema,
   LogoutSchema,
+  DEFAULT_PUSH_REQUEST_LIMITS,
   PushRequestSchema,
   PushTargetSchema,
+  pushRequestSchema,
   TopicRequestSchema,
   UidSchema,
   describeZodError,
@@ -29,10 +31,13 @@ export type {
   LoginRequest,
   LogoutRequest,
   PushRequest,
+  PushRequestLimits,
   PushTarget,
   TopicRequest,
 } from './schemas';
 export { KICK_RECONNECTS } from './events';
+export { checkJsonShape, describeJsonShapeProblem, FORBIDDEN_JSON_KEYS } from './json-shape';
+export type { JsonShapeProblem } from './json-shape';
 export type {
   Answer,
   BulkDelivery,
