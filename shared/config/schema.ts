@@ -33,6 +33,11 @@ const TopicRuleSchema = z
   .refine((r) => r.access !== 'owner' || r.pattern.includes('{uid}'), {
     message: 'an owner rule needs {uid} in its pattern',
     path: ['pattern'],
+  })
+  // `user-{uid}-**` would let uid `a` read the topics of uid `a-b`: the uid must be its own segment.
+  .refine((r) => r.pattern.split('.').every((segment) => !segment.includes('{uid}') || segment === '{uid}'), {
+    message: '{uid} must be a whole dot-separated segment (like user.{uid}.**)',
+    path: ['pattern'],
   });
 export type TopicRule = z.infer<typeof TopicRuleSchema>;
 

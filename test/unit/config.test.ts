@@ -95,6 +95,10 @@ describe('configuration', function () {
       () => loadConfig({ env: {}, configDir: configDir('local', { 'app.json': { topics: [{ pattern: 'user.*', access: 'owner' }] } }) }),
       'in topics.0.pattern: an owner rule needs {uid} in its pattern',
     );
+    expectConfigError(
+      () => loadConfig({ env: {}, configDir: configDir('local', { 'app.json': { topics: [{ pattern: 'user-{uid}-**', access: 'owner' }] } }) }),
+      'in topics.0.pattern: {uid} must be a whole dot-separated segment (like user.{uid}.**)',
+    );
     expectConfigError(() => loadConfig({ env: { HERALD_JWT_ALGORITHM: 'RS256' }, configDir: local }), 'in auth.jwt.publicKey: is required for RS256 (or set HERALD_JWT_PUBLIC_KEY)');
     expectConfigError(
       () => loadConfig({ env: { PUSH_ENV: 'test' }, configDir: configDir('test', {}) }),
