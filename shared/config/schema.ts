@@ -111,8 +111,12 @@ export const AppConfigSchema = z
             /** The main site's verification URL (POST). */
             url: z.string().url().optional(),
             timeoutMs: z.number().int().min(100).max(60_000).default(3000),
-            /** Seconds a successful verification is cached (keyed by a hash of the credential); 0 disables. */
-            cacheTtl: seconds(0, 3600).default(60),
+            /**
+             * Seconds a successful verification is cached (keyed by a hash of the credential, its
+             * type and the platform); 0 disables. A credential revoked on the main site still logs
+             * in for up to this long, so at most 60.
+             */
+            cacheTtl: seconds(0, 60).default(10),
             /** Most cached verifications per worker. */
             cacheSize: positiveInt.max(10_000_000).default(100_000),
             /** HTTP status that means success. */
