@@ -150,7 +150,7 @@ export class Gateway {
       ...(options.offload !== undefined ? { offload: options.offload } : {}),
     });
     const cluster = options.cluster ?? new SelfClusterLink(this);
-    const apiKeys = new ApiKeyGate(config, clock, metrics);
+    const apiKeys = new ApiKeyGate(config, clock, metrics, logger);
     this.http = new HttpApi({
       config,
       clock,

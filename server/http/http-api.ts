@@ -81,7 +81,7 @@ export class HttpApi {
 
   private async run(route: Route, params: Record<string, string>, method: Method, url: URL, req: IncomingMessage): Promise<ApiResponse> {
     const request: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, headers: req.headers, ip: this.clientIp(req), raw: req };
-    if (route.auth === 'api-key') request.keyId = this.deps.apiKeys.admit(req.headers.authorization);
+    if (route.auth === 'api-key') request.keyId = this.deps.apiKeys.admit(req.headers.authorization, request.ip);
     if (route.body === true) request.body = await readJsonBody(req, this.deps.config.push.maxBodyBytes);
     const response = await route.handle(request);
     if (route.auth === 'public') response.headers = { ...this.corsHeaders(req), ...response.headers };

@@ -37,7 +37,7 @@ function request(options: { ip?: string; headers?: Record<string, string>; encry
 function guard(cfg: HeraldConfig, now = { t: 1_800_000_000_000 }): { guard: AdminGuard; apiKeys: ApiKeyGate } {
   const clock = { now: () => now.t, setTimeout, clearTimeout } as never;
   const metrics = new Metrics({ registry: new Registry() });
-  const apiKeys = new ApiKeyGate(cfg, clock, metrics);
+  const apiKeys = new ApiKeyGate(cfg, clock, metrics, silentLogger());
   return { guard: new AdminGuard(cfg, clock, silentLogger(), metrics, apiKeys), apiKeys };
 }
 
@@ -143,8 +143,8 @@ describe('admin guard', function () {
     const cfg: HeraldConfig = { ...base, rateLimits: { ...base.rateLimits, apiKey: { rate: 1, burst: 2 } } };
     const { guard: admin, apiKeys } = guard(cfg);
     const authorization = 'Bearer local-development-api-key';
-    apiKeys.admit(authorization);
-    apiKeys.admit(authorization);
+    apiKeys.admit(authorization, '127.0.0.1');
+    apiKeys.admit(authorization, '127.0.0.1');
     expect(errorCode(() => admin.authenticate(request({ headers: { authorization } }), false))).to.equal('RATE_LIMITED');
     expect(errorCode(() => admin.authenticate(request({ headers: { authorization: 'Bearer not-a-key-of-ours' } }), false))).to.equal('UNAUTHORIZED');
   });

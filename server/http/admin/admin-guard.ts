@@ -74,7 +74,7 @@ export class AdminGuard {
    */
   authenticate(req: ApiRequest, changesState: boolean): AdminCaller {
     if (req.headers.authorization !== undefined) {
-      const keyId = this.apiKeys.admit(req.headers.authorization);
+      const keyId = this.apiKeys.admit(req.headers.authorization, req.ip);
       return { kind: 'api-key', keyId, id: `key:${keyId}` };
     }
     const session = this.sessionOf(req);
