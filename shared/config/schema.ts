@@ -10,6 +10,9 @@ import { TOPIC_PATTERN } from '../protocol/limits';
 export const ENVIRONMENTS = ['local', 'test', 'online'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
+/** The API key `local` ships in config/local/app.json: public, so `online` refuses it. */
+export const LOCAL_API_KEY = 'local-development-api-key';
+
 /** The development secret that `local` uses when none is configured; `online` refuses it. */
 export const DEV_JWT_SECRET = 'herald-local-development-secret-not-for-production';
 
@@ -67,8 +70,11 @@ export const AppConfigSchema = z
   .object({
     /** TCP port for the HTTP API, Socket.IO and the console. */
     port: z.number().int().min(0).max(65535).default(9501),
-    /** Address to listen on. */
-    host: z.string().min(1).default('0.0.0.0'),
+    /**
+     * Address to listen on; default `127.0.0.1` in `local` (its API key and JWT secret are public,
+     * so it is not reachable from other machines unless configured), `0.0.0.0` elsewhere.
+     */
+    host: z.string().min(1).optional(),
     /** Socket.IO worker processes; 0 means one per CPU. */
     workers: z.number().int().min(0).max(256).default(0),
     /** This host's name in the cluster (stats, presence); default `<hostname>:<port>`. */
@@ -337,8 +343,10 @@ export type RedisConfig = z.infer<typeof RedisConfigSchema>;
 export type DbConfig = z.infer<typeof DbConfigSchema>;
 
 /** The validated, frozen configuration every component receives. */
-export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId' | 'console'> {
+export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId' | 'console' | 'host'> {
   env: Environment;
+  /** Resolved listening address (`127.0.0.1` in local, `0.0.0.0` elsewhere, unless configured). */
+  host: string;
   /** The test tool at /console; `enabled` resolved for the environment. */
   console: { enabled: boolean };
   /** Folder the configuration files were read from. */
