@@ -23,6 +23,8 @@ import { isHeraldMessage, TASK_TIMEOUT_MS, type PrimaryRequests, type PrimaryToW
 import { purgePresenceNode } from '../cluster/redis-presence';
 import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
 import { summarize } from '../cluster/stats';
+import { systemClock } from '../../shared/clock';
+import { MemoryAdminState, RedisAdminState, type AdminState } from '../http/admin/admin-state';
 import { AdapterRelay } from './adapter-relay';
 import { ChildRpc } from './child-rpc';
 import { runCommand, type CommandContext, type ReloadReport } from './commands';
@@ -65,6 +67,8 @@ export class Primary implements CommandContext {
   private registry: HostRegistry | undefined;
   private stopping: Promise<void> | undefined;
   private reloading = false;
+  /** Revoked admin sessions and admin login attempts for every worker (Redis-backed when configured). */
+  private adminState: AdminState;
 
   constructor(
     private currentConfig: HeraldConfig,
@@ -83,6 +87,7 @@ export class Primary implements CommandContext {
     this.supervisor = new Supervisor(config.hostId, logger, this.monitor, { onExit: (child, code, signal) => this.onChildExit(child, code, signal) });
     this.rpc = new ChildRpc(this.supervisor);
     this.control = new ControlServer(controlSocketPath(config), (command, args) => runCommand(this, command, args), logger);
+    this.adminState = new MemoryAdminState(config.rateLimits.adminLogin, systemClock);
   }
 
   get config(): HeraldConfig {
@@ -115,6 +120,8 @@ export class Primary implements CommandContext {
       this.redis = createRedisClient(config.redis.url, logger, { role: 'host-registry' });
       this.registry = new HostRegistry(this.redis, logger, () => this.monitor.snapshot(Date.now()), { prefix: config.redis.prefix });
       this.registry.start();
+      const memory = new MemoryAdminState(config.rateLimits.adminLogin, systemClock);
+      this.adminState = new RedisAdminState(this.redis, config.redis.prefix, config.rateLimits.adminLogin, systemClock, memory, logger);
     }
     cluster.on('message', this.onMessage);
     await this.migrateStore();
@@ -344,6 +351,13 @@ export class Primary implements CommandContext {
         // A fan-out with no task process to take it goes back to the worker (null), not refused.
         if (request.args.kind === 'push' && this.supervisor.current('task').length === 0) return null;
         return this.rpc.runTask(request.args, TASK_TIMEOUT_MS);
+      case 'admin.revoke':
+        await this.adminState.revoke(request.args.sid, request.args.expiresAt);
+        return null;
+      case 'admin.revoked':
+        return this.adminState.isRevoked(request.args.sid);
+      case 'admin.login':
+        return this.adminState.takeLogin(request.args.ip);
       case 'control':
         // The allowlist is enforced here, where the authority is, not only in the worker.
         if (!isAdminCommand(request.args.command)) throw new HeraldError('FORBIDDEN', `${request.args.command} is not available to the admin API`);

@@ -9,6 +9,11 @@ import { connect as netConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
+import { systemClock } from '../../shared/clock';
+import { silentLogger } from '../../shared/logger';
+import { MemoryAdminState, RedisAdminState } from '../../server/http/admin/admin-state';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, connect } from '../support/clients';
@@ -17,6 +22,7 @@ import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support
 import { api } from '../support/http';
 import { sleep } from '../support/wait';
 
+const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
 
 function nonLoopbackAddress(): string | undefined {
@@ -42,7 +48,7 @@ describe('security defaults (a local host with no HERALD_HOST)', function () {
 
   before(async function () {
     // An empty HERALD_HOST is ignored: the host gets local's own default.
-    host = await startHost({ env: { HERALD_HOST: '' } });
+    host = await startHost({ env: { HERALD_HOST: '', HERALD_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     await waitForWorkers(host, 2);
   });
   after(async function () {
@@ -80,6 +86,25 @@ describe('security defaults (a local host with no HERALD_HOST)', function () {
     expect(files).to.include('herald.sqlite');
     for (const file of files) expect((statSync(join(host.dataDir, file)).mode & 0o777).toString(8), file).to.equal('600');
     expect((statSync(host.dataDir).mode & 0o777).toString(8)).to.equal('700');
+  });
+
+  it('revokes an admin session at logout on every worker: the copied cookie gets 401 at once', async function () {
+    const login = await api(host.url, '/api/v1/admin/login', { key: null, body: { password: ADMIN_PASSWORD } });
+    expect(login.status, login.text).to.equal(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const headers = { cookie, 'x-herald-csrf': login.json.csrf as string };
+    // Each call without an API key gets its own connection, so both workers see the cookie.
+    for (let i = 0; i < 4; i++) expect((await api(host.url, '/api/v1/admin/session', { key: null, headers })).status).to.equal(200);
+    expect((await api(host.url, '/api/v1/admin/logout', { key: null, method: 'POST', headers })).status).to.equal(200);
+    for (let i = 0; i < 4; i++) expect((await api(host.url, '/api/v1/admin/session', { key: null, headers })).status).to.equal(401);
+  });
+
+  it('counts admin login attempts per address across the workers: the 11th is refused whichever worker takes it', async function () {
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) statuses.push((await api(host.url, '/api/v1/admin/login', { key: null, body: { password: `wrong-password-${i}` } })).status);
+    // The logout test above logged in once: 9 wrong attempts remain in the burst of 10.
+    expect(statuses.slice(0, 9)).to.deep.equal(Array(9).fill(401));
+    expect(statuses.slice(9)).to.deep.equal(Array(5).fill(429));
   });
 
   it('refuses `to: { uid, __proto__ }` with 400 instead of dropping the field', async function () {
@@ -122,6 +147,33 @@ describe('security defaults (a local host with no HERALD_HOST)', function () {
     expect(after).to.not.contain('HTTP handler failed');
     // The host still serves.
     expect((await api(host.url, '/healthz', { key: null })).status).to.equal(200);
+  });
+});
+
+describe('admin state in Redis (several hosts)', function () {
+  const prefix = `${uniqueId('herald-admin')}:`;
+  let redis: Redis;
+  before(function () {
+    redis = new Redis('redis://127.0.0.1:6379');
+  });
+  after(async function () {
+    await deleteKeysWithPrefix('redis://127.0.0.1:6379', prefix);
+    redis.disconnect();
+  });
+
+  it('shares revocations and the login budget between hosts', async function () {
+    const limit = { rate: 0.1, burst: 10 };
+    const host = (): RedisAdminState => new RedisAdminState(redis, prefix, limit, systemClock, new MemoryAdminState(limit, systemClock), silentLogger());
+    const [a, b] = [host(), host()];
+    await a.revoke('sid-1', Date.now() + 60_000);
+    expect(await b.isRevoked('sid-1')).to.equal(true);
+    expect(await b.isRevoked('sid-2')).to.equal(false);
+    const results: boolean[] = [];
+    for (let i = 0; i < 12; i++) results.push((await (i % 2 === 0 ? a : b).takeLogin('198.51.100.7')).ok);
+    expect(results).to.deep.equal([...Array(10).fill(true), false, false]);
+    const refused = await a.takeLogin('198.51.100.7');
+    expect(refused.retryAfter).to.be.within(1, 10);
+    expect((await b.takeLogin('198.51.100.8')).ok).to.equal(true);
   });
 });
 
