@@ -228,7 +228,7 @@ export const AppConfigSchema = z
         apiKey: RateSchema.default({ rate: 5000, burst: 10000 }),
         /** HTTP API calls without a valid API key per client IP, per worker; past it the IP gets 429. */
         apiKeyFailuresPerIp: RateSchema.default({ rate: 1, burst: 20 }),
-        /** Dashboard login attempts (POST /api/v1/admin/login) per client IP, per worker. */
+        /** Dashboard login attempts (POST /api/v1/admin/login) per client IP, across the cluster. */
         adminLogin: RateSchema.default({ rate: 0.1, burst: 10 }),
       })
       .strict()
