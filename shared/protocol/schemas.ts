@@ -90,7 +90,10 @@ export const PushTargetSchema = z
   .unknown()
   .superRefine((v, ctx) => {
     if (v === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is required and ${TARGET_SHAPES}`, fatal: true });
-    else if (v === null || typeof v !== 'object' || Array.isArray(v)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: TARGET_SHAPES, fatal: true });
+    else if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      const received = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `Expected object, received ${received}; ${TARGET_SHAPES}`, fatal: true });
+    }
   })
   .pipe(
     z.union(
