@@ -20,6 +20,7 @@ import type { Presence } from './cluster/presence';
 import { baseReport } from './cluster/process-report';
 import { ZERO_COUNTERS, summarize, type WorkerReport } from './cluster/stats';
 import { cachedCheck, type HealthCheck } from './http/health';
+import { MemoryAdminState, type AdminState } from './http/admin/admin-state';
 import { ApiKeyGate } from './http/api-keys';
 import { HttpApi } from './http/http-api';
 import { createRoutes } from './http/routes';
@@ -160,8 +161,8 @@ export class Gateway {
       ...(store !== undefined ? { durable: new StoreDurableLane(store, this.io, config) } : {}),
       ...(options.offload !== undefined ? { offload: options.offload } : {}),
     });
-    const cluster = options.cluster ?? new SelfClusterLink(this);
-    const apiKeys = new ApiKeyGate(config, clock, metrics);
+    const cluster = options.cluster ?? new SelfClusterLink(this, config, clock);
+    const apiKeys = new ApiKeyGate(config, clock, metrics, logger);
     this.http = new HttpApi({
       config,
       clock,
@@ -297,7 +298,15 @@ function connectError(body: ErrorBody): Error & { data: ErrorBody } {
 
 /** Cluster data for a gateway that is alone: a test or a one-process run. */
 class SelfClusterLink implements ClusterLink {
-  constructor(private readonly gateway: Gateway) {}
+  readonly admin: AdminState;
+
+  constructor(
+    private readonly gateway: Gateway,
+    config: HeraldConfig,
+    clock: Clock,
+  ) {
+    this.admin = new MemoryAdminState(config.rateLimits.adminLogin, clock);
+  }
 
   async stats() {
     const report = this.gateway.report({ nodeId: 'self', index: 0 });

@@ -32,6 +32,12 @@ export class TokenBucket {
     return { ok: false, retryAfter: Math.max(0.001, (cost - this.tokens) / this.limit.rate) };
   }
 
+  /** Whether a take of `cost` would succeed now, without taking anything. */
+  peek(now: number, cost = 1): TakeResult {
+    this.refill(now);
+    return this.tokens >= cost ? { ok: true, retryAfter: 0 } : { ok: false, retryAfter: Math.max(0.001, (cost - this.tokens) / this.limit.rate) };
+  }
+
   /** True when the bucket is full again, i.e. holds no state worth keeping. */
   isFull(now: number): boolean {
     this.refill(now);
@@ -68,6 +74,11 @@ export class KeyedRateLimiter {
       this.buckets.set(key, bucket);
     }
     return bucket.take(now, cost);
+  }
+
+  /** Whether `key` could take one token now, without taking it (an unknown key always can). */
+  peek(key: string): TakeResult {
+    return this.buckets.get(key)?.peek(this.clock.now()) ?? { ok: true, retryAfter: 0 };
   }
 
   get size(): number {

@@ -2,6 +2,12 @@
  * Who may subscribe to which topic, from the configured `topics` rules. Patterns are globs over
  * dot-separated names: `*` is one segment without dots, `**` is one or more of any character,
  * `{uid}` is the caller's own uid. The first rule that matches decides; no match means refused.
+ *
+ * `{uid}` stands for exactly one whole segment. A uid with a dot in it never fills it: otherwise
+ * uid `alice` matched `user.{uid}.**` on `user.alice.bob`, the private topic of uid `alice.bob`
+ * under `user.{uid}` (issue 11, item 4), and no reading of the name can tell the two apart. Such
+ * uids have no owner topics (pushes to them by uid work as always). The configuration refuses an
+ * owner pattern whose `{uid}` is not a whole segment (`user-{uid}`), for the same reason.
  */
 import type { TopicRule } from './config';
 
@@ -64,7 +70,17 @@ export class TopicPolicy {
 
   private matches(rule: CompiledRule, topic: string, uid: string | undefined): boolean {
     if (rule.regex !== undefined) return rule.regex.test(topic);
-    if (uid === undefined || rule.template === undefined) return false;
+    if (uid === undefined || rule.template === undefined || !fillsOneSegment(uid)) return false;
     return new RegExp(`^${rule.template.split(UID_SLOT).join(escapeRegex(uid))}$`).test(topic);
   }
+}
+
+/** Whether a uid can stand for one whole topic segment: topic characters only, no dot. */
+export function fillsOneSegment(uid: string): boolean {
+  return /^[A-Za-z0-9_:-]{1,128}$/.test(uid);
+}
+
+/** Whether every `{uid}` in a pattern is a whole dot-separated segment (`user.{uid}.**`, not `user-{uid}`). */
+export function uidIsWholeSegment(pattern: string): boolean {
+  return pattern.split('.').every((segment) => !segment.includes('{uid}') || segment === '{uid}');
 }

@@ -4,6 +4,7 @@
  */
 import { HeraldError } from '../../shared/errors';
 import type { HostReadiness, StatsSample } from './ipc';
+import type { AdminState } from '../http/admin/admin-state';
 import type { PrimaryClient } from './primary-client';
 import type { ClusterStats } from './stats';
 
@@ -37,12 +38,24 @@ export interface ClusterLink {
   control(command: AdminCommand, args: Record<string, unknown>): Promise<unknown>;
   /** This host's connections, users and rates every 5 s over the last 30 minutes, oldest first. */
   history(): Promise<StatsSample[]>;
+  /** Revoked admin sessions and admin login attempts, the same for every worker of the cluster. */
+  readonly admin: AdminState;
 }
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export class PrimaryClusterLink implements ClusterLink {
-  constructor(private readonly primary: PrimaryClient) {}
+  readonly admin: AdminState;
+
+  constructor(private readonly primary: PrimaryClient) {
+    this.admin = {
+      revoke: async (sid, expiresAt) => {
+        await primary.request('admin.revoke', { sid, expiresAt });
+      },
+      isRevoked: (sid) => primary.request('admin.revoked', { sid }),
+      takeLogin: (ip) => primary.request('admin.login', { ip }),
+    };
+  }
 
   stats(): Promise<ClusterStats> {
     return this.primary.request('cluster.stats', {});

@@ -52,6 +52,10 @@ export interface PrimaryRequests {
   'task.run': { args: TaskJob; result: unknown };
   /** A control command (the CLI's), from a worker's admin API. */
   'control': { args: { command: string; args: Record<string, unknown> }; result: unknown };
+  /** Admin sessions and login attempts, shared by every worker (server/http/admin/admin-state.ts). */
+  'admin.revoke': { args: { sid: string; expiresAt: number }; result: null };
+  'admin.revoked': { args: { sid: string }; result: boolean };
+  'admin.login': { args: { ip: string }; result: { ok: boolean; retryAfter: number } };
 }
 
 export type PrimaryRequestOp = keyof PrimaryRequests;

@@ -54,10 +54,19 @@ export class PrimaryClient {
 
   send(message: WorkerToPrimary): void {
     if (this.closed || !process.connected || process.send === undefined) return;
-    process.send(message, undefined, {}, (err) => {
-      if (err === null || err === undefined) return;
-      if ('id' in message) this.settle(message.id, new HeraldError('UNAVAILABLE', 'the primary process is gone'));
-    });
+    try {
+      process.send(message, undefined, {}, (err) => {
+        if (err === null || err === undefined) return;
+        if ('id' in message) this.settle(message.id, new HeraldError('UNAVAILABLE', 'the primary process is gone'));
+      });
+    } catch (err) {
+      // Serializing threw (a value too deep for V8's serializer): this message is lost, the process is not.
+      const reason = `the message could not be sent to the primary: ${(err as Error).message}`;
+      if (message.type === 'herald:request') this.settle(message.id, new HeraldError('INTERNAL', reason));
+      else if (message.type === 'herald:task-done' || message.type === 'herald:command-result') {
+        if (message.ok) this.send({ type: message.type, id: message.id, ok: false, error: reason, code: 'INTERNAL' });
+      }
+    }
   }
 
   /** Runs the jobs the primary sends this process (task processes). */

@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../shared/clock';
 import type { HeraldConfig } from '../../shared/config';
 import { HeraldError } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
 import { KeyedRateLimiter } from '../../shared/rate-limiter';
+import { ThrottledLog } from '../../shared/throttled-log';
 import type { Metrics } from '../metrics';
 
 /**
@@ -29,32 +31,59 @@ export class ApiKeys {
 }
 
 /**
- * The API keys and their rate limit, one per worker: a key has one budget
+ * The API keys and their rate limits, one per worker: a key has one budget
  * (`rateLimits.apiKey`), whichever routes it calls — the API's or the admin API's.
+ *
+ * Calls without a valid key are limited per client address (`rateLimits.apiKeyFailuresPerIp`):
+ * past it, every call from that address is answered RATE_LIMITED without looking at the key, so
+ * keys cannot be guessed at speed (nor a right guess told from a wrong one). They are logged once
+ * a minute with a count, never one line per call.
  */
 export class ApiKeyGate {
   readonly keys: ApiKeys;
   private readonly limiter: KeyedRateLimiter;
+  private readonly failures: KeyedRateLimiter;
+  private readonly refusedLog: ThrottledLog;
 
   constructor(
     config: HeraldConfig,
     clock: Clock,
     private readonly metrics: Metrics,
+    logger: Logger,
   ) {
     this.keys = new ApiKeys(config.apiKeys);
     this.limiter = new KeyedRateLimiter(config.rateLimits.apiKey, clock, 10_000);
+    this.failures = new KeyedRateLimiter(config.rateLimits.apiKeyFailuresPerIp, clock, 100_000);
+    this.refusedLog = new ThrottledLog(logger, 'warn', 'API calls refused: missing or wrong API key', { clock });
   }
 
-  /** The calling key's id; UNAUTHORIZED without a valid key, RATE_LIMITED past its budget. */
-  admit(authorization: string | undefined): string {
+  /**
+   * The calling key's id; UNAUTHORIZED without a valid key, RATE_LIMITED past its budget or when
+   * the address `ip` made too many calls without a valid key.
+   */
+  admit(authorization: string | undefined, ip: string): string {
+    const blocked = this.failures.peek(ip);
+    if (!blocked.ok) {
+      this.metrics.rateLimited.inc({ scope: 'api_key_failures' });
+      throw new HeraldError('RATE_LIMITED', 'too many calls without a valid API key from this address', { retryAfter: Math.ceil(blocked.retryAfter) });
+    }
     const keyId = this.keys.check(authorization);
-    if (keyId === undefined) throw new HeraldError('UNAUTHORIZED');
+    if (keyId === undefined) {
+      this.failures.take(ip);
+      this.refusedLog.hit({ ip, reason: authorization === undefined ? 'no Authorization header' : 'wrong key or malformed header' });
+      throw new HeraldError('UNAUTHORIZED');
+    }
     const limit = this.limiter.take(keyId);
     if (!limit.ok) {
       this.metrics.rateLimited.inc({ scope: 'api_key' });
       throw new HeraldError('RATE_LIMITED', 'too many requests for this API key', { retryAfter: Math.ceil(limit.retryAfter) });
     }
     return keyId;
+  }
+
+  /** Writes the refusals still folded into the throttled log line. */
+  close(): void {
+    this.refusedLog.close();
   }
 }
 

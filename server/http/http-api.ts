@@ -10,7 +10,7 @@ import { ERROR_CATALOG, HeraldError, toErrorBody } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../metrics';
 import type { ApiKeyGate } from './api-keys';
-import { readJsonBody } from './body';
+import { readJsonBody, RequestAbortedError } from './body';
 import { clientAddress } from './client-address';
 import { Router, type ApiRequest, type ApiResponse, type Method, type Route } from './router';
 
@@ -70,6 +70,13 @@ export class HttpApi {
         }
       }
     } catch (err) {
+      if (err instanceof RequestAbortedError) {
+        // The client left mid-upload: nothing to answer, nothing wrong with Herald.
+        this.deps.logger.debug('client aborted a request', { route: routeName, ip: this.clientIp(req) });
+        this.deps.metrics.apiRequests.inc({ route: routeName, status: 'aborted' });
+        if (!res.destroyed) res.destroy();
+        return;
+      }
       if (!(err instanceof HeraldError)) {
         this.deps.logger.error('HTTP handler failed', { route: routeName, error: (err as Error)?.stack ?? String(err) });
       }
@@ -81,7 +88,7 @@ export class HttpApi {
 
   private async run(route: Route, params: Record<string, string>, method: Method, url: URL, req: IncomingMessage): Promise<ApiResponse> {
     const request: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, headers: req.headers, ip: this.clientIp(req), raw: req };
-    if (route.auth === 'api-key') request.keyId = this.deps.apiKeys.admit(req.headers.authorization);
+    if (route.auth === 'api-key') request.keyId = this.deps.apiKeys.admit(req.headers.authorization, request.ip);
     if (route.body === true) request.body = await readJsonBody(req, this.deps.config.push.maxBodyBytes);
     const response = await route.handle(request);
     if (route.auth === 'public') response.headers = { ...this.corsHeaders(req), ...response.headers };

@@ -11,7 +11,6 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
@@ -24,6 +23,9 @@ import { isHeraldMessage, TASK_TIMEOUT_MS, type PrimaryRequests, type PrimaryToW
 import { purgePresenceNode } from '../cluster/redis-presence';
 import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
 import { summarize } from '../cluster/stats';
+import { systemClock } from '../../shared/clock';
+import { MemoryAdminState, RedisAdminState, type AdminState } from '../http/admin/admin-state';
+import { AdapterRelay } from './adapter-relay';
 import { ChildRpc } from './child-rpc';
 import { runCommand, type CommandContext, type ReloadReport } from './commands';
 import { ControlServer } from './control-server';
@@ -65,6 +67,8 @@ export class Primary implements CommandContext {
   private registry: HostRegistry | undefined;
   private stopping: Promise<void> | undefined;
   private reloading = false;
+  /** Revoked admin sessions and admin login attempts for every worker (Redis-backed when configured). */
+  private adminState: AdminState;
 
   constructor(
     private currentConfig: HeraldConfig,
@@ -83,6 +87,7 @@ export class Primary implements CommandContext {
     this.supervisor = new Supervisor(config.hostId, logger, this.monitor, { onExit: (child, code, signal) => this.onChildExit(child, code, signal) });
     this.rpc = new ChildRpc(this.supervisor);
     this.control = new ControlServer(controlSocketPath(config), (command, args) => runCommand(this, command, args), logger);
+    this.adminState = new MemoryAdminState(config.rateLimits.adminLogin, systemClock);
   }
 
   get config(): HeraldConfig {
@@ -110,11 +115,13 @@ export class Primary implements CommandContext {
       });
     }
     if (config.redis.url === undefined) {
-      setupClusterAdapterPrimary();
+      new AdapterRelay(logger).start();
     } else {
       this.redis = createRedisClient(config.redis.url, logger, { role: 'host-registry' });
       this.registry = new HostRegistry(this.redis, logger, () => this.monitor.snapshot(Date.now()), { prefix: config.redis.prefix });
       this.registry.start();
+      const memory = new MemoryAdminState(config.rateLimits.adminLogin, systemClock);
+      this.adminState = new RedisAdminState(this.redis, config.redis.prefix, config.rateLimits.adminLogin, systemClock, memory, logger);
     }
     cluster.on('message', this.onMessage);
     await this.migrateStore();
@@ -262,7 +269,15 @@ export class Primary implements CommandContext {
 
   private readonly onMessage = (worker: Worker, message: unknown): void => {
     if (!isHeraldMessage(message)) return;
-    const msg = message as WorkerToPrimary;
+    try {
+      this.dispatch(worker, message as WorkerToPrimary);
+    } catch (err) {
+      // A child's message must never take the primary (and every connection of the host) down.
+      this.logger.warn('a message from a child process was dropped', { type: (message as { type: string }).type, error: (err as Error).message });
+    }
+  };
+
+  private dispatch(worker: Worker, msg: WorkerToPrimary): void {
     switch (msg.type) {
       case 'herald:worker-ready': {
         const child = this.supervisor.markReady(worker, msg.nodeId);
@@ -289,7 +304,7 @@ export class Primary implements CommandContext {
         this.rpc.settle(msg);
         break;
     }
-  };
+  }
 
   private async answer(worker: Worker, request: RequestMessage): Promise<void> {
     let reply: PrimaryToWorker;
@@ -299,7 +314,14 @@ export class Primary implements CommandContext {
       const code = err instanceof HeraldError ? err.code : undefined;
       reply = { type: 'herald:response', id: request.id, ok: false, error: (err as Error).message, ...(code !== undefined ? { code } : {}) };
     }
-    if (worker.isConnected()) worker.send(reply, undefined, () => undefined);
+    if (!worker.isConnected()) return;
+    try {
+      worker.send(reply, undefined, () => undefined);
+    } catch (err) {
+      // The result could not be serialized: the asker gets an error instead of waiting for nothing.
+      this.logger.warn('an answer to a child could not be sent', { op: request.op, error: (err as Error).message });
+      worker.send({ type: 'herald:response', id: request.id, ok: false, error: 'the answer could not be sent over IPC', code: 'INTERNAL' }, undefined, () => undefined);
+    }
   }
 
   private async handle(request: RequestMessage): Promise<PrimaryRequests[RequestMessage['op']]['result']> {
@@ -329,6 +351,13 @@ export class Primary implements CommandContext {
         // A fan-out with no task process to take it goes back to the worker (null), not refused.
         if (request.args.kind === 'push' && this.supervisor.current('task').length === 0) return null;
         return this.rpc.runTask(request.args, TASK_TIMEOUT_MS);
+      case 'admin.revoke':
+        await this.adminState.revoke(request.args.sid, request.args.expiresAt);
+        return null;
+      case 'admin.revoked':
+        return this.adminState.isRevoked(request.args.sid);
+      case 'admin.login':
+        return this.adminState.takeLogin(request.args.ip);
       case 'control':
         // The allowlist is enforced here, where the authority is, not only in the worker.
         if (!isAdminCommand(request.args.command)) throw new HeraldError('FORBIDDEN', `${request.args.command} is not available to the admin API`);

@@ -26,7 +26,8 @@ export async function runPrimary(options: { daemon?: boolean } = {}): Promise<vo
     }
     throw err;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  // The store's files, logs and the control socket live here: Herald's user only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const output = options.daemon === true ? new RotatingFile(logFilePath(config), config.log.maxFileBytes, config.log.keepFiles) : undefined;
   const logger = createLogger({
     level: config.log.level,

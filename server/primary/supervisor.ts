@@ -186,9 +186,14 @@ export class Supervisor {
 
   send(child: Child, message: PrimaryToWorker): void {
     if (!child.worker.isConnected()) return;
-    child.worker.send(message, undefined, (err: Error | null) => {
-      if (err !== null) this.logger.debug('message to a child failed', { child: child.name, error: err.message });
-    });
+    try {
+      child.worker.send(message, undefined, (err: Error | null) => {
+        if (err !== null) this.logger.debug('message to a child failed', { child: child.name, error: err.message });
+      });
+    } catch (err) {
+      // A message that cannot be serialized (too deep) is dropped, never thrown in the primary.
+      this.logger.warn('a message to a child could not be sent; dropped', { child: child.name, type: message.type, error: (err as Error).message });
+    }
   }
 
   private fork(slot: Slot): Child {

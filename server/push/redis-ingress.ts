@@ -20,7 +20,7 @@
 import type Redis from 'ioredis';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { PushRequestSchema, describeZodError } from '../../shared/protocol';
+import { DEFAULT_PUSH_REQUEST_LIMITS, pushRequestSchema, describeZodError } from '../../shared/protocol';
 import { createRedisClient } from '../../shared/redis';
 import type { Metrics } from '../metrics';
 import type { PushOrigin, PushService } from './push-service';
@@ -46,6 +46,8 @@ export interface RedisIngressOptions {
   deadMaxLen: number;
   /** Milliseconds between the leader's housekeeping runs (trim, stale consumers). @default 60000 */
   housekeepingMs: number;
+  /** Deepest nesting of `data` (`push.maxDataDepth`); deeper entries are dead-lettered at once. @default 32 */
+  maxDataDepth: number;
 }
 
 export const DEFAULT_REDIS_INGRESS_OPTIONS: Omit<RedisIngressOptions, 'prefix' | 'consumer'> = {
@@ -57,6 +59,7 @@ export const DEFAULT_REDIS_INGRESS_OPTIONS: Omit<RedisIngressOptions, 'prefix' |
   leaderTtlMs: 10_000, // 10 seconds
   deadMaxLen: 100_000,
   housekeepingMs: 60_000, // 1 minute
+  maxDataDepth: DEFAULT_PUSH_REQUEST_LIMITS.maxDataDepth,
 };
 
 /** An entry; a pending entry whose record was deleted from the stream comes back with null fields. */
@@ -297,10 +300,12 @@ export class RedisIngress {
     const subscriber = createRedisClient(this.redisUrl, this.logger, { role: 'ingress-publish', offlineQueue: true });
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => {
-      void this.accept(message, 'publish').then((outcome) => {
-        if (outcome.kind === 'invalid') return this.deadLetter(message, outcome.reason, 'publish');
-        return undefined;
-      });
+      void this.accept(message, 'publish')
+        .then((outcome) => {
+          if (outcome.kind === 'invalid') return this.deadLetter(message, outcome.reason, 'publish');
+          return undefined;
+        })
+        .catch((err: Error) => this.logger.warn('PUBLISH message dropped; it could not be dead-lettered', { error: err.message }));
     });
     subscriber.subscribe(this.channel).catch((err: Error) => this.logger.warn('PUBLISH subscription failed', { error: err.message }));
     const previous = this.readLoop ?? Promise.resolve();
@@ -325,7 +330,7 @@ export class RedisIngress {
     } catch {
       return this.invalid(origin, 'msg is not valid JSON');
     }
-    const parsed = PushRequestSchema.safeParse(json);
+    const parsed = pushRequestSchema(this.options).safeParse(json);
     if (!parsed.success) return this.invalid(origin, describeZodError(parsed.error));
     try {
       await this.push.push(parsed.data, origin);

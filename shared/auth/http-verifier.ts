@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../clock';
 import { HeraldError } from '../errors';
 import type { Logger } from '../logger';
+import { ThrottledLog } from '../throttled-log';
 import { UID_PATTERN } from '../protocol/limits';
 import type { Credential, Identity, Verifier, VerifyContext } from './verifier';
 
@@ -10,7 +11,10 @@ export interface HttpVerifierOptions {
   url: string;
   /** @default 3000 */
   timeoutMs: number;
-  /** Seconds a success is cached; 0 disables the cache. @default 60 */
+  /**
+   * Seconds a success is cached; 0 disables the cache. At most MAX_CACHE_TTL: a credential the
+   * main site revoked still logs in for this long on a worker that cached it. @default 10
+   */
   cacheTtl: number;
   /** @default 100000 */
   cacheSize: number;
@@ -25,6 +29,12 @@ export interface HttpVerifierOptions {
   headers: Readonly<Record<string, string>>;
 }
 
+/** Longest cache life, seconds: the longest a revoked credential may still log in. */
+export const MAX_CACHE_TTL = 60;
+
+/** Milliseconds between two log lines about the same verification API failure. */
+const FAILURE_LOG_INTERVAL_MS = 60_000; // 1 minute
+
 /** Seconds a client should wait before retrying when the main site cannot answer. */
 const UNAVAILABLE_RETRY_AFTER = 30;
 
@@ -34,23 +44,47 @@ interface CacheEntry {
 }
 
 /**
- * The seed's verifier: asks the main site. Successes are cached briefly under a SHA-256 of the
- * credential (never the credential itself), and concurrent checks of one credential share a
- * single request, so a reconnect storm does not become a storm on the main site.
+ * The seed's verifier: asks the main site. Successes are cached briefly under a SHA-256 of
+ * everything the main site was asked about (credential type and value, platform; never the
+ * credential itself): the main site may answer differently per platform. Concurrent checks of one
+ * such key share a single request, so a reconnect storm does not become a storm on the main site.
+ * The cache outlives a revocation on the main site by at most `cacheTtl` (≤ 60 s).
+ *
+ * Failures of the main site are logged once a minute with a count: a verification API that is
+ * down otherwise wrote one warning per login attempt (5,000 lines in 20 s).
  */
 export class HttpVerifier implements Verifier {
   readonly kind = 'http';
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inFlight = new Map<string, Promise<Identity>>();
+  private readonly unreachable: ThrottledLog;
+  private readonly failed: ThrottledLog;
+  private readonly nonJson: ThrottledLog;
 
   constructor(
     private readonly options: HttpVerifierOptions,
     private readonly logger: Logger,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    const throttle = { clock, intervalMs: FAILURE_LOG_INTERVAL_MS };
+    this.unreachable = new ThrottledLog(logger, 'warn', 'verification API unreachable', throttle);
+    this.failed = new ThrottledLog(logger, 'warn', 'verification API failed', throttle);
+    this.nonJson = new ThrottledLog(logger, 'warn', 'verification API answered non-JSON', throttle);
+  }
+
+  /** Writes the failure counts still folded into the throttled log lines. */
+  close(): void {
+    for (const log of [this.unreachable, this.failed, this.nonJson]) log.close();
+  }
 
   verify(credential: Credential, context: VerifyContext): Promise<Identity> {
-    const key = createHash('sha256').update(credential.type).update('\0').update(credential.value).digest('base64');
+    const key = createHash('sha256')
+      .update(credential.type)
+      .update('\0')
+      .update(context.platform)
+      .update('\0')
+      .update(credential.value)
+      .digest('base64');
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       if (cached.expiresAt > this.clock.now()) return Promise.resolve({ uid: cached.uid });
@@ -82,13 +116,11 @@ export class HttpVerifier implements Verifier {
       text = await response.text();
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      this.logger.warn('verification API unreachable', {
-        reason: timedOut ? `no answer within ${this.options.timeoutMs} ms` : (err as Error).message,
-      });
+      this.unreachable.hit({ reason: timedOut ? `no answer within ${this.options.timeoutMs} ms` : (err as Error).message });
       throw new HeraldError('AUTH_UNAVAILABLE', undefined, { cause: err, retryAfter: UNAVAILABLE_RETRY_AFTER });
     }
     if (response.status >= 500) {
-      this.logger.warn('verification API failed', { status: response.status, ms: this.clock.now() - started });
+      this.failed.hit({ status: response.status, ms: this.clock.now() - started });
       throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
     }
     if (response.status !== this.options.successStatus) {
@@ -98,7 +130,7 @@ export class HttpVerifier implements Verifier {
     try {
       body = JSON.parse(text);
     } catch {
-      this.logger.warn('verification API answered non-JSON', { status: response.status });
+      this.nonJson.hit({ status: response.status });
       throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
     }
     if (this.options.successPath !== '' && readPath(body, this.options.successPath) !== this.options.successValue) {
@@ -119,7 +151,8 @@ export class HttpVerifier implements Verifier {
       const oldest = this.cache.keys().next();
       if (oldest.done !== true) this.cache.delete(oldest.value);
     }
-    this.cache.set(key, { uid, expiresAt: this.clock.now() + this.options.cacheTtl * 1000 });
+    const ttl = Math.min(this.options.cacheTtl, MAX_CACHE_TTL);
+    this.cache.set(key, { uid, expiresAt: this.clock.now() + ttl * 1000 });
   }
 }
 

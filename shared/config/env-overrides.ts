@@ -38,6 +38,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_PING_INTERVAL', file: 'app', key: 'connection.pingInterval', kind: 'number' },
   { variable: 'HERALD_PING_TIMEOUT', file: 'app', key: 'connection.pingTimeout', kind: 'number' },
   { variable: 'HERALD_MAX_PAYLOAD_BYTES', file: 'app', key: 'connection.maxPayloadBytes', kind: 'int' },
+  { variable: 'HERALD_PUSH_MAX_DATA_DEPTH', file: 'app', key: 'push.maxDataDepth', kind: 'int' },
   { variable: 'HERALD_LOG_LEVEL', file: 'app', key: 'log.level', kind: 'string' },
   { variable: 'HERALD_LOG_FORMAT', file: 'app', key: 'log.format', kind: 'string' },
   { variable: 'HERALD_SHUTDOWN_TIMEOUT', file: 'app', key: 'shutdownTimeout', kind: 'number' },

@@ -3,7 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import type { ZodError, ZodTypeAny } from 'zod';
-import { describeZodError, PushRequestSchema } from '../protocol/schemas';
+import { describeZodError, pushRequestSchema } from '../protocol/schemas';
 import { ConfigError } from '../errors';
 import { packageRoot } from '../paths';
 import { ENV_OVERRIDES, type EnvOverride } from './env-overrides';
@@ -12,6 +12,7 @@ import {
   DbConfigSchema,
   DEV_JWT_SECRET,
   ENVIRONMENTS,
+  LOCAL_API_KEY,
   RedisConfigSchema,
   type Environment,
   type HeraldConfig,
@@ -114,8 +115,19 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     if (auth.verifier === 'jwt' && auth.jwt.algorithm === 'HS256' && auth.jwt.secret === DEV_JWT_SECRET) {
       throw new ConfigError('auth.jwt.secret', 'online refuses the development secret');
     }
+    const apiKeysKey = sources.has('app:apiKeys') ? 'apiKeys (HERALD_API_KEYS)' : 'apiKeys';
     if (app.apiKeys.length === 0) {
       throw new ConfigError('apiKeys', 'online refuses to start without API keys (set HERALD_API_KEYS)');
+    }
+    if (app.apiKeys.includes(LOCAL_API_KEY)) {
+      throw new ConfigError(apiKeysKey, `online refuses the public development key ${LOCAL_API_KEY}`);
+    }
+    if (auth.jwt.secret !== undefined && app.apiKeys.includes(auth.jwt.secret)) {
+      throw new ConfigError(apiKeysKey, 'online refuses an API key that is also the JWT secret (whoever calls the API could sign logins)');
+    }
+    if (auth.verifier === 'http' && auth.http.url !== undefined && !isSafeVerifierUrl(auth.http.url)) {
+      const urlKey = sources.has('app:auth.http.url') ? 'auth.http.url (HERALD_AUTH_URL)' : 'auth.http.url';
+      throw new ConfigError(urlKey, 'online refuses a plain-http verification URL (credentials would cross the network in clear text); use https://, or http:// to this machine only');
     }
     if (app.cors.origins.includes('*')) {
       throw new ConfigError('cors.origins', 'online refuses `*`; list the allowed origins');
@@ -143,7 +155,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     if (names.has(job.name)) throw new ConfigError(`cron.jobs.${i}.name`, `${job.name} is already used`);
     names.add(job.name);
     if (!validateCron(job.schedule)) throw new ConfigError(`cron.jobs.${i}.schedule`, `not a valid cron rule: ${job.schedule}`);
-    const push = PushRequestSchema.safeParse(job.push);
+    const push = pushRequestSchema(app.push).safeParse(job.push);
     if (!push.success) throw new ConfigError(`cron.jobs.${i}.push`, describeZodError(push.error));
   });
   for (const key of ['retentionCleanup', 'statsSnapshot'] as const) {
@@ -155,6 +167,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     env: environment,
     configDir,
     workers: app.workers === 0 ? Math.max(1, options.cpuCount ?? cpus().length) : app.workers,
+    host: app.host ?? (environment === 'local' ? '127.0.0.1' : '0.0.0.0'),
     hostId: app.hostId ?? `${hostname()}:${app.port}`,
     connection: { ...app.connection, heartbeatInterval },
     log: { ...app.log, format: app.log.format ?? (environment === 'local' ? 'pretty' : 'json') },
@@ -165,6 +178,13 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     db,
   };
   return deepFreeze(config);
+}
+
+/** https, or http to this machine (the main site's verifier on the same host). */
+function isSafeVerifierUrl(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'https:') return true;
+  return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
 }
 
 function readJsonFile(path: string, label: string): Raw {

@@ -10,6 +10,9 @@ import { TOPIC_PATTERN } from '../protocol/limits';
 export const ENVIRONMENTS = ['local', 'test', 'online'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
+/** The API key `local` ships in config/local/app.json: public, so `online` refuses it. */
+export const LOCAL_API_KEY = 'local-development-api-key';
+
 /** The development secret that `local` uses when none is configured; `online` refuses it. */
 export const DEV_JWT_SECRET = 'herald-local-development-secret-not-for-production';
 
@@ -32,6 +35,11 @@ const TopicRuleSchema = z
   .strict()
   .refine((r) => r.access !== 'owner' || r.pattern.includes('{uid}'), {
     message: 'an owner rule needs {uid} in its pattern',
+    path: ['pattern'],
+  })
+  // `user-{uid}-**` would let uid `a` read the topics of uid `a-b`: the uid must be its own segment.
+  .refine((r) => r.pattern.split('.').every((segment) => !segment.includes('{uid}') || segment === '{uid}'), {
+    message: '{uid} must be a whole dot-separated segment (like user.{uid}.**)',
     path: ['pattern'],
   });
 export type TopicRule = z.infer<typeof TopicRuleSchema>;
@@ -62,8 +70,11 @@ export const AppConfigSchema = z
   .object({
     /** TCP port for the HTTP API, Socket.IO and the console. */
     port: z.number().int().min(0).max(65535).default(9501),
-    /** Address to listen on. */
-    host: z.string().min(1).default('0.0.0.0'),
+    /**
+     * Address to listen on; default `127.0.0.1` in `local` (its API key and JWT secret are public,
+     * so it is not reachable from other machines unless configured), `0.0.0.0` elsewhere.
+     */
+    host: z.string().min(1).optional(),
     /** Socket.IO worker processes; 0 means one per CPU. */
     workers: z.number().int().min(0).max(256).default(0),
     /** This host's name in the cluster (stats, presence); default `<hostname>:<port>`. */
@@ -106,8 +117,12 @@ export const AppConfigSchema = z
             /** The main site's verification URL (POST). */
             url: z.string().url().optional(),
             timeoutMs: z.number().int().min(100).max(60_000).default(3000),
-            /** Seconds a successful verification is cached (keyed by a hash of the credential); 0 disables. */
-            cacheTtl: seconds(0, 3600).default(60),
+            /**
+             * Seconds a successful verification is cached (keyed by a hash of the credential, its
+             * type and the platform); 0 disables. A credential revoked on the main site still logs
+             * in for up to this long, so at most 60.
+             */
+            cacheTtl: seconds(0, 60).default(10),
             /** Most cached verifications per worker. */
             cacheSize: positiveInt.max(10_000_000).default(100_000),
             /** HTTP status that means success. */
@@ -175,6 +190,12 @@ export const AppConfigSchema = z
         maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
         /** Largest `data` of one push, in bytes of JSON: what every recipient receives. */
         maxDataBytes: z.number().int().min(16).max(16 * 1024 * 1024).default(64 * 1024),
+        /**
+         * Deepest nesting of a push's `data` (`[]` and `{}` count 1). Deeper data is refused (400,
+         * a dead letter for Redis ingress): a few KB nested ~2,000 deep overflowed the IPC
+         * serializer and took the whole host down. At most 512, far below that.
+         */
+        maxDataDepth: z.number().int().min(1).max(512).default(32),
         /** Most uids in one push. */
         maxUids: positiveInt.max(1_000_000).default(10_000),
         /** Event name of a push that does not give one. */
@@ -205,7 +226,9 @@ export const AppConfigSchema = z
         loginPerIp: RateSchema.default({ rate: 20, burst: 50 }),
         /** HTTP API requests per API key, per worker. */
         apiKey: RateSchema.default({ rate: 5000, burst: 10000 }),
-        /** Dashboard login attempts (POST /api/v1/admin/login) per client IP, per worker. */
+        /** HTTP API calls without a valid API key per client IP, per worker; past it the IP gets 429. */
+        apiKeyFailuresPerIp: RateSchema.default({ rate: 1, burst: 20 }),
+        /** Dashboard login attempts (POST /api/v1/admin/login) per client IP, across the cluster. */
         adminLogin: RateSchema.default({ rate: 0.1, burst: 10 }),
       })
       .strict()
@@ -336,8 +359,10 @@ export type RedisConfig = z.infer<typeof RedisConfigSchema>;
 export type DbConfig = z.infer<typeof DbConfigSchema>;
 
 /** The validated, frozen configuration every component receives. */
-export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId' | 'console'> {
+export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId' | 'console' | 'host'> {
   env: Environment;
+  /** Resolved listening address (`127.0.0.1` in local, `0.0.0.0` elsewhere, unless configured). */
+  host: string;
   /** The test tool at /console; `enabled` resolved for the environment. */
   console: { enabled: boolean };
   /** Folder the configuration files were read from. */

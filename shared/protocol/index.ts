@@ -15,9 +15,11 @@ export {
   KickRequestSchema,
   LoginSchema,
   LogoutSchema,
+  DEFAULT_PUSH_REQUEST_LIMITS,
   PushRequestSchema,
   PushTargetSchema,
   ResyncSchema,
+  pushRequestSchema,
   TopicRequestSchema,
   UidSchema,
   describeZodError,
@@ -30,11 +32,14 @@ export type {
   LoginRequest,
   LogoutRequest,
   PushRequest,
+  PushRequestLimits,
   PushTarget,
   ResyncRequest,
   TopicRequest,
 } from './schemas';
 export { KICK_RECONNECTS } from './events';
+export { checkJsonShape, describeJsonShapeProblem, FORBIDDEN_JSON_KEYS } from './json-shape';
+export type { JsonShapeProblem } from './json-shape';
 export type {
   Answer,
   BulkDelivery,

@@ -13,6 +13,7 @@ import {
   TOPIC_PATTERN,
   UID_PATTERN,
 } from './limits';
+import { checkJsonShape, describeJsonShapeProblem } from './json-shape';
 
 const credential = z.string().min(1).max(MAX_CREDENTIAL_LENGTH);
 const platform = z.string().regex(PLATFORM_PATTERN, 'must match [a-z0-9_-]{1,16}');
@@ -84,9 +85,20 @@ const eventName = z
 
 const TARGET_SHAPES = 'must be exactly one of { uid }, { uids }, { topic }, { all: true }';
 
+/**
+ * The target: exactly one of four strict shapes. The value reaches the union as it is (no copy):
+ * a passthrough copy turned a `__proto__` key into the prototype, and the union then saw only
+ * `uid` and accepted `{ uid, __proto__: … }` with the field silently dropped.
+ */
 export const PushTargetSchema = z
-  .object({}, { required_error: `is required and ${TARGET_SHAPES}` })
-  .passthrough()
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (v === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is required and ${TARGET_SHAPES}`, fatal: true });
+    else if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      const received = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `Expected object, received ${received}; ${TARGET_SHAPES}`, fatal: true });
+    }
+  })
   .pipe(
     z.union(
       [
@@ -100,17 +112,54 @@ export const PushTargetSchema = z
   );
 export type PushTarget = z.infer<typeof PushTargetSchema>;
 
-export const PushRequestSchema = z
-  .object({
-    to: PushTargetSchema,
-    platform: platform.optional(),
-    event: eventName.optional(),
-    data: z.unknown().refine((v) => v !== undefined, 'is required'),
-    durable: z.boolean().optional(),
-    /** Seconds a durable push stays replayable; at most the retention. */
-    ttl: z.number().int().positive().max(365 * 24 * 3600).optional(),
-  })
-  .strict();
+/** Limits of a push body that come from the configuration (`push.*`). */
+export interface PushRequestLimits {
+  /** Deepest nesting of `data` (`[]` and `{}` are 1 level). @default 32 */
+  maxDataDepth: number;
+}
+
+export const DEFAULT_PUSH_REQUEST_LIMITS: Readonly<PushRequestLimits> = Object.freeze({
+  maxDataDepth: 32, // levels; V8's IPC serializer overflowed past ~2,000
+});
+
+/**
+ * The push body with the configured limits. `data` is checked by an iterative walk before
+ * anything recursive (JSON.stringify, the IPC serializer) sees it; zod itself never descends
+ * into `data` (z.unknown). One schema per limit value, built once.
+ */
+export function pushRequestSchema(limits: PushRequestLimits = DEFAULT_PUSH_REQUEST_LIMITS) {
+  const cached = pushSchemas.get(limits.maxDataDepth);
+  if (cached !== undefined) return cached;
+  const schema = buildPushRequestSchema(limits.maxDataDepth);
+  pushSchemas.set(limits.maxDataDepth, schema);
+  return schema;
+}
+
+function buildPushRequestSchema(maxDataDepth: number) {
+  return z
+    .object({
+      to: PushTargetSchema,
+      platform: platform.optional(),
+      event: eventName.optional(),
+      data: z.unknown().superRefine((v, ctx) => {
+        if (v === undefined) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is required' });
+          return;
+        }
+        const problem = checkJsonShape(v, maxDataDepth);
+        if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: describeJsonShapeProblem(problem, maxDataDepth) });
+      }),
+      durable: z.boolean().optional(),
+      /** Seconds a durable push stays replayable; at most the retention. */
+      ttl: z.number().int().positive().max(365 * 24 * 3600).optional(),
+    })
+    .strict();
+}
+
+const pushSchemas = new Map<number, ReturnType<typeof buildPushRequestSchema>>();
+
+/** The push body with the default limits (configuration files, tools without a config). */
+export const PushRequestSchema = pushRequestSchema();
 export type PushRequest = z.infer<typeof PushRequestSchema>;
 
 export const KickRequestSchema = z

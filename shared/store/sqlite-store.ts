@@ -12,7 +12,7 @@
  *   (microseconds to a few milliseconds per batch). Group commit keeps their number low, and
  *   cleanup yields to the event loop between its batches.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HeraldError } from '../errors';
@@ -76,7 +76,7 @@ export class SqliteMessageStore extends BaseMessageStore {
     };
     super('sqlite', options, deps);
     try {
-      mkdirSync(dirname(options.path), { recursive: true });
+      restrictFiles(options.path);
       this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
@@ -200,5 +200,18 @@ export class SqliteMessageStore extends BaseMessageStore {
       this.outages.failed(operation, reason);
       throw storeUnavailable(operation, reason, err);
     }
+  }
+}
+
+/**
+ * The messages of every user are in these files: readable by Herald's user only. The folder is
+ * created 0700 and the database file 0600 before SQLite opens it; SQLite gives its -wal and -shm
+ * files the database file's mode. Files of an older install (created 0644) are narrowed too.
+ */
+function restrictFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
   }
 }

@@ -28,6 +28,12 @@ export class FakeMainSite {
     return this;
   }
 
+  /** The main site revokes `value`: it is refused from now on. */
+  revoke(value: string): this {
+    this.credentials.delete(value);
+    return this;
+  }
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));

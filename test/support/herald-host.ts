@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { packageRoot } from '../../shared/paths';
 import type { ReadyNotice } from '../../server/cluster/ipc';
-import { trackChild } from './processes';
+import { trackChild, watchHeraldOutput } from './processes';
 import { waitFor } from './wait';
 
 export interface HeraldHost {
@@ -55,6 +55,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<HeraldH
   const child = trackChild(
     fork(join(packageRoot(), 'bin', 'herald.js'), ['server', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true }),
   );
+  watchHeraldOutput(child, `host ${hostId}`);
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -14,6 +14,8 @@ import type { PrimaryClient } from '../../server/cluster/primary-client';
 import { AdminGuard, SESSION_COOKIE } from '../../server/http/admin/admin-guard';
 import { ApiKeyGate } from '../../server/http/api-keys';
 import { AdminSessions, deriveSessionKey } from '../../server/http/admin/admin-session';
+import { MemoryAdminState, type AdminState } from '../../server/http/admin/admin-state';
+import { rejection } from '../support/assertions';
 import type { ApiRequest } from '../../server/http/router';
 import { Metrics } from '../../server/metrics';
 
@@ -34,11 +36,12 @@ function request(options: { ip?: string; headers?: Record<string, string>; encry
   return { method: 'POST', path: '/api/v1/admin/login', params: {}, query: new URLSearchParams(), headers: options.headers ?? {}, ip, raw };
 }
 
-function guard(cfg: HeraldConfig, now = { t: 1_800_000_000_000 }): { guard: AdminGuard; apiKeys: ApiKeyGate } {
+function guard(cfg: HeraldConfig, now = { t: 1_800_000_000_000 }, state?: AdminState): { guard: AdminGuard; apiKeys: ApiKeyGate } {
   const clock = { now: () => now.t, setTimeout, clearTimeout } as never;
   const metrics = new Metrics({ registry: new Registry() });
-  const apiKeys = new ApiKeyGate(cfg, clock, metrics);
-  return { guard: new AdminGuard(cfg, clock, silentLogger(), metrics, apiKeys), apiKeys };
+  const apiKeys = new ApiKeyGate(cfg, clock, metrics, silentLogger());
+  const shared = state ?? new MemoryAdminState(cfg.rateLimits.adminLogin, clock);
+  return { guard: new AdminGuard(cfg, clock, silentLogger(), metrics, apiKeys, shared), apiKeys };
 }
 
 function errorCode(fn: () => unknown): string | undefined {
@@ -138,15 +141,42 @@ describe('admin guard', function () {
     expect(g.login(request({ ip: '10.0.0.2', headers: { 'x-forwarded-proto': 'https' } }), { password: 'a-long-online-password' }).cookie).to.match(/; Secure$/);
   });
 
-  it('counts calls with an API key against the same per-key budget as the rest of the API', function () {
+  it('counts calls with an API key against the same per-key budget as the rest of the API', async function () {
     const base = config();
     const cfg: HeraldConfig = { ...base, rateLimits: { ...base.rateLimits, apiKey: { rate: 1, burst: 2 } } };
     const { guard: admin, apiKeys } = guard(cfg);
     const authorization = 'Bearer local-development-api-key';
-    apiKeys.admit(authorization);
-    apiKeys.admit(authorization);
-    expect(errorCode(() => admin.authenticate(request({ headers: { authorization } }), false))).to.equal('RATE_LIMITED');
-    expect(errorCode(() => admin.authenticate(request({ headers: { authorization: 'Bearer not-a-key-of-ours' } }), false))).to.equal('UNAUTHORIZED');
+    apiKeys.admit(authorization, '127.0.0.1');
+    apiKeys.admit(authorization, '127.0.0.1');
+    expect((await rejection(admin.authenticate(request({ headers: { authorization } }), false))).code).to.equal('RATE_LIMITED');
+    expect((await rejection(admin.authenticate(request({ headers: { authorization: 'Bearer not-a-key-of-ours' } }), false))).code).to.equal('UNAUTHORIZED');
+  });
+
+  it('ends a session on every worker at logout: the same cookie is refused afterwards', async function () {
+    const cfg = config();
+    const now = { t: 1_800_000_000_000 };
+    const state = new MemoryAdminState(cfg.rateLimits.adminLogin, { now: () => now.t } as never);
+    const [a, b] = [guard(cfg, now, state).guard, guard(cfg, now, state).guard];
+    const { cookie } = a.login(request(), { password: 'correct-horse-battery' });
+    const withCookie = request({ headers: { cookie: cookie.split(';')[0] as string } });
+    const caller = await b.authenticate(withCookie, false);
+    expect(caller.kind).to.equal('session');
+    await a.logout(caller);
+    expect((await rejection(b.authenticate(withCookie, false))).code).to.equal('UNAUTHORIZED');
+    expect(await a.sessionOf(withCookie)).to.equal(undefined);
+    // A new login gets a new session that works.
+    const again = b.login(request(), { password: 'correct-horse-battery' });
+    expect((await a.authenticate(request({ headers: { cookie: again.cookie.split(';')[0] as string } }), false)).kind).to.equal('session');
+  });
+
+  it('counts login attempts of an address across workers: 10 in all, however they are spread', async function () {
+    const cfg = config();
+    const now = { t: 1_800_000_000_000 };
+    const state = new MemoryAdminState(cfg.rateLimits.adminLogin, { now: () => now.t } as never);
+    const workers = [guard(cfg, now, state).guard, guard(cfg, now, state).guard, guard(cfg, now, state).guard];
+    for (let i = 0; i < 10; i++) await (workers[i % 3] as AdminGuard).admitLogin(request({ ip: '203.0.113.5' }));
+    for (const worker of workers) expect((await rejection(worker.admitLogin(request({ ip: '203.0.113.5' })))).code).to.equal('RATE_LIMITED');
+    await (workers[0] as AdminGuard).admitLogin(request({ ip: '203.0.113.6' }));
   });
 
   it('lets only the allowlisted commands through to the primary, never stop, reload or process.kill', async function () {

@@ -99,6 +99,10 @@ describe('configuration', function () {
       () => loadConfig({ env: {}, configDir: configDir('local', { 'app.json': { topics: [{ pattern: 'user.*', access: 'owner' }] } }) }),
       'in topics.0.pattern: an owner rule needs {uid} in its pattern',
     );
+    expectConfigError(
+      () => loadConfig({ env: {}, configDir: configDir('local', { 'app.json': { topics: [{ pattern: 'user-{uid}-**', access: 'owner' }] } }) }),
+      'in topics.0.pattern: {uid} must be a whole dot-separated segment (like user.{uid}.**)',
+    );
     expectConfigError(() => loadConfig({ env: { HERALD_JWT_ALGORITHM: 'RS256' }, configDir: local }), 'in auth.jwt.publicKey: is required for RS256 (or set HERALD_JWT_PUBLIC_KEY)');
     expectConfigError(
       () => loadConfig({ env: { PUSH_ENV: 'test' }, configDir: configDir('test', {}) }),
@@ -120,6 +124,32 @@ describe('configuration', function () {
     );
     const ok = loadConfig({ env: { PUSH_ENV: 'online', HERALD_JWT_SECRET: secret, HERALD_API_KEYS: 'k'.repeat(20) }, configDir: dir });
     expect(ok.env).to.equal('online');
+  });
+
+  it('refuses online with the public local API key, an API key equal to the JWT secret, or a plain-http verifier', function () {
+    const dir = configDir('online', { 'app.json': { cors: { origins: ['https://www.example.com'] } } });
+    const secret = 's'.repeat(40);
+    expectConfigError(
+      () => loadConfig({ env: { PUSH_ENV: 'online', HERALD_JWT_SECRET: secret, HERALD_API_KEYS: `${'k'.repeat(20)},local-development-api-key` }, configDir: dir }),
+      'in apiKeys (HERALD_API_KEYS): online refuses the public development key local-development-api-key',
+    );
+    expectConfigError(
+      () => loadConfig({ env: { PUSH_ENV: 'online', HERALD_JWT_SECRET: secret, HERALD_API_KEYS: secret }, configDir: dir }),
+      'in apiKeys (HERALD_API_KEYS): online refuses an API key that is also the JWT secret (whoever calls the API could sign logins)',
+    );
+    const http = { PUSH_ENV: 'online', HERALD_API_KEYS: 'k'.repeat(20), HERALD_AUTH_VERIFIER: 'http' };
+    expectConfigError(
+      () => loadConfig({ env: { ...http, HERALD_AUTH_URL: 'http://www.example.com/verify' }, configDir: dir }),
+      'in auth.http.url (HERALD_AUTH_URL): online refuses a plain-http verification URL (credentials would cross the network in clear text); use https://, or http:// to this machine only',
+    );
+    expect(loadConfig({ env: { ...http, HERALD_AUTH_URL: 'https://www.example.com/verify' }, configDir: dir }).auth.http.url).to.equal('https://www.example.com/verify');
+    expect(loadConfig({ env: { ...http, HERALD_AUTH_URL: 'http://127.0.0.1:8080/verify' }, configDir: dir }).auth.http.url).to.equal('http://127.0.0.1:8080/verify');
+  });
+
+  it('listens on 127.0.0.1 in local unless a host is configured, on 0.0.0.0 elsewhere', function () {
+    expect(loadConfig({ env: { PUSH_ENV: 'local' } }).host).to.equal('127.0.0.1');
+    expect(loadConfig({ env: { PUSH_ENV: 'local', HERALD_HOST: '0.0.0.0' } }).host).to.equal('0.0.0.0');
+    expect(loadConfig({ env: { PUSH_ENV: 'online', HERALD_API_KEYS: 'k'.repeat(32) } }).host).to.equal('0.0.0.0');
   });
 
   it('ships config files for every environment that load (test and online need their secrets)', function () {

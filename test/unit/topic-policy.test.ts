@@ -18,12 +18,34 @@ describe('topic policy', function () {
   it('lets only the owner subscribe to user.{uid} topics', function () {
     expect(policy.allows('user.42', '42')).to.equal(true);
     expect(policy.allows('user.42.orders', '42')).to.equal(true);
+    expect(policy.allows('user.42.orders.paid', '42')).to.equal(true);
     expect(policy.allows('user.42', '43')).to.equal(false);
     expect(policy.allows('user.42', undefined)).to.equal(false);
-    expect(policy.allows('user.a.b', 'a.b')).to.equal(true);
-    // A uid with dots reads like a subtopic: user.a.b is also user a's subtopic b.
-    expect(policy.allows('user.a.b', 'a')).to.equal(true);
     expect(policy.allows('user.ab', 'a')).to.equal(false);
+  });
+
+  it('fills {uid} with one whole segment: a dot-prefix uid never gets the topic of the longer uid', function () {
+    // uid alice.bob would own user.alice.bob under user.{uid}, and uid alice user.alice.bob as
+    // subtopic bob under user.{uid}.**: no reading of the name tells them apart, so a uid with a
+    // dot has no owner topics and user.alice.bob is only ever alice's subtopic.
+    expect(policy.allows('user.alice.bob', 'alice.bob')).to.equal(false);
+    expect(policy.allows('user.alice.bob.inbox', 'alice.bob')).to.equal(false);
+    expect(new TopicPolicy([{ pattern: 'user.{uid}', access: 'owner' }]).allows('user.alice.bob', 'alice.bob')).to.equal(false);
+    expect(policy.allows('user.alice.orders', 'alice')).to.equal(true);
+    // Prefixes without a dot stay apart.
+    expect(policy.allows('user.alice', 'ali')).to.equal(false);
+    expect(policy.allows('user.alicebob', 'alice')).to.equal(false);
+    expect(policy.allows('user.ali', 'alice')).to.equal(false);
+  });
+
+  it('treats uids with pattern or regex characters as plain text of one segment', function () {
+    expect(policy.allows('user.a-b', 'a-b')).to.equal(true);
+    expect(policy.allows('user.a:b.feed', 'a:b')).to.equal(true);
+    expect(policy.allows('user.x', '*')).to.equal(false);
+    expect(policy.allows('user.anything.x', '**')).to.equal(false);
+    expect(policy.allows('user.a', '.+')).to.equal(false);
+    expect(policy.allows('user.a@b', 'a@b')).to.equal(false);
+    expect(policy.allows('user.{uid}', '{uid}')).to.equal(false);
   });
 
   it('matches * to exactly one segment', function () {

@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { HttpVerifier, JwtVerifier, signToken } from '../../shared/auth';
-import { silentLogger } from '../../shared/logger';
+import { createLogger, silentLogger } from '../../shared/logger';
 import { FakeMainSite } from '../support/fake-main-site';
 import { rejection } from '../support/assertions';
 import { createFakeClock } from '../support/fake-clock';
@@ -109,6 +110,44 @@ describe('http verifier (the main site over real HTTP)', function () {
     await clock.tick(61_000);
     expect((await rejection(verifier.verify({ type: 'token', value: 'good-token' }, ctx))).code).to.equal('AUTH_UNAVAILABLE');
     expect(site.calls).to.have.length(2);
+  });
+
+  it('keys the cache on the whole question: the same token on another platform asks the main site again', async function () {
+    const verifier = new HttpVerifier({ ...options, url: site.url }, silentLogger(), createFakeClock());
+    await verifier.verify({ type: 'token', value: 'good-token' }, ctx);
+    await verifier.verify({ type: 'token', value: 'good-token' }, { ...ctx, ip: '10.9.9.9' });
+    expect(site.calls).to.have.length(1);
+    await verifier.verify({ type: 'token', value: 'good-token' }, { ...ctx, platform: 'android' });
+    await verifier.verify({ type: 'ukey', value: 'good-token' }, ctx).catch(() => undefined);
+    expect(site.calls.map((c) => `${c.type}/${c.platform}`)).to.deep.equal(['token/ios', 'token/android', 'ukey/ios']);
+  });
+
+  it('caps the cache at 60 s, so a credential revoked on the main site stops working within a minute', async function () {
+    const clock = createFakeClock();
+    const verifier = new HttpVerifier({ ...options, cacheTtl: 3600, url: site.url }, silentLogger(), clock);
+    await verifier.verify({ type: 'token', value: 'good-token' }, ctx);
+    site.revoke('good-token');
+    await clock.tick(59_000);
+    expect(await verifier.verify({ type: 'token', value: 'good-token' }, ctx)).to.deep.equal({ uid: '1001' });
+    await clock.tick(1_000);
+    expect((await rejection(verifier.verify({ type: 'token', value: 'good-token' }, ctx))).code).to.equal('AUTH_REJECTED');
+  });
+
+  it('logs a verification API that is down once a minute with a count, not once per login', async function () {
+    const clock = createFakeClock();
+    let text = '';
+    const logger = createLogger({ level: 'info', format: 'json', stream: new Writable({ write: (c, _e, cb) => ((text += String(c)), cb()) }) });
+    const verifier = new HttpVerifier({ ...options, url: site.url }, logger, clock);
+    site.mode = 'down';
+    for (let i = 0; i < 40; i++) await rejection(verifier.verify({ type: 'token', value: `t${i}` }, ctx));
+    const lines = () => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { message: string; count: number; status: number });
+    expect(lines().map((l) => [l.message, l.count])).to.deep.equal([['verification API failed', 1]]);
+    await clock.tick(60_000);
+    expect(lines().map((l) => [l.message, l.count, l.status])).to.deep.equal([
+      ['verification API failed', 1, 500],
+      ['verification API failed', 39, 500],
+    ]);
+    verifier.close();
   });
 
   it('does not cache rejections', async function () {

@@ -13,7 +13,7 @@ import { schedule, type ScheduledTask, type TaskContext } from 'node-cron';
 import { BUILT_IN_CRON_JOBS, type HeraldConfig } from '../../shared/config';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { PushRequestSchema } from '../../shared/protocol';
+import { pushRequestSchema } from '../../shared/protocol';
 import { createRedisClient } from '../../shared/redis';
 import { bootChild } from '../../server/cluster/child-runtime';
 import { TASK_REPLY_TIMEOUT_MS } from '../../server/cluster/ipc';
@@ -177,7 +177,7 @@ function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger
     }),
     ...config.cron.jobs.map((configured) =>
       job(configured.name, configured.schedule, async () => {
-        const request = PushRequestSchema.parse(configured.push);
+        const request = pushRequestSchema(config.push).parse(configured.push);
         const answer = await primary.request('task.run', { kind: 'push', request, origin: 'cron' }, TASK_REPLY_TIMEOUT_MS);
         if (answer === null) throw new Error('no task process is running');
         const result = answer as { id: string; online: number | null };

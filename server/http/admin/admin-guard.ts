@@ -9,7 +9,9 @@
  *   session's CSRF token in `X-Herald-CSRF` and must not come from another site (Sec-Fetch-Site).
  *
  * Logging in takes the admin password or an API key, at most `rateLimits.adminLogin` attempts per
- * client address. In `online` a session is only handed out over https (TLS, or a trusted proxy's
+ * client address across the whole cluster (admin-state.ts: a worker-local count let an attacker
+ * multiply the budget by opening connections until each worker was hit). Logging out revokes the
+ * session everywhere until it would have expired: a copied cookie stops working at once. In `online` a session is only handed out over https (TLS, or a trusted proxy's
  * `X-Forwarded-Proto: https`) or to a browser on this machine that no proxy stands in front of, so
  * the cookie never crosses a network in clear text.
  */
@@ -20,13 +22,13 @@ import type { Clock } from '../../../shared/clock';
 import type { HeraldConfig } from '../../../shared/config';
 import { HeraldError } from '../../../shared/errors';
 import type { Logger } from '../../../shared/logger';
-import { KeyedRateLimiter } from '../../../shared/rate-limiter';
 import type { Metrics } from '../../metrics';
 import type { ApiKeyGate } from '../api-keys';
 import { normalizeIp } from '../client-address';
 import type { ApiRequest } from '../router';
 import { parseOrBadRequest } from '../validate';
 import { AdminSessions, deriveSessionKey, type AdminSession, type IssuedSession } from './admin-session';
+import type { AdminState } from './admin-state';
 
 export const SESSION_COOKIE = 'herald_admin';
 export const CSRF_HEADER = 'x-herald-csrf';
@@ -52,7 +54,6 @@ const LoginSchema = z
 export class AdminGuard {
   readonly sessions: AdminSessions;
   private readonly password: Buffer | undefined;
-  private readonly loginLimiter: KeyedRateLimiter;
   private readonly trusted: ReadonlySet<string>;
 
   constructor(
@@ -61,10 +62,11 @@ export class AdminGuard {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly apiKeys: ApiKeyGate,
+    /** Revocations and login attempts shared by every worker. */
+    private readonly state: AdminState,
   ) {
     this.sessions = new AdminSessions(deriveSessionKey(config), config.admin.sessionTtl * 1000);
     this.password = config.admin.password !== undefined ? digest(config.admin.password) : undefined;
-    this.loginLimiter = new KeyedRateLimiter(config.rateLimits.adminLogin, clock, 10_000);
     this.trusted = new Set(config.trustedProxies);
   }
 
@@ -72,12 +74,12 @@ export class AdminGuard {
    * The caller of an admin route, or UNAUTHORIZED (401); a session request that changes state
    * without its CSRF token, or from another site, is FORBIDDEN (403).
    */
-  authenticate(req: ApiRequest, changesState: boolean): AdminCaller {
+  async authenticate(req: ApiRequest, changesState: boolean): Promise<AdminCaller> {
     if (req.headers.authorization !== undefined) {
-      const keyId = this.apiKeys.admit(req.headers.authorization);
+      const keyId = this.apiKeys.admit(req.headers.authorization, req.ip);
       return { kind: 'api-key', keyId, id: `key:${keyId}` };
     }
-    const session = this.sessionOf(req);
+    const session = await this.sessionOf(req);
     if (session === undefined) {
       throw new HeraldError('UNAUTHORIZED', 'log in first: an admin session (POST /api/v1/admin/login) or Authorization: Bearer <api key>');
     }
@@ -91,14 +93,23 @@ export class AdminGuard {
     return { kind: 'session', session, id: `session:${session.via}` };
   }
 
-  /** The valid session of the request's cookie, if any. */
-  sessionOf(req: ApiRequest): AdminSession | undefined {
-    return this.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE), this.clock.now());
+  /** The valid session of the request's cookie, if any: signed, not expired, not logged out. */
+  async sessionOf(req: ApiRequest): Promise<AdminSession | undefined> {
+    const session = this.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE), this.clock.now());
+    if (session === undefined) return undefined;
+    return (await this.state.isRevoked(session.sid)) ? undefined : session;
   }
 
-  /** Counts a login attempt of the client's address; RATE_LIMITED beyond `rateLimits.adminLogin`. */
-  admitLogin(req: ApiRequest): void {
-    const limit = this.loginLimiter.take(req.ip);
+  /** Ends a session on every worker and host, until it would have expired anyway. */
+  async logout(caller: AdminCaller): Promise<void> {
+    if (caller.kind !== 'session') return;
+    await this.state.revoke(caller.session.sid, caller.session.exp);
+    this.logger.info('admin logged out', { via: caller.session.via });
+  }
+
+  /** Counts a login attempt of the client's address, cluster-wide; RATE_LIMITED beyond `rateLimits.adminLogin`. */
+  async admitLogin(req: ApiRequest): Promise<void> {
+    const limit = await this.state.takeLogin(req.ip);
     if (!limit.ok) {
       this.metrics.rateLimited.inc({ scope: 'admin_login' });
       throw new HeraldError('RATE_LIMITED', 'too many login attempts from this address', { retryAfter: Math.ceil(limit.retryAfter) });

@@ -46,7 +46,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
     name,
     auth: 'admin',
     handle: async (req) => {
-      const caller = guard.authenticate(req, method === 'POST');
+      const caller = await guard.authenticate(req, method === 'POST');
       req.keyId = caller.id;
       if (options.body === true) req.body = await readJsonBody(req.raw, config.push.maxBodyBytes);
       return handle(req, caller);
@@ -69,7 +69,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
       name: 'admin.login',
       auth: 'admin',
       handle: async (req) => {
-        guard.admitLogin(req);
+        await guard.admitLogin(req);
         const { issued, cookie } = guard.login(req, await readJsonBody(req.raw, LOGIN_MAX_BYTES));
         return {
           status: 200,
@@ -78,11 +78,10 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
         };
       },
     },
-    guarded('POST', '/api/v1/admin/logout', 'admin.logout', (req) => ({
-      status: 200,
-      json: { ok: true },
-      headers: { 'set-cookie': guard.logoutCookie(req) },
-    })),
+    guarded('POST', '/api/v1/admin/logout', 'admin.logout', async (req, caller) => {
+      await guard.logout(caller);
+      return { status: 200, json: { ok: true }, headers: { 'set-cookie': guard.logoutCookie(req) } };
+    }),
     guarded('GET', '/api/v1/admin/session', 'admin.session', (_req, caller) => ({
       status: 200,
       json: {

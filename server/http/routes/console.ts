@@ -19,9 +19,9 @@ export function consoleRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
       pattern: '/console',
       name: 'console',
       auth: 'public',
-      handle: (req) => {
+      handle: async (req) => {
         if (!config.console.enabled) throw new HeraldError('NOT_FOUND', 'the console is off (console.enabled)');
-        if (!consoleOpen && guard.sessionOf(req) === undefined) {
+        if (!consoleOpen && (await guard.sessionOf(req)) === undefined) {
           if (!config.admin.enabled) throw new HeraldError('NOT_FOUND', `outside local the console needs the admin login (admin.enabled)`);
           return { status: 303, headers: { location: '/admin?next=console' }, text: 'log in at /admin first\n' };
         }

@@ -15,7 +15,7 @@ export { clientPolicy } from './endpoint';
 
 /** Every HTTP route of a worker. */
 export function createRoutes(deps: RouteDeps): Route[] {
-  const admin = new AdminGuard(deps.config, deps.clock, deps.logger, deps.metrics, deps.apiKeys);
+  const admin = new AdminGuard(deps.config, deps.clock, deps.logger, deps.metrics, deps.apiKeys, deps.cluster.admin);
   return [
     endpointRoute(deps),
     pushRoute(deps),

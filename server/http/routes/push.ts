@@ -1,4 +1,4 @@
-import { PushRequestSchema } from '../../../shared/protocol';
+import { pushRequestSchema } from '../../../shared/protocol';
 import type { Route } from '../router';
 import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
@@ -11,7 +11,7 @@ export function pushRoute(deps: RouteDeps): Route {
     auth: 'api-key',
     body: true,
     handle: async (req) => {
-      const result = await deps.push.push(parseOrBadRequest(PushRequestSchema, req.body), 'api');
+      const result = await deps.push.push(parseOrBadRequest(pushRequestSchema(deps.config.push), req.body), 'api');
       return { status: 200, json: { ok: true, ...result } };
     },
   };
