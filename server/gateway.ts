@@ -32,6 +32,7 @@ import { StoreDurableLane } from './push/durable-lane';
 import type { MessageStore } from '../shared/store';
 import { AFTER_ANSWER, createEventHandlers } from './socket/event-handlers';
 import { IdleSweeper } from './socket/idle-sweeper';
+import { OutputCap } from './socket/output-cap';
 import { Kicker } from './socket/kicker';
 import { LoginService, type VerifiedLogin } from './socket/login-service';
 import { SessionManager } from './socket/session-manager';
@@ -93,6 +94,7 @@ export class Gateway {
   private readonly clock: Clock;
   private readonly logins: LoginService;
   private readonly sweeper: IdleSweeper;
+  private readonly outputCap: OutputCap;
   private readonly acks: AckBatcher | undefined;
   private readonly handshakeLogins = new WeakMap<HeraldSocket, VerifiedLogin>();
   private closing: Promise<void> | undefined;
@@ -177,7 +179,9 @@ export class Gateway {
     this.sweeper = new IdleSweeper(this.io, this.kicker, clock, logger, {
       idleTimeoutMs: config.connection.idleTimeout * 1000,
       intervalMs: config.connection.sweepInterval * 1000,
+      loginTimeoutMs: config.connection.loginTimeout * 1000,
     });
+    this.outputCap = new OutputCap(this.io, clock, metrics, logger, { maxBufferedBytes: config.connection.maxBufferedBytes });
 
     this.io.on('herald:bulk', (bulk) => deliverBulkLocally(this.io, bulk));
     this.io.use((socket, next) => {
@@ -194,6 +198,7 @@ export class Gateway {
     }
     this.io.on('connection', (socket) => {
       releaseHandshakeRequest(socket);
+      this.sweeper.track(socket);
       metrics.connections.inc();
       metrics.connectionsTotal.inc();
       metrics.counters.accepted++;
@@ -215,6 +220,7 @@ export class Gateway {
 
   start(): void {
     this.sweeper.start();
+    this.outputCap.start();
     this.acks?.start();
   }
 
@@ -244,6 +250,7 @@ export class Gateway {
 
   private async doClose(reason: 'shutdown' | 'reload'): Promise<void> {
     this.sweeper.close();
+    this.outputCap.close();
     const sockets = [...this.io.of('/').sockets.values()];
     for (const socket of sockets) this.kicker.kickLocal(socket, reason);
     const deadline = Date.now() + CLOSE_FLUSH_MS;

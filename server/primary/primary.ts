@@ -26,6 +26,7 @@ import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
 import { summarize } from '../cluster/stats';
 import { ChildRpc } from './child-rpc';
 import { runCommand, type CommandContext, type ReloadReport } from './commands';
+import { ConnectionLimits } from './connection-limits';
 import { ControlServer } from './control-server';
 import { controlSocketPath, pidFilePath } from './host-files';
 import { HostMonitor } from './host-monitor';
@@ -127,10 +128,12 @@ export class Primary implements CommandContext {
 
     const server = createServer({ pauseOnConnect: config.tls.cert !== undefined });
     this.server = server;
+    const { maxPerIp, maxPerIpExempt, maxTotal, headerTimeout } = config.connection;
+    const limits = new ConnectionLimits({ maxPerIp, exempt: new Set(maxPerIpExempt), maxTotal });
     if (config.tls.cert !== undefined) {
-      setupTlsBalancer(server, this.supervisor, logger);
+      setupTlsBalancer(server, this.supervisor, logger, limits);
     } else {
-      new StickyBalancer(this.supervisor, logger).attach(server);
+      new StickyBalancer(this.supervisor, logger, limits, { headTimeoutMs: headerTimeout * 1000, trustedProxies: new Set(config.trustedProxies) }).attach(server);
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
