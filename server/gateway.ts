@@ -199,6 +199,7 @@ export class Gateway {
     this.io.on('connection', (socket) => {
       releaseHandshakeRequest(socket);
       this.sweeper.track(socket);
+      this.outputCap.track(socket);
       metrics.connections.inc();
       metrics.connectionsTotal.inc();
       metrics.counters.accepted++;
