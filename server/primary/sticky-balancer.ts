@@ -158,14 +158,16 @@ export class StickyBalancer {
       if (owner !== undefined && !owner.isDead()) return this.handOff(owner, pending);
     }
     const choice = this.choose(true);
-    if (choice === undefined) {
-      pending.socket.off('close', pending.onClose);
-      this.limits.release(pending.tracked);
-      pending.socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
+    if (choice === undefined) return this.unavailable(pending);
     if (typeof choice === 'number') return this.hold(choice, pending);
     this.handOff(choice, pending);
+  }
+
+  /** No worker to take the connection: 503, as before a worker is ready. */
+  private unavailable(pending: Pending): void {
+    pending.socket.off('close', pending.onClose);
+    this.limits.release(pending.tracked);
+    pending.socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
   /**
@@ -240,11 +242,8 @@ export class StickyBalancer {
       while (list.length > 0 && ((list[0] as Pending).heldUntil ?? 0) <= now) {
         const pending = list.shift() as Pending;
         const choice = this.choose(false);
-        if (choice === undefined || typeof choice === 'number') {
-          list.unshift(pending);
-          break;
-        }
-        this.handOff(choice, pending);
+        if (choice === undefined || typeof choice === 'number') this.unavailable(pending);
+        else this.handOff(choice, pending);
       }
       if (list.length === 0) this.held.delete(index);
     }

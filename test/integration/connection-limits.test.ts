@@ -11,6 +11,7 @@ import { HandedConnections } from '../../server/worker/handed-connections';
 import { call, closeClients, connect } from '../support/clients';
 import { createFakeClock } from '../support/fake-clock';
 import { startHost, type HeraldHost } from '../support/herald-host';
+import { LOCAL_API_KEY } from '../support/http';
 import { waitFor } from '../support/wait';
 
 /** Opens a raw TCP connection, writes `text`, and resolves with the ms until the server closed it (or undefined after `limitMs`). */
@@ -93,7 +94,15 @@ describe('connection limits (a real host)', function () {
     closeClients();
     await host?.stop();
   });
-  afterEach(() => closeClients());
+  afterEach(async function () {
+    closeClients();
+    // Each worker reports its connections every second; at 0 their closes have reached the primary too.
+    // (A raw request that closes its connection: a keep-alive one would count itself.)
+    await waitFor(async () => {
+      const res = await rawRequest(host.port, `GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${LOCAL_API_KEY}\r\nConnection: close\r\n\r\n`);
+      return res.status === 200 && (JSON.parse(res.body) as { totals: { connections: number } }).totals.connections === 0;
+    }, 10_000, 'every connection closed');
+  });
 
   it('answers the 4th connection from one address 429 with Retry-After, and takes it again once one closes', async function () {
     const clients = await Promise.all([1, 2, 3].map(() => connect(host.url)));
