@@ -22,7 +22,7 @@ export const DEFAULT_HEAD_DEADLINES_OPTIONS: HeadDeadlinesOptions = {
 };
 
 export class HeadDeadlines {
-  private readonly options: HeadDeadlinesOptions;
+  private options: HeadDeadlinesOptions;
   /** Pending connections and their deadline (ms since epoch); Map keeps insertion order. */
   private readonly pending = new Map<Socket, number>();
   private timer: TimerHandle | undefined;
@@ -34,6 +34,11 @@ export class HeadDeadlines {
     private readonly onExpired: (socket: Socket) => void = () => undefined,
   ) {
     this.options = { ...DEFAULT_HEAD_DEADLINES_OPTIONS, ...options };
+  }
+
+  /** New settings (a reload); connections already waiting keep their deadline. */
+  configure(options: Partial<Pick<HeadDeadlinesOptions, 'timeoutMs'>>): void {
+    this.options = { ...this.options, ...options };
   }
 
   /** Connections still waiting for their head. */
@@ -64,8 +69,7 @@ export class HeadDeadlines {
     const now = this.clock.now();
     let expired = 0;
     for (const [socket, deadline] of this.pending) {
-      // Deadlines grow with insertion order (one timeout for all): the rest are not due yet.
-      if (deadline > now) break;
+      if (deadline > now) continue;
       this.pending.delete(socket);
       socket.destroy();
       expired++;

@@ -48,7 +48,7 @@ export interface Refusal {
 const RETRY_AFTER_SECONDS = 10;
 
 export class ConnectionLimits {
-  private readonly options: ConnectionLimitsOptions;
+  private options: ConnectionLimitsOptions;
   private readonly open = new Map<number, TrackedConnection>();
   private readonly perKey = new Map<string, number>();
   private readonly byWorker = new Map<number, Set<number>>();
@@ -58,6 +58,11 @@ export class ConnectionLimits {
 
   constructor(options: Partial<ConnectionLimitsOptions> = {}) {
     this.options = { ...DEFAULT_CONNECTION_LIMITS_OPTIONS, ...options };
+  }
+
+  /** New limits (a reload): connections already open stay; new ones are checked against them. */
+  configure(options: Partial<ConnectionLimitsOptions>): void {
+    this.options = { ...this.options, ...options };
   }
 
   /** Open connections on this host. */

@@ -78,7 +78,7 @@ const HOLD_CHECK_MS = 100;
 export class StickyBalancer {
   /** Engine.IO sessions per worker, from the workers' own reports. */
   private readonly sessions = new Map<number, number>();
-  private readonly options: StickyBalancerOptions;
+  private options: StickyBalancerOptions;
   private readonly deadlines: HeadDeadlines;
   /** Connections waiting for a restarting worker slot, by slot index. */
   private readonly held = new Map<number, Pending[]>();
@@ -94,6 +94,12 @@ export class StickyBalancer {
     this.deadlines = new HeadDeadlines(this.options.clock, { timeoutMs: this.options.headTimeoutMs });
     cluster.on('message', this.onMessage);
     cluster.on('exit', this.onExit);
+  }
+
+  /** New settings (a reload). */
+  configure(options: Partial<Pick<StickyBalancerOptions, 'headTimeoutMs' | 'trustedProxies'>>): void {
+    this.options = { ...this.options, ...options };
+    this.deadlines.configure({ timeoutMs: this.options.headTimeoutMs });
   }
 
   attach(server: Server): void {

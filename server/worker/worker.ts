@@ -94,9 +94,10 @@ export function runWorker(releaseHeldConnections: () => void): void {
 
   runtime.onShutdown(async (reason) => {
     if (cleanup !== undefined) clearInterval(cleanup);
-    handed.close();
     await ingress?.close().catch(() => undefined);
     await gateway.close(reason);
+    // After the drain: the primary hears of every connection that closed during it.
+    handed.close();
     await store.close().catch((err: Error) => logger.warn('store close failed', { error: err.message }));
     for (const client of plumbing.redisClients) client.disconnect();
   });
