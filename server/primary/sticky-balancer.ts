@@ -115,13 +115,6 @@ export class StickyBalancer {
     this.holdTimer = undefined;
   }
 
-  /** Connections held for restarting slots. */
-  get heldCount(): number {
-    let n = 0;
-    for (const list of this.held.values()) n += list.length;
-    return n;
-  }
-
   private route(socket: Socket): void {
     socket.on('error', () => socket.destroy());
     const tracked = this.limits.accept();
