@@ -34,6 +34,7 @@ import { StoreDurableLane } from './push/durable-lane';
 import type { MessageStore } from '../shared/store';
 import { AFTER_ANSWER, createEventHandlers } from './socket/event-handlers';
 import { IdleSweeper } from './socket/idle-sweeper';
+import { OutputCap } from './socket/output-cap';
 import { Kicker } from './socket/kicker';
 import { LoginService, type VerifiedLogin } from './socket/login-service';
 import { SessionManager } from './socket/session-manager';
@@ -95,6 +96,7 @@ export class Gateway {
   private readonly clock: Clock;
   private readonly logins: LoginService;
   private readonly sweeper: IdleSweeper;
+  private readonly outputCap: OutputCap;
   private readonly acks: AckBatcher | undefined;
   /** Per-device seq order of durable pushes; absent without a message store. */
   private readonly gate: SeqGate | undefined;
@@ -189,7 +191,9 @@ export class Gateway {
     this.sweeper = new IdleSweeper(this.io, this.kicker, clock, logger, {
       idleTimeoutMs: config.connection.idleTimeout * 1000,
       intervalMs: config.connection.sweepInterval * 1000,
+      loginTimeoutMs: config.connection.loginTimeout * 1000,
     });
+    this.outputCap = new OutputCap(this.io, clock, metrics, logger, { maxBufferedBytes: config.connection.maxBufferedBytes });
 
     this.io.on('herald:bulk', (bulk) => deliverBulkLocally(this.io, bulk));
     this.io.use((socket, next) => {
@@ -206,6 +210,8 @@ export class Gateway {
     }
     this.io.on('connection', (socket) => {
       releaseHandshakeRequest(socket);
+      this.sweeper.track(socket);
+      this.outputCap.track(socket);
       metrics.connections.inc();
       metrics.connectionsTotal.inc();
       metrics.counters.accepted++;
@@ -227,6 +233,7 @@ export class Gateway {
 
   start(): void {
     this.sweeper.start();
+    this.outputCap.start();
     this.acks?.start();
   }
 
@@ -267,6 +274,7 @@ export class Gateway {
 
   private async doClose(reason: 'shutdown' | 'reload'): Promise<void> {
     this.sweeper.close();
+    this.outputCap.close();
     const sockets = [...this.io.of('/').sockets.values()];
     for (const socket of sockets) this.kicker.kickLocal(socket, reason);
     const deadline = Date.now() + CLOSE_FLUSH_MS;

@@ -16,6 +16,8 @@ export class Metrics {
   readonly logins: Counter<'result'>;
   readonly loginSeconds: Histogram;
   readonly kicks: Counter<'reason'>;
+  /** Connections dropped for holding more unsent output than connection.maxBufferedBytes. */
+  readonly slowReaderDrops: Counter;
   readonly rejected: Counter<'code'>;
   readonly apiRequests: Counter<'route' | 'status'>;
   readonly rateLimited: Counter<'scope'>;
@@ -55,6 +57,7 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 3, 5],
       registers,
     });
+    this.slowReaderDrops = new Counter({ name: 'herald_slow_reader_drops_total', help: 'Connections dropped for holding more unsent output than connection.maxBufferedBytes', registers });
     this.kicks = new Counter({ name: 'herald_kicks_total', help: 'Connections kicked, by reason', labelNames: ['reason'], registers });
     this.rejected = new Counter({ name: 'herald_socket_errors_total', help: 'Socket requests answered with an error, by code', labelNames: ['code'], registers });
     this.apiRequests = new Counter({ name: 'herald_api_requests_total', help: 'HTTP API requests by route and status', labelNames: ['route', 'status'], registers });

@@ -75,6 +75,8 @@ export type WorkerToPrimary =
   /** Presence notifications in Redis mode, so the primary can count the host's users; batched. */
   | { type: 'herald:presence-batch'; changes: PresenceChange[] }
   | { type: 'herald:presence-remove'; uid: string; sid: string }
+  /** A connection the primary handed over (its id came with it) closed. */
+  | { type: 'herald:connection-closed'; connection: number }
   | RequestMessage
   | ResultMessage<'herald:task-done'>
   | ResultMessage<'herald:command-result'>;
@@ -89,7 +91,7 @@ export type PrimaryToWorker =
   /** A command for a child (crontab commands go to the cron process). */
   | { type: 'herald:command'; id: number; command: string; args: Record<string, unknown> }
   /** A TLS connection handed to a worker (the handle travels with the message). */
-  | { type: 'herald:tls-connection' };
+  | { type: 'herald:tls-connection'; connection: number };
 
 /** What the primary's parent (a test, the CLI's `start -d`) hears when the host is up. */
 export interface ReadyNotice {

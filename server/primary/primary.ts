@@ -28,6 +28,7 @@ import { MemoryAdminState, RedisAdminState, type AdminState } from '../http/admi
 import { AdapterRelay } from './adapter-relay';
 import { ChildRpc } from './child-rpc';
 import { runCommand, type CommandContext, type ReloadReport } from './commands';
+import { ConnectionLimits } from './connection-limits';
 import { ControlServer } from './control-server';
 import { controlSocketPath, pidFilePath } from './host-files';
 import { HostMonitor } from './host-monitor';
@@ -63,6 +64,8 @@ export class Primary implements CommandContext {
   private readonly aggregator = new AggregatorRegistry();
   private readonly control: ControlServer;
   private server: NetServer | undefined;
+  private readonly limits = new ConnectionLimits();
+  private balancer: StickyBalancer | undefined;
   private redis: Redis | undefined;
   private registry: HostRegistry | undefined;
   private stopping: Promise<void> | undefined;
@@ -135,10 +138,12 @@ export class Primary implements CommandContext {
     const server = createServer({ pauseOnConnect: config.tls.cert !== undefined });
     this.server = server;
     if (config.tls.cert !== undefined) {
-      setupTlsBalancer(server, this.supervisor, logger);
+      setupTlsBalancer(server, this.supervisor, logger, this.limits);
     } else {
-      new StickyBalancer(this.supervisor, logger).attach(server);
+      this.balancer = new StickyBalancer(this.supervisor, logger, this.limits);
+      this.balancer.attach(server);
     }
+    this.applyConnectionSettings(config);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
@@ -199,6 +204,7 @@ export class Primary implements CommandContext {
         throw new HeraldError('BAD_REQUEST', `changed settings need a restart (server stop, then start), not a reload: ${needsRestart.join(', ')}; nothing was replaced`);
       }
       this.currentConfig = next;
+      this.applyConnectionSettings(next);
       this.logger.info('reloading: replacing processes one at a time');
       const report: ReloadReport = { seconds: 0, replaced: [], added: [], removed: [] };
       const drainMs = next.shutdownTimeout * 1000;
@@ -223,6 +229,13 @@ export class Primary implements CommandContext {
     } finally {
       this.reloading = false;
     }
+  }
+
+  /** The connection limits and head timeout the primary enforces; at start and at each reload. */
+  private applyConnectionSettings(config: HeraldConfig): void {
+    const { maxPerIp, maxPerIpExempt, maxTotal, headerTimeout } = config.connection;
+    this.limits.configure({ maxPerIp, exempt: new Set(maxPerIpExempt), maxTotal });
+    this.balancer?.configure({ headTimeoutMs: headerTimeout * 1000, trustedProxies: new Set(config.trustedProxies) });
   }
 
   private desiredCount(role: ChildRole): number {

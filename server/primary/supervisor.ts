@@ -37,7 +37,12 @@ interface Slot {
   index: number;
   current?: Child;
   respawnTimer?: NodeJS.Timeout;
+  /** When the pending respawn forks (ms since epoch). */
+  respawnAt?: number;
 }
+
+/** Milliseconds a forked process is expected to take to get ready (a worker: ~1 s on a busy host). */
+const STARTING_GRACE_MS = 10_000;
 
 export interface SupervisorHooks {
   /** A child exited (crash, kill, drain, reload); its presence and stats must go. */
@@ -96,6 +101,23 @@ export class Supervisor {
   /** The serving, ready process of each slot of a role (not one that was told to drain). */
   current(role: ChildRole): Child[] {
     return this.slots.filter((s) => s.role === role && serving(s.current)).map((s) => s.current as Child);
+  }
+
+  /**
+   * Slots of a role with no serving process that should have one soon: its process was forked
+   * less than 10 s ago and is starting, or its respawn is due within `withinMs`. The balancer
+   * holds their share of new connections for them (sticky-balancer.ts).
+   */
+  upcoming(role: ChildRole, withinMs: number): number[] {
+    const now = Date.now();
+    return this.slots
+      .filter((s) => {
+        const child: Child | undefined = s.current;
+        if (s.role !== role || (child !== undefined && child.ready && !child.retiring)) return false;
+        if (child !== undefined) return !child.retiring && !child.worker.isDead() && now - child.startedAt < STARTING_GRACE_MS;
+        return s.respawnAt !== undefined && s.respawnAt - now <= withinMs;
+      })
+      .map((s) => s.index);
   }
 
   /** The serving process of slot `hash mod slots` of a role, or the next ready one. */
@@ -200,6 +222,7 @@ export class Supervisor {
     // A respawn still pending (a crash-looping slot waits) must not fork a second process later.
     if (slot.respawnTimer !== undefined) clearTimeout(slot.respawnTimer);
     slot.respawnTimer = undefined;
+    slot.respawnAt = undefined;
     const worker = cluster.fork({ HERALD_ROLE: slot.role, HERALD_WORKER_INDEX: String(slot.index) });
     stopReadingBeforeHandoff(worker);
     const pid = worker.process.pid ?? 0;
@@ -256,6 +279,7 @@ export class Supervisor {
         quickFailures: this.respawn.failuresOf(key),
       });
     }
+    slot.respawnAt = Date.now() + delay;
     slot.respawnTimer = setTimeout(() => {
       if (!this.stopping && this.slots.includes(slot) && slot.current === undefined) slot.current = this.fork(slot);
     }, delay);

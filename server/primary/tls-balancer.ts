@@ -6,9 +6,11 @@
  * primary never reads a byte (the server pauses connections on accept), so nothing is lost in
  * the hand-off.
  */
+import cluster from 'node:cluster';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from '../../shared/logger';
 import { normalizeIp } from '../http/client-address';
+import { isRefusal, type ConnectionLimits } from './connection-limits';
 import type { Supervisor } from './supervisor';
 
 /** FNV-1a over the address: stable across processes and restarts. */
@@ -21,17 +23,34 @@ export function hashAddress(address: string): number {
   return hash;
 }
 
-export function setupTlsBalancer(server: Server, supervisor: Supervisor, logger: Logger): void {
+/**
+ * The connection limits count the peer's address (X-Forwarded-For is encrypted); a refused
+ * connection is closed without an answer, which would need the TLS handshake.
+ */
+export function setupTlsBalancer(server: Server, supervisor: Supervisor, logger: Logger, limits: ConnectionLimits): void {
+  cluster.on('message', (_worker, message: { type?: unknown; connection?: unknown } | null) => {
+    if (message?.type === 'herald:connection-closed' && typeof message.connection === 'number') limits.closed(message.connection);
+  });
+  cluster.on('exit', (worker) => limits.workerGone(worker.id));
   server.on('connection', (socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    const child = supervisor.pickByHash('worker', hashAddress(normalizeIp(socket.remoteAddress)));
-    if (child === undefined) {
+    const address = normalizeIp(socket.remoteAddress);
+    const tracked = limits.accept();
+    if (isRefusal(tracked) || limits.identify(tracked, address) !== undefined) {
       socket.destroy();
       return;
     }
-    child.worker.send({ type: 'herald:tls-connection' }, socket, (err: Error | null) => {
+    const child = supervisor.pickByHash('worker', hashAddress(address));
+    if (child === undefined) {
+      limits.release(tracked);
+      socket.destroy();
+      return;
+    }
+    limits.handedOff(tracked, child.worker.id);
+    child.worker.send({ type: 'herald:tls-connection', connection: tracked.id }, socket, (err: Error | null) => {
       if (err !== null) {
         logger.debug('TLS connection hand-off failed', { error: err.message });
+        limits.release(tracked);
         socket.destroy();
       }
     });

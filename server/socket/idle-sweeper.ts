@@ -3,21 +3,34 @@
  * than `idleTimeout` old is kicked. One interval per worker walks the sockets; there is no timer
  * per connection. With the check every `sweepInterval` (≤ 5 s), a silent connection goes between
  * idleTimeout and idleTimeout + sweepInterval after its last interaction.
+ *
+ * Before login the limit is shorter: a connection that is anonymous (not logged in) and reads no
+ * topic is kicked (`idle`, message `not logged in`) `loginTimeoutMs` after it connected, or after
+ * the last sweep that saw it logged in or subscribed (a `logout`). One address could otherwise
+ * hold thousands of anonymous sockets that each cost a worker ~38 KB.
  */
 import { unrefTimer, type Clock, type TimerHandle } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { Kicker } from './kicker';
-import type { HeraldServer } from './types';
+import { subscribedTopics } from './rooms';
+import type { HeraldServer, HeraldSocket } from './types';
 
 export interface IdleSweeperOptions {
   /** Milliseconds of silence after which a connection is kicked. @default 180000 (180 s) */
   idleTimeoutMs: number;
   /** Milliseconds between checks. @default 5000 (5 s) */
   intervalMs: number;
+  /** Milliseconds an anonymous connection without topics may stay. @default 60000 (60 s) */
+  loginTimeoutMs: number;
 }
+
+/** The kick's message for an anonymous connection past `loginTimeoutMs`. */
+export const NOT_LOGGED_IN = 'not logged in';
 
 export class IdleSweeper {
   private timer: TimerHandle | undefined;
+  /** Since when each connection has been anonymous without topics, as far as the sweeps saw. */
+  private readonly anonymousSince = new WeakMap<HeraldSocket, number>();
 
   constructor(
     private readonly io: HeraldServer,
@@ -33,14 +46,28 @@ export class IdleSweeper {
     unrefTimer(this.timer);
   }
 
-  /** Kicks every idle connection of this worker; returns how many. */
+  /** A new connection: its pre-login time starts now. */
+  track(socket: HeraldSocket): void {
+    this.anonymousSince.set(socket, this.clock.now());
+  }
+
+  /** Kicks every idle connection of this worker, and every anonymous one past its time; returns how many. */
   sweep(): number {
-    const deadline = this.clock.now() - this.options.idleTimeoutMs;
+    const now = this.clock.now();
+    const deadline = now - this.options.idleTimeoutMs;
+    const loginDeadline = now - this.options.loginTimeoutMs;
     let kicked = 0;
     for (const socket of this.io.of('/').sockets.values()) {
       if (socket.data.lastActive < deadline) {
         this.kicker.kickLocal(socket, 'idle');
         kicked++;
+      } else if (socket.data.uid !== undefined || subscribedTopics(socket.rooms).length > 0) {
+        this.anonymousSince.set(socket, now);
+      } else if ((this.anonymousSince.get(socket) ?? now) < loginDeadline) {
+        this.kicker.kickLocal(socket, 'idle', NOT_LOGGED_IN);
+        kicked++;
+      } else if (!this.anonymousSince.has(socket)) {
+        this.anonymousSince.set(socket, now);
       }
     }
     if (kicked > 0) this.logger.debug('idle connections kicked', { count: kicked });

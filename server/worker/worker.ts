@@ -19,6 +19,7 @@ import { Gateway } from '../gateway';
 import { Metrics } from '../metrics';
 import type { PushResult } from '../push/push-service';
 import { RedisIngress } from '../push/redis-ingress';
+import { HandedConnections } from './handed-connections';
 
 
 export function runWorker(releaseHeldConnections: () => void): void {
@@ -70,6 +71,8 @@ export function runWorker(releaseHeldConnections: () => void): void {
       if (req.headers.authorization === undefined || req.url?.startsWith('/socket.io') === true) res.setHeader('Connection', 'close');
     });
   }
+  const handed = new HandedConnections(httpServer, { tls, headTimeoutMs: config.connection.headerTimeout * 1000 });
+  handed.start();
   releaseHeldConnections();
   gateway.start();
   // Live durable copies may have been lost while the adapter could not reach Redis: every
@@ -98,6 +101,8 @@ export function runWorker(releaseHeldConnections: () => void): void {
     if (cleanup !== undefined) clearInterval(cleanup);
     await ingress?.close().catch(() => undefined);
     await gateway.close(reason);
+    // After the drain: the primary hears of every connection that closed during it.
+    handed.close();
     await store.close().catch((err: Error) => logger.warn('store close failed', { error: err.message }));
     for (const client of plumbing.redisClients) client.disconnect();
   });
@@ -106,5 +111,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
 
 function createTlsServer(config: HeraldConfig): HttpServer {
   const { cert, key } = config.tls;
-  return createHttpsServer({ cert: readFileSync(cert as string), key: readFileSync(key as string) }) as unknown as HttpServer;
+  // The TLS handshake gets the same time as a request head (handed-connections.ts).
+  const handshakeTimeout = config.connection.headerTimeout * 1000;
+  return createHttpsServer({ cert: readFileSync(cert as string), key: readFileSync(key as string), handshakeTimeout }) as unknown as HttpServer;
 }

@@ -160,6 +160,24 @@ export const AppConfigSchema = z
         maxPayloadBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(64 * 1024),
         /** Transports the server accepts. */
         transports: z.array(z.enum(['websocket', 'polling'])).min(1).default(['websocket', 'polling']),
+        /**
+         * Seconds a new TCP connection has to send its complete request head (request line and
+         * headers), in the primary and again on the worker it is handed to; then it is closed.
+         */
+        headerTimeout: seconds(1, 300).default(10),
+        /**
+         * Seconds an anonymous Socket.IO connection (not logged in, no topic) may stay; then it is
+         * kicked (`idle`). Counted from the connection, or from the last sweep that saw it logged in.
+         */
+        loginTimeout: seconds(5, 86_400).default(60),
+        /** Open TCP connections one client address may hold on this host; 0: no limit. */
+        maxPerIp: z.number().int().min(0).max(10_000_000).default(1000),
+        /** Addresses the per-address limit skips (exact IPs): loopback, where a local proxy or tool connects from. */
+        maxPerIpExempt: z.array(z.string().ip()).default(['127.0.0.1', '::1']),
+        /** Open TCP connections on this host; 0: no limit. */
+        maxTotal: z.number().int().min(0).max(100_000_000).default(200_000),
+        /** Bytes waiting to be written to one connection beyond which it is dropped; 0: no limit. */
+        maxBufferedBytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
       })
       .strict()
       .default({}),

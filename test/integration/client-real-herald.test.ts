@@ -14,7 +14,7 @@ import { DEV_JWT_SECRET } from '../../shared/config';
 import { packageRoot } from '../../shared/paths';
 import type { HeraldSocket } from '../../server/socket/types';
 import { advanceInSteps, nextEvent, realDelay, recordLifecycle, testClient, until, type LoggedEvent } from '../support/client-harness';
-import { closeClients, connect, next } from '../support/clients';
+import { call, closeClients, connect, next } from '../support/clients';
 import { createFakeClock, type FakeClock } from '../support/fake-clock';
 import { api, push } from '../support/http';
 import { startInProcess, type InProcessHerald } from '../support/in-process';
@@ -130,8 +130,10 @@ describe('client SDK against a real in-process Herald (one fake clock for Herald
     });
 
     it('keeps a healthy idle client connected for a simulated hour while the idle kick is on', async function () {
-      // A raw Socket.IO connection that sends nothing: proof that the sweeper runs on this timeline.
+      // A raw Socket.IO connection that sends nothing after its login: proof that the sweeper runs
+      // on this timeline. (Logged in: an anonymous one goes after connection.loginTimeout, 60 s.)
       const control = await connect(fx.herald.url);
+      expect((await call(control, 'login', { token: token('control-1') })).ok).to.equal(true);
       const controlAt = fx.clock.now();
       let controlKickedAt = 0;
       control.on('kick', () => (controlKickedAt = fx.clock.now()));

@@ -47,12 +47,28 @@ describe('idle kick (fake clock)', function () {
     await waitFor(() => !socket.connected, 5000, 'the client to see the close');
   });
 
-  it('also kicks an anonymous connection that never sent anything', async function () {
+  it('kicks an anonymous connection that never logged in sooner: between 60 s and 65 s (connection.loginTimeout)', async function () {
     const socket = await connect(herald.url);
     const kick = next(socket, 'kick');
     const dropped = await secondsUntilDropped(200);
+    expect(dropped).to.be.greaterThan(60).and.at.most(65);
+    expect(await kick).to.deep.equal({ reason: 'idle', reconnect: true, message: 'not logged in' });
+  });
+
+  it('keeps an anonymous connection that reads a public topic until the 180 s idle rule', async function () {
+    const socket = await connect(herald.url);
+    expect((await call(socket, 'subscribe', { topic: 'public.news' })).ok).to.equal(true);
+    const dropped = await secondsUntilDropped(200);
     expect(dropped).to.be.greaterThan(180).and.at.most(185);
-    expect((await kick).reason).to.equal('idle');
+  });
+
+  it('gives a connection that logged out the pre-login time again, not an instant kick', async function () {
+    const socket = await connect(herald.url);
+    await call(socket, 'login', { token: token('idle-5') });
+    await clock.tick(100_000);
+    expect((await call(socket, 'logout', {})).ok).to.equal(true);
+    const dropped = await secondsUntilDropped(100);
+    expect(dropped).to.be.greaterThan(55).and.at.most(65);
   });
 
   it('never kicks a connection that receives a push every 100 s', async function () {

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { Registry } from 'prom-client';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import type { Clock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
+import { silentLogger, type Logger } from '../../shared/logger';
 import type { Verifier } from '../../shared/auth';
 import { LocalPresence } from '../../server/cluster/local-presence';
 import { Gateway } from '../../server/gateway';
@@ -28,6 +28,8 @@ export interface InProcessOptions {
   verifier?: Verifier;
   /** A folder holding `local/app.json` etc., instead of the package's config/. */
   configDir?: string;
+  /** Default: a silent one. */
+  logger?: Logger;
 }
 
 export async function startInProcess(options: InProcessOptions = {}): Promise<InProcessHerald> {
@@ -40,7 +42,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
   const gateway = new Gateway({
     config,
     httpServer,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     nodeId: 'in-process/0/0',
     presence,
     ...(options.clock !== undefined ? { clock: options.clock } : {}),

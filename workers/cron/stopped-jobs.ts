@@ -13,10 +13,19 @@ export interface StoppedJobs {
   set(name: string, stopped: boolean): Promise<void>;
 }
 
+/**
+ * Milliseconds `load` waits for the Redis connection. Herald's clients do not queue commands
+ * while disconnected (shared/redis.ts), so a read issued right after the client was created
+ * failed at every start and reload ("could not read which cron jobs are stopped"); a local Redis
+ * answers in a few ms, a remote one well within 5 s.
+ */
+export const STOPPED_JOBS_CONNECT_TIMEOUT_MS = 5000;
+
 export class RedisStoppedJobs implements StoppedJobs {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly connectTimeoutMs = STOPPED_JOBS_CONNECT_TIMEOUT_MS,
   ) {}
 
   private get key(): string {
@@ -24,6 +33,7 @@ export class RedisStoppedJobs implements StoppedJobs {
   }
 
   async load(): Promise<Set<string>> {
+    await waitUntilReady(this.redis, this.connectTimeoutMs);
     return new Set(await this.redis.smembers(this.key));
   }
 
@@ -58,4 +68,20 @@ export class FileStoppedJobs implements StoppedJobs {
     writeFileSync(tmp, `${JSON.stringify({ stopped: [...names].sort() }, null, 2)}\n`);
     renameSync(tmp, this.path);
   }
+}
+
+/** Resolves once the client is ready, or after `timeoutMs` (the command then fails as before). */
+function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+    redis.once('end', done);
+  });
 }

@@ -1,0 +1,159 @@
+/**
+ * A cap on the output a connection may hold unsent. A client that stops reading (a dead
+ * network, a paused app) leaves every push to it queued in its worker: Engine.IO's write buffer
+ * grows while the transport waits, and the websocket's own buffer behind it. One such socket made
+ * its worker hold 57 MB (ten: 172 MB) before the ping timeout dropped it ~45 s later.
+ *
+ * What a connection holds is the packets Engine.IO queued since its last flush to the transport
+ * (counted here from its `packetCreate` events, reset by the server's `flush` event) plus the
+ * websocket's `bufferedAmount` (bytes ws has not handed to the kernel). It is checked
+ * - on every packet Engine.IO queues, so that path never holds more than the cap and one frame;
+ * - every `intervalMs` over the worker's connections, for broadcasts the delivery tracker hands
+ *   to ws directly (socket/delivery-tracker.ts), which raise no event: between two checks such
+ *   a connection can take what arrives for it in `intervalMs` beyond the cap.
+ * Past `maxBufferedBytes` the connection is dropped at once, its queue discarded, with a logged
+ * reason; durable pushes it missed come back by replay at its next login. Nothing on the delivery
+ * path changes.
+ */
+import { unrefTimer, type Clock, type TimerHandle } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import type { Metrics } from '../metrics';
+import type { HeraldServer, HeraldSocket } from './types';
+
+export interface OutputCapOptions {
+  /** Bytes of unsent output beyond which a connection is dropped; 0 turns the cap off. @default 4194304 (4 MB) */
+  maxBufferedBytes: number;
+  /** Milliseconds between checks of every connection. @default 500 */
+  intervalMs: number;
+}
+
+export const DEFAULT_OUTPUT_CAP_OPTIONS: OutputCapOptions = {
+  maxBufferedBytes: 4 * 1024 * 1024,
+  intervalMs: 500,
+};
+
+/** The reason logged (and given to the socket's `disconnect`) when a connection is dropped. */
+export const SLOW_READER = 'slow_reader';
+
+interface EnginePacket {
+  data?: unknown;
+}
+
+/** The parts of an Engine.IO connection the cap reads. */
+interface EngineConnection {
+  writeBuffer?: EnginePacket[];
+  transport?: { socket?: { bufferedAmount?: number; terminate?: () => void } };
+  on(event: 'packetCreate', listener: (packet: EnginePacket) => void): void;
+  close(discard?: boolean): void;
+}
+
+/** A packet's size: one byte per character of text (a cheap lower bound for non-ASCII). */
+function packetBytes(packet: EnginePacket): number {
+  const data = packet.data;
+  if (typeof data === 'string') return data.length;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
+
+/** Bytes a connection holds unsent: Engine.IO's queue plus the websocket's buffer. */
+export function bufferedBytes(socket: HeraldSocket): number {
+  const conn = socket.conn as unknown as EngineConnection;
+  let bytes = 0;
+  for (const packet of conn.writeBuffer ?? []) bytes += packetBytes(packet);
+  return bytes + (conn.transport?.socket?.bufferedAmount ?? 0);
+}
+
+export class OutputCap {
+  private readonly options: OutputCapOptions;
+  /** Bytes queued per connection since its last flush. */
+  private readonly queued = new WeakMap<object, number>();
+  private readonly dropping = new WeakSet<object>();
+  private started = false;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly io: HeraldServer,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    options: Partial<OutputCapOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_OUTPUT_CAP_OPTIONS, ...options };
+  }
+
+  get enabled(): boolean {
+    return this.options.maxBufferedBytes > 0;
+  }
+
+  start(): void {
+    if (this.started || !this.enabled) return;
+    this.started = true;
+    this.io.engine.on('flush', this.onFlush);
+    this.timer = this.clock.setInterval(() => this.sweep(), this.options.intervalMs);
+    unrefTimer(this.timer);
+  }
+
+  /** Drops every connection of this worker over the cap; returns how many. */
+  sweep(): number {
+    let dropped = 0;
+    for (const socket of this.io.of('/').sockets.values()) {
+      const conn = socket.conn as unknown as EngineConnection;
+      if (this.check(socket, conn, this.queued.get(conn) ?? 0)) dropped++;
+    }
+    return dropped;
+  }
+
+  /** Watches a new connection's output. */
+  track(socket: HeraldSocket): void {
+    if (!this.enabled) return;
+    const conn = socket.conn as unknown as EngineConnection;
+    conn.on('packetCreate', (packet) => this.onPacket(socket, conn, packet));
+  }
+
+  close(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.io.engine.off('flush', this.onFlush);
+    if (this.timer !== undefined) this.clock.clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private onPacket(socket: HeraldSocket, conn: EngineConnection, packet: EnginePacket): void {
+    const queued = (this.queued.get(conn) ?? 0) + packetBytes(packet);
+    this.queued.set(conn, queued);
+    this.check(socket, conn, queued);
+  }
+
+  /** Drops the connection if it holds more than the cap; true if it was dropped now. */
+  private check(socket: HeraldSocket, conn: EngineConnection, queued: number): boolean {
+    const held = queued + (conn.transport?.socket?.bufferedAmount ?? 0);
+    if (held <= this.options.maxBufferedBytes || this.dropping.has(conn)) return false;
+    this.dropping.add(conn);
+    this.logger.warn('dropping a connection that does not read its output', {
+      reason: SLOW_READER,
+      sid: socket.id,
+      ...(socket.data.uid !== undefined ? { uid: socket.data.uid } : {}),
+      ip: socket.data.ip,
+      bufferedBytes: held,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+    });
+    this.metrics.slowReaderDrops.inc();
+    // After the packet is queued: closing inside Engine.IO's own send would run under its feet.
+    setImmediate(() => drop(conn));
+    return true;
+  }
+
+  private readonly onFlush = (conn: object): void => {
+    this.queued.delete(conn);
+  };
+}
+
+/**
+ * Closes at once, discarding what is queued: a graceful close waits for the queue to drain,
+ * which a client that does not read never lets happen.
+ */
+function drop(conn: EngineConnection): void {
+  const ws = conn.transport?.socket;
+  conn.close(true);
+  ws?.terminate?.();
+}
