@@ -273,6 +273,16 @@ export const AppConfigSchema = z
       })
       .strict()
       .default({}),
+    metrics: z
+      .object({
+        /**
+         * Bearer key `GET /metrics` requires (`Authorization: Bearer <key>`), at least 16
+         * characters; unset leaves /metrics open, for a private port only (docs/OPERATIONS.md).
+         */
+        key: z.string().min(16).max(256).optional(),
+      })
+      .strict()
+      .default({}),
     /** Seconds a graceful stop may take before workers are killed. */
     shutdownTimeout: seconds(1, 600).default(10),
     /** Folder for the embedded store and run files, relative to the working directory. */
