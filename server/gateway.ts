@@ -96,6 +96,7 @@ export class Gateway {
   private readonly acks: AckBatcher | undefined;
   private readonly handshakeLogins = new WeakMap<HeraldSocket, VerifiedLogin>();
   private closing: Promise<void> | undefined;
+  private kicking: Promise<void> | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, logger } = options;
@@ -242,7 +243,17 @@ export class Gateway {
     return this.closing;
   }
 
-  private async doClose(reason: 'shutdown' | 'reload'): Promise<void> {
+  /**
+   * The first step of close(): kicks every client (`kick` with reconnect:true) and waits up to
+   * 2 s for them to go, but keeps the adapter, presence and pushes working, so a worker can finish
+   * the HTTP calls it accepted meanwhile (worker.ts). Idempotent.
+   */
+  kickAll(reason: Extract<KickReason, 'shutdown' | 'reload'> = 'shutdown'): Promise<void> {
+    this.kicking ??= this.doKick(reason);
+    return this.kicking;
+  }
+
+  private async doKick(reason: 'shutdown' | 'reload'): Promise<void> {
     this.sweeper.close();
     const sockets = [...this.io.of('/').sockets.values()];
     for (const socket of sockets) this.kicker.kickLocal(socket, reason);
@@ -250,6 +261,10 @@ export class Gateway {
     while (this.io.engine.clientsCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  private async doClose(reason: 'shutdown' | 'reload'): Promise<void> {
+    await this.kickAll(reason);
     await new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });

@@ -19,7 +19,10 @@ import { Gateway } from '../gateway';
 import { Metrics } from '../metrics';
 import type { PushResult } from '../push/push-service';
 import { RedisIngress } from '../push/redis-ingress';
+import { KeepAliveConnections } from '../http/keep-alive';
 
+/** Milliseconds of shutdownTimeout kept for closing Socket.IO and the store after the HTTP drain. */
+const DRAIN_RESERVE_MS = 1000;
 
 export function runWorker(releaseHeldConnections: () => void): void {
   const runtime = bootChild('worker');
@@ -61,15 +64,19 @@ export function runWorker(releaseHeldConnections: () => void): void {
     setupWorker(gateway.io);
     // setupWorker closes every HTTP connection after one response, so that no connection carries
     // requests of two sessions owned by different workers. Backend API calls (they carry an API
-    // key) never touch a session: they keep their connection, and no longer pay a new TCP
-    // connection and a hand-off per push.
+    // key) never touch a session: they keep their connection (keepConnection below), and no
+    // longer pay a new TCP connection and a hand-off per push.
     for (const listener of httpServer.listeners('request')) {
       if (!before.has(listener)) httpServer.off('request', listener as (...args: unknown[]) => void);
     }
-    httpServer.prependListener('request', (req, res) => {
-      if (req.headers.authorization === undefined || req.url?.startsWith('/socket.io') === true) res.setHeader('Connection', 'close');
-    });
   }
+  // Under TLS every connection stays with this worker (the primary hands over raw TCP), so any
+  // request may keep its connection.
+  const connections = new KeepAliveConnections({
+    timeout: config.http.keepAliveTimeout,
+    keepConnection: tls ? () => true : (req) => req.headers.authorization !== undefined && req.url?.startsWith('/socket.io') !== true,
+  });
+  connections.attach(httpServer);
   releaseHeldConnections();
   gateway.start();
   plumbing.redisPresence?.start();
@@ -89,9 +96,17 @@ export function runWorker(releaseHeldConnections: () => void): void {
       : undefined;
   cleanup?.unref();
 
+  // The drain, in the order that refuses nothing already accepted: take no more Redis ingress;
+  // answer every HTTP call with `Connection: close` and wait until each connection is gone (an
+  // idle keep-alive one once its announced timeout has run out) while Socket.IO clients are
+  // kicked; only then close Socket.IO, presence and the store. Closing the store first answered
+  // calls still arriving on kept-alive connections with 503 "The message store is closed".
   runtime.onShutdown(async (reason) => {
     if (cleanup !== undefined) clearInterval(cleanup);
     await ingress?.close().catch(() => undefined);
+    const drainMs = Math.max(500, config.shutdownTimeout * 1000 - DRAIN_RESERVE_MS);
+    const [drained] = await Promise.all([connections.drain(drainMs), gateway.kickAll(reason)]);
+    if (drained.destroyed > 0) logger.warn('HTTP connections still open at the end of the drain were closed', { ...drained });
     await gateway.close(reason);
     await store.close().catch((err: Error) => logger.warn('store close failed', { error: err.message }));
     for (const client of plumbing.redisClients) client.disconnect();

@@ -273,6 +273,18 @@ export const AppConfigSchema = z
       })
       .strict()
       .default({}),
+    http: z
+      .object({
+        /**
+         * Seconds an idle keep-alive API connection may be reused, announced as
+         * `Keep-Alive: timeout=N`; Herald closes it 2 s after that. Keep it at most
+         * shutdownTimeout − 3: a draining worker waits for its idle connections to run out, and
+         * cuts what is left a second before shutdownTimeout.
+         */
+        keepAliveTimeout: seconds(1, 300).default(5),
+      })
+      .strict()
+      .default({}),
     metrics: z
       .object({
         /**
