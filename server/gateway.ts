@@ -29,6 +29,7 @@ import { DeliveryTracker } from './socket/delivery-tracker';
 import { AckBatcher } from './socket/ack-batcher';
 import { ReplayService } from './socket/replay-service';
 import { StoreDurableLane } from './push/durable-lane';
+import { IdempotencyGate } from './push/idempotency';
 import type { MessageStore } from '../shared/store';
 import { AFTER_ANSWER, createEventHandlers } from './socket/event-handlers';
 import { IdleSweeper } from './socket/idle-sweeper';
@@ -167,6 +168,15 @@ export class Gateway {
         push: this.push,
         presence: options.presence,
         store,
+        ...(store !== undefined
+          ? {
+              idempotency: new IdempotencyGate(store, clock, logger, {
+                ttlMs: config.push.idempotencyTtl * 1000,
+                lockTimeoutMs: config.push.idempotencyLockTimeout * 1000,
+                waitMs: config.push.idempotencyLockTimeout * 1000 + 1000,
+              }),
+            }
+          : {}),
         kicker: this.kicker,
         cluster,
         healthChecks: [

@@ -40,6 +40,8 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_MAX_PAYLOAD_BYTES', file: 'app', key: 'connection.maxPayloadBytes', kind: 'int' },
   { variable: 'HERALD_LOG_LEVEL', file: 'app', key: 'log.level', kind: 'string' },
   { variable: 'HERALD_LOG_FORMAT', file: 'app', key: 'log.format', kind: 'string' },
+  { variable: 'HERALD_IDEMPOTENCY_TTL', file: 'app', key: 'push.idempotencyTtl', kind: 'number' },
+  { variable: 'HERALD_IDEMPOTENCY_LOCK_TIMEOUT', file: 'app', key: 'push.idempotencyLockTimeout', kind: 'number' },
   { variable: 'HERALD_KEEP_ALIVE_TIMEOUT', file: 'app', key: 'http.keepAliveTimeout', kind: 'number' },
   { variable: 'HERALD_METRICS_KEY', file: 'app', key: 'metrics.key', kind: 'string' },
   { variable: 'HERALD_SHUTDOWN_TIMEOUT', file: 'app', key: 'shutdownTimeout', kind: 'number' },

@@ -179,6 +179,14 @@ export const AppConfigSchema = z
         maxUids: positiveInt.max(1_000_000).default(10_000),
         /** Event name of a push that does not give one. */
         defaultEvent: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('message'),
+        /** Seconds an `Idempotency-Key` is remembered: a repeat within it gets the first answer. */
+        idempotencyTtl: seconds(60, 30 * 86_400).default(86_400),
+        /**
+         * Seconds after which a call holding an `Idempotency-Key` without answering is presumed
+         * dead (a killed worker) and a retry takes the key over; keep it above
+         * db.operationTimeoutMs. A retry waits up to this + 1 s for a running call's answer.
+         */
+        idempotencyLockTimeout: seconds(1, 600).default(15),
       })
       .strict()
       .default({}),
