@@ -90,6 +90,8 @@ export class Gateway {
   readonly sessions: SessionManager;
   readonly kicker: Kicker;
   readonly http: HttpApi;
+  /** Idempotency keys of pushes (HTTP and Redis ingress); needs the store. */
+  readonly idempotency: IdempotencyGate | undefined;
   readonly startedAt: number;
   private readonly clock: Clock;
   private readonly logins: LoginService;
@@ -151,6 +153,14 @@ export class Gateway {
       ...(store !== undefined ? { durable: new StoreDurableLane(store, this.io, config) } : {}),
       ...(options.offload !== undefined ? { offload: options.offload } : {}),
     });
+    this.idempotency =
+      store !== undefined
+        ? new IdempotencyGate(store, clock, logger, {
+            ttlMs: config.push.idempotencyTtl * 1000,
+            lockTimeoutMs: config.push.idempotencyLockTimeout * 1000,
+            waitMs: config.push.idempotencyLockTimeout * 1000 + 1000,
+          })
+        : undefined;
     const cluster = options.cluster ?? new SelfClusterLink(this);
     const apiKeys = new ApiKeyGate(config, clock, metrics);
     this.http = new HttpApi({
@@ -168,15 +178,7 @@ export class Gateway {
         push: this.push,
         presence: options.presence,
         store,
-        ...(store !== undefined
-          ? {
-              idempotency: new IdempotencyGate(store, clock, logger, {
-                ttlMs: config.push.idempotencyTtl * 1000,
-                lockTimeoutMs: config.push.idempotencyLockTimeout * 1000,
-                waitMs: config.push.idempotencyLockTimeout * 1000 + 1000,
-              }),
-            }
-          : {}),
+        ...(this.idempotency !== undefined ? { idempotency: this.idempotency } : {}),
         kicker: this.kicker,
         cluster,
         healthChecks: [

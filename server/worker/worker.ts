@@ -82,7 +82,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
   plumbing.redisPresence?.start();
   let ingress: RedisIngress | undefined;
   if (config.redis.url !== undefined) {
-    ingress = new RedisIngress(config.redis.url, gateway.push, metrics, logger, { prefix: config.redis.prefix, consumer: nodeId });
+    ingress = new RedisIngress(config.redis.url, gateway.push, metrics, logger, { prefix: config.redis.prefix, consumer: nodeId }, gateway.idempotency);
     ingress.start();
   }
   // Without the cron process, worker 0 of each host deletes expired messages on an interval.

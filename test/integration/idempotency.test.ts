@@ -6,6 +6,8 @@
  * twice.
  */
 import { expect } from 'chai';
+import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, collect, connect } from '../support/clients';
@@ -166,5 +168,48 @@ describe('Idempotency-Key on pushes', function () {
       expect(stored.map((m) => m.id), uid).to.deep.equal([id]);
     }
     expect(retried, 'calls cut by the kills and retried').to.be.greaterThan(0);
+  });
+});
+
+describe('id of a Redis ingress entry', function () {
+  this.timeout(60_000);
+  let host: HeraldHost;
+  let redis: Redis;
+  const prefix = `${uniqueId('idem')}:`;
+
+  before(async function () {
+    redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
+    host = await startHost({ env: { HERALD_REDIS_URL: 'redis://127.0.0.1:6379', HERALD_REDIS_PREFIX: prefix, HERALD_WORKERS: '1', HERALD_TASK_PROCESSES: '0' } });
+    await waitForWorkers(host, 1);
+    await waitFor(async () => (await redis.pubsub('NUMSUB', `${prefix}push`))[1] === 1, 10_000, 'the ingress leader');
+  });
+  after(async function () {
+    await host?.stop();
+    await deleteKeysWithPrefix('redis://127.0.0.1:6379', prefix);
+    redis?.disconnect();
+  });
+
+  it('stores a PUBLISH entry once when it is sent twice with one id', async function () {
+    const uid = uniqueId('pub');
+    const entry = JSON.stringify({ id: uniqueId('entry'), to: { uid }, data: 'once' });
+    await redis.publish(`${prefix}push`, entry);
+    await redis.publish(`${prefix}push`, entry);
+    await waitFor(async () => (await history(host, uid)).length >= 1, 5000, 'the push stored');
+    await sleep(500);
+    expect(await history(host, uid)).to.have.length(1);
+  });
+
+  it('stores a stream entry once when it is added twice with one id, and dead-letters a reuse of the id with another body', async function () {
+    const uid = uniqueId('xadd');
+    const id = uniqueId('entry');
+    await redis.xadd(`${prefix}push:stream`, '*', 'msg', JSON.stringify({ id, to: { uid }, data: 'once' }));
+    await redis.xadd(`${prefix}push:stream`, '*', 'msg', JSON.stringify({ id, to: { uid }, data: 'once' }));
+    await redis.xadd(`${prefix}push:stream`, '*', 'msg', JSON.stringify({ id, to: { uid }, data: 'another' }));
+    const dead = await waitFor(async () => {
+      const entries = await redis.xrange(`${prefix}push:dead`, '-', '+');
+      return entries.length > 0 ? entries : undefined;
+    }, 8000, 'the dead letter');
+    expect(JSON.stringify(dead)).to.include('Idempotency');
+    expect(await history(host, uid)).to.have.length(1);
   });
 });
