@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import Redis from 'ioredis';
+import { createConnection } from 'mysql2/promise';
 import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
@@ -211,5 +212,46 @@ describe('id of a Redis ingress entry', function () {
     }, 8000, 'the dead letter');
     expect(JSON.stringify(dead)).to.include('Idempotency');
     expect(await history(host, uid)).to.have.length(1);
+  });
+});
+
+describe('Idempotency-Key across two hosts on one MariaDB', function () {
+  this.timeout(60_000);
+  const database = `herald_idem_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  const prefix = `${uniqueId('idem-mysql')}:`;
+  let a: HeraldHost;
+  let b: HeraldHost;
+
+  before(async function () {
+    const admin = await createConnection('mysql://root@127.0.0.1:3306/test');
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const env = {
+      HERALD_MYSQL_URL: `mysql://root@127.0.0.1:3306/${database}`,
+      HERALD_REDIS_URL: 'redis://127.0.0.1:6379',
+      HERALD_REDIS_PREFIX: prefix,
+      HERALD_WORKERS: '1',
+      HERALD_TASK_PROCESSES: '0',
+    };
+    [a, b] = await Promise.all([startHost({ env }), startHost({ env })]);
+    await Promise.all([waitForWorkers(a, 1), waitForWorkers(b, 1)]);
+  });
+  after(async function () {
+    await Promise.all([a?.stop(), b?.stop()]);
+    const admin = await createConnection('mysql://root@127.0.0.1:3306/test');
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.end();
+    await deleteKeysWithPrefix('redis://127.0.0.1:6379', prefix);
+  });
+
+  it('stores once when the same key reaches both hosts at once, and both get the same answer', async function () {
+    for (let round = 0; round < 5; round++) {
+      const uid = uniqueId('idem');
+      const key = uniqueId('key');
+      const answers = await Promise.all([a, b, a, b].map((host) => pushWithKey(host, key, { to: { uid }, data: round })));
+      expect(answers.map((x) => x.status)).to.deep.equal([200, 200, 200, 200]);
+      expect(new Set(answers.map((x) => x.json.id)).size).to.equal(1);
+      expect(await history(a, uid)).to.have.length(1);
+    }
   });
 });
