@@ -4,7 +4,8 @@
  * `Connection: close`, before it closes its store and exits.
  */
 import { expect } from 'chai';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
+import { KeepAliveConnections } from '../../server/http/keep-alive';
 import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support/herald-host';
 import { LOCAL_API_KEY } from '../support/http';
 import { KeepAliveSocket } from '../support/raw-http';
@@ -143,5 +144,67 @@ describe('keep-alive API connections', function () {
     }
     expect(stored.length).to.equal(ids.size);
     expect(new Set(stored)).to.deep.equal(ids);
+  });
+});
+
+describe('a draining HTTP server (KeepAliveConnections)', function () {
+  let server: Server;
+  let connections: KeepAliveConnections;
+  let port: number;
+  let release: (() => void) | undefined;
+
+  beforeEach(async function () {
+    release = undefined;
+    server = createServer((req, res) => {
+      const answer = (): void => {
+        res.setHeader('content-length', 2);
+        res.end('ok');
+      };
+      if (req.url === '/slow') release = answer;
+      else answer();
+    });
+    connections = new KeepAliveConnections({ timeout: 1, graceMs: 500 });
+    connections.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  afterEach(async function () {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('answers a call in flight when the drain starts with Connection: close, then resolves', async function () {
+    const socket = new KeepAliveSocket(port);
+    const slow = socket.request('GET', '/slow');
+    await waitFor(() => release !== undefined, 2000, 'the slow call');
+    const drained = connections.drain(5000);
+    release?.();
+    const answer = await slow;
+    expect(answer.status).to.equal(200);
+    expect(answer.headers.connection).to.equal('close');
+    expect(await drained).to.deep.equal({ closed: 1, destroyed: 0 });
+  });
+
+  it('serves a call that arrives on an idle kept-alive connection during the drain, with Connection: close', async function () {
+    const socket = new KeepAliveSocket(port);
+    const first = await socket.request('GET', '/');
+    expect(first.headers.connection).to.equal('keep-alive');
+    expect(first.headers['keep-alive']).to.equal('timeout=1');
+    const drained = connections.drain(5000);
+    const second = await socket.request('GET', '/');
+    expect(second.status).to.equal(200);
+    expect(second.headers.connection).to.equal('close');
+    await drained;
+    expect(connections.size).to.equal(0);
+  });
+
+  it('lets an idle connection run out its announced keep-alive before the drain ends', async function () {
+    const socket = new KeepAliveSocket(port);
+    await socket.request('GET', '/');
+    const started = Date.now();
+    await connections.drain(5000);
+    // timeout 1 s + grace 0.5 s, counted from the answer: never before the announced second.
+    expect(Date.now() - started).to.be.greaterThanOrEqual(900);
+    expect(socket.closed).to.equal(true);
   });
 });
