@@ -29,7 +29,6 @@ import type { Clock } from '../../shared/clock';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import type { IdempotencyState, MessageStore } from '../../shared/store';
-import type { PushResult } from './push-service';
 
 /** `Idempotency-Key`: 1-128 printable ASCII characters. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,128}$/;
@@ -58,8 +57,8 @@ export interface IdempotencyTicket {
   owner: string;
 }
 
-export interface IdempotentResult {
-  result: PushResult;
+export interface IdempotentResult<R> {
+  result: R;
   /** True when this is the answer of an earlier call with the same key. */
   replayed: boolean;
 }
@@ -80,7 +79,7 @@ export class IdempotencyGate {
    * Runs `work` once per (scope, key): claims the key, or waits for the call that holds it, or
    * answers what that call answered.
    */
-  async run(scope: string, key: string, request: unknown, work: (ticket: IdempotencyTicket) => Promise<PushResult>): Promise<IdempotentResult> {
+  async run<R>(scope: string, key: string, request: unknown, work: (ticket: IdempotencyTicket) => Promise<R>): Promise<IdempotentResult<R>> {
     if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new HeraldError('BAD_REQUEST', 'Idempotency-Key: must be 1-128 printable ASCII characters');
     }
@@ -98,13 +97,13 @@ export class IdempotencyGate {
       });
       if (state.kind === 'claimed') break;
       checkSameRequest(state, fingerprint);
-      if (state.kind === 'done') return { result: JSON.parse(state.answer) as PushResult, replayed: true };
+      if (state.kind === 'done') return { result: JSON.parse(state.answer) as R, replayed: true };
       if (Date.now() >= deadline) {
         throw new HeraldError('IDEMPOTENCY_IN_PROGRESS', 'a call with this Idempotency-Key is still running; retry later', { retryAfter: 1 });
       }
       await sleep(this.options.pollMs);
     }
-    let result: PushResult;
+    let result: R;
     try {
       result = await work(ticket);
     } catch (err) {
