@@ -31,6 +31,7 @@ import { AckBatcher } from './socket/ack-batcher';
 import { ReplayService } from './socket/replay-service';
 import { SeqGate } from './socket/seq-gate';
 import { StoreDurableLane } from './push/durable-lane';
+import { IdempotencyGate } from './push/idempotency';
 import type { MessageStore } from '../shared/store';
 import { AFTER_ANSWER, createEventHandlers } from './socket/event-handlers';
 import { IdleSweeper } from './socket/idle-sweeper';
@@ -92,6 +93,8 @@ export class Gateway {
   readonly sessions: SessionManager;
   readonly kicker: Kicker;
   readonly http: HttpApi;
+  /** Idempotency keys of pushes (HTTP and Redis ingress); needs the store. */
+  readonly idempotency: IdempotencyGate | undefined;
   readonly startedAt: number;
   private readonly clock: Clock;
   private readonly logins: LoginService;
@@ -102,6 +105,7 @@ export class Gateway {
   private readonly gate: SeqGate | undefined;
   private readonly handshakeLogins = new WeakMap<HeraldSocket, VerifiedLogin>();
   private closing: Promise<void> | undefined;
+  private kicking: Promise<void> | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, logger } = options;
@@ -163,6 +167,14 @@ export class Gateway {
       ...(store !== undefined ? { durable: new StoreDurableLane(store, this.io, config) } : {}),
       ...(options.offload !== undefined ? { offload: options.offload } : {}),
     });
+    this.idempotency =
+      store !== undefined
+        ? new IdempotencyGate(store, clock, logger, {
+            ttlMs: config.push.idempotencyTtl * 1000,
+            lockTimeoutMs: config.push.idempotencyLockTimeout * 1000,
+            waitMs: config.push.idempotencyLockTimeout * 1000 + 1000,
+          })
+        : undefined;
     const cluster = options.cluster ?? new SelfClusterLink(this, config, clock);
     const apiKeys = new ApiKeyGate(config, clock, metrics, logger);
     this.http = new HttpApi({
@@ -180,6 +192,7 @@ export class Gateway {
         push: this.push,
         presence: options.presence,
         store,
+        ...(this.idempotency !== undefined ? { idempotency: this.idempotency } : {}),
         kicker: this.kicker,
         cluster,
         healthChecks: [
@@ -272,7 +285,17 @@ export class Gateway {
     return this.closing;
   }
 
-  private async doClose(reason: 'shutdown' | 'reload'): Promise<void> {
+  /**
+   * The first step of close(): kicks every client (`kick` with reconnect:true) and waits up to
+   * 2 s for them to go, but keeps the adapter, presence and pushes working, so a worker can finish
+   * the HTTP calls it accepted meanwhile (worker.ts). Idempotent.
+   */
+  kickAll(reason: Extract<KickReason, 'shutdown' | 'reload'> = 'shutdown'): Promise<void> {
+    this.kicking ??= this.doKick(reason);
+    return this.kicking;
+  }
+
+  private async doKick(reason: 'shutdown' | 'reload'): Promise<void> {
     this.sweeper.close();
     this.outputCap.close();
     const sockets = [...this.io.of('/').sockets.values()];
@@ -281,6 +304,10 @@ export class Gateway {
     while (this.io.engine.clientsCount > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  private async doClose(reason: 'shutdown' | 'reload'): Promise<void> {
+    await this.kickAll(reason);
     await new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });

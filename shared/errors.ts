@@ -12,6 +12,8 @@ export const ERROR_CATALOG = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The payload is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON (Content-Type: application/json)' },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, message: 'A call with this Idempotency-Key is still running' },
+  IDEMPOTENCY_MISMATCH: { status: 422, message: 'This Idempotency-Key was used with another request' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   INTERNAL: { status: 500, message: 'Internal error' },
   AUTH_UNAVAILABLE: { status: 503, message: 'The verification service is unavailable' },
@@ -26,7 +28,7 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
-  /** Seconds after which a retry may succeed (RATE_LIMITED, AUTH_UNAVAILABLE, REDIS_UNAVAILABLE). */
+  /** Seconds after which a retry may succeed (RATE_LIMITED, AUTH_UNAVAILABLE, REDIS_UNAVAILABLE, IDEMPOTENCY_IN_PROGRESS). */
   retryAfter?: number;
 }
 

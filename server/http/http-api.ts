@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics';
 import type { ApiKeyGate } from './api-keys';
 import { readJsonBody, RequestAbortedError } from './body';
 import { clientAddress } from './client-address';
+import { parseRequestTarget, type RequestTarget } from './request-target';
 import { Router, type ApiRequest, type ApiResponse, type Method, type Route } from './router';
 
 export interface HttpApiDeps {
@@ -54,19 +55,19 @@ export class HttpApi {
     let routeName = 'unmatched';
     let response: ApiResponse;
     try {
-      const url = new URL(req.url ?? '/', 'http://herald.invalid');
+      const target = parseRequestTarget(req.url);
       const method = (req.method ?? 'GET').toUpperCase();
       if (method === 'OPTIONS') {
         response = this.preflight(req);
       } else {
-        const match = this.router.match(method, url.pathname);
-        if (match === undefined) throw new HeraldError('NOT_FOUND', `no route ${method} ${url.pathname}`);
+        const match = this.router.match(method, target.path);
+        if (match === undefined) throw new HeraldError('NOT_FOUND', `no route ${method} ${target.path}`);
         if ('methodNotAllowed' in match) {
           response = errorResponse(new HeraldError('METHOD_NOT_ALLOWED', `use ${match.methodNotAllowed.join(' or ')}`));
           response.headers = { allow: match.methodNotAllowed.join(', ') };
         } else {
           routeName = match.route.name;
-          response = await this.run(match.route, match.params, method as Method, url, req);
+          response = await this.run(match.route, match.params, method as Method, target, req);
         }
       }
     } catch (err) {
@@ -86,8 +87,8 @@ export class HttpApi {
     this.write(req, res, response);
   }
 
-  private async run(route: Route, params: Record<string, string>, method: Method, url: URL, req: IncomingMessage): Promise<ApiResponse> {
-    const request: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, headers: req.headers, ip: this.clientIp(req), raw: req };
+  private async run(route: Route, params: Record<string, string>, method: Method, target: RequestTarget, req: IncomingMessage): Promise<ApiResponse> {
+    const request: ApiRequest = { method, path: target.path, params, query: target.query, headers: req.headers, ip: this.clientIp(req), raw: req };
     if (route.auth === 'api-key') request.keyId = this.deps.apiKeys.admit(req.headers.authorization, request.ip);
     if (route.body === true) request.body = await readJsonBody(req, this.deps.config.push.maxBodyBytes);
     const response = await route.handle(request);

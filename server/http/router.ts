@@ -67,7 +67,9 @@ export class Router {
         return '([^/]+)';
       })
       .join('/');
-    this.routes.push({ route, regex: new RegExp(`^${source}/?$`), names });
+    // Exact: no optional trailing slash. A proxy that guards `/metrics` must not be bypassed by
+    // `/metrics/` (request-target.ts).
+    this.routes.push({ route, regex: new RegExp(`^${source}$`), names });
     return this;
   }
 

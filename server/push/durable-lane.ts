@@ -44,7 +44,10 @@ export class StoreDurableLane implements DurableLane {
         createdAt: push.ts,
         expiresAt,
       }));
-      const seqs = await this.store.append(messages);
+      // With an Idempotency-Key, its answer commits in the same transaction as the messages
+      // (push/idempotency.ts); `online` is filled in right after.
+      const completion = push.idempotency && { ...push.idempotency, answer: JSON.stringify({ id: push.id, stored: true, online: null }) };
+      const seqs = await this.store.append(messages, completion);
       deliverer.deliverWithSeqs(
         push,
         uids.map((uid, i) => ({ rooms: recipients.users.get(uid) as string[], seq: seqs[i] as number })),

@@ -14,6 +14,7 @@ import type { Presence } from '../cluster/presence';
 import type { Metrics } from '../metrics';
 import { platformRoom, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from '../socket/rooms';
 import type { HeraldServer } from '../socket/types';
+import type { IdempotencyTicket } from './idempotency';
 
 export type PushOrigin = 'api' | 'publish' | 'stream' | 'cron';
 export type TargetKind = 'uid' | 'uids' | 'topic' | 'all';
@@ -45,6 +46,8 @@ export interface PreparedPush {
   ttl?: number;
   /** Rooms to deliver to; empty means every connection. For uid/uids pushes, one per uid, in order. */
   rooms: string[];
+  /** The push's Idempotency-Key claim: its answer is committed with the push's messages. */
+  idempotency?: IdempotencyTicket;
 }
 
 /** Where a stored push goes: the recipient's rooms, with the recipient's seq. */
@@ -96,8 +99,9 @@ type Emitter = { emit(event: string, payload: PushPayload): boolean };
 export class PushService {
   constructor(private readonly deps: PushServiceDeps) {}
 
-  async push(request: PushRequest, origin: PushOrigin): Promise<PushResult> {
+  async push(request: PushRequest, origin: PushOrigin, idempotency?: IdempotencyTicket): Promise<PushResult> {
     const push = this.prepare(request);
+    if (idempotency !== undefined) push.idempotency = idempotency;
     const { offload } = this.deps;
     if (offload !== undefined && push.uids.length > this.deps.config.tasks.fanoutThreshold) {
       const result = await offload(request, origin);

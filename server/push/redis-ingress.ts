@@ -23,6 +23,7 @@ import type { Logger } from '../../shared/logger';
 import { DEFAULT_PUSH_REQUEST_LIMITS, pushRequestSchema, describeZodError } from '../../shared/protocol';
 import { createRedisClient } from '../../shared/redis';
 import type { Metrics } from '../metrics';
+import type { IdempotencyGate } from './idempotency';
 import type { PushOrigin, PushService } from './push-service';
 
 export interface RedisIngressOptions {
@@ -90,6 +91,8 @@ export class RedisIngress {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     options: Pick<RedisIngressOptions, 'prefix' | 'consumer'> & Partial<RedisIngressOptions>,
+    /** Dedupes entries that carry an `id`. */
+    private readonly idempotency?: IdempotencyGate,
   ) {
     this.options = { ...DEFAULT_REDIS_INGRESS_OPTIONS, ...options };
     this.command = createRedisClient(redisUrl, logger, { role: 'ingress' });
@@ -330,14 +333,19 @@ export class RedisIngress {
     } catch {
       return this.invalid(origin, 'msg is not valid JSON');
     }
-    const parsed = pushRequestSchema(this.options).safeParse(json);
+    // `id`: the entry's idempotency key (contract section 5), like the HTTP Idempotency-Key.
+    const { id, body } = splitIngressId(json);
+    const parsed = pushRequestSchema(this.options).safeParse(body);
     if (!parsed.success) return this.invalid(origin, describeZodError(parsed.error));
     try {
-      await this.push.push(parsed.data, origin);
+      if (id === undefined) await this.push.push(parsed.data, origin);
+      else if (typeof id !== 'string') return this.invalid(origin, 'id: must be a string of 1-128 printable ASCII characters');
+      else if (this.idempotency === undefined) return this.invalid(origin, 'id: needs the message store');
+      else await this.idempotency.run(INGRESS_SCOPE, id, parsed.data, (ticket) => this.push.push(parsed.data, origin, ticket));
       this.metrics.ingress.inc({ source: origin, result: 'ok' });
       return { kind: 'ok' };
     } catch (err) {
-      if (err instanceof HeraldError && err.code === 'BAD_REQUEST') return this.invalid(origin, err.message);
+      if (err instanceof HeraldError && (err.code === 'BAD_REQUEST' || err.code === 'IDEMPOTENCY_MISMATCH')) return this.invalid(origin, err.message);
       this.metrics.ingress.inc({ source: origin, result: 'retry' });
       this.logger.warn('push from Redis failed; it will be retried', { origin, error: (err as Error).message });
       return { kind: 'retry' };
@@ -348,6 +356,16 @@ export class RedisIngress {
     this.metrics.ingress.inc({ source: origin, result: 'invalid' });
     return { kind: 'invalid', reason };
   }
+}
+
+/** The idempotency scope of every Redis ingress entry (HTTP keys are scoped per API key). */
+const INGRESS_SCOPE = 'redis-ingress';
+
+/** Takes `id` off an entry's JSON object; the rest is the push body. */
+function splitIngressId(json: unknown): { id?: unknown; body: unknown } {
+  if (json === null || typeof json !== 'object' || Array.isArray(json) || !Object.hasOwn(json, 'id')) return { body: json };
+  const { id, ...body } = json as Record<string, unknown>;
+  return { id, body };
 }
 
 type Outcome = { kind: 'ok' } | { kind: 'retry' } | { kind: 'invalid'; reason: string };

@@ -20,7 +20,10 @@ import { Metrics } from '../metrics';
 import type { PushResult } from '../push/push-service';
 import { RedisIngress } from '../push/redis-ingress';
 import { HandedConnections } from './handed-connections';
+import { KeepAliveConnections } from '../http/keep-alive';
 
+/** Milliseconds of shutdownTimeout kept for closing Socket.IO and the store after the HTTP drain. */
+const DRAIN_RESERVE_MS = 1000;
 
 export function runWorker(releaseHeldConnections: () => void): void {
   const runtime = bootChild('worker');
@@ -62,17 +65,21 @@ export function runWorker(releaseHeldConnections: () => void): void {
     setupWorker(gateway.io);
     // setupWorker closes every HTTP connection after one response, so that no connection carries
     // requests of two sessions owned by different workers. Backend API calls (they carry an API
-    // key) never touch a session: they keep their connection, and no longer pay a new TCP
-    // connection and a hand-off per push.
+    // key) never touch a session: they keep their connection (keepConnection below), and no
+    // longer pay a new TCP connection and a hand-off per push.
     for (const listener of httpServer.listeners('request')) {
       if (!before.has(listener)) httpServer.off('request', listener as (...args: unknown[]) => void);
     }
-    httpServer.prependListener('request', (req, res) => {
-      if (req.headers.authorization === undefined || req.url?.startsWith('/socket.io') === true) res.setHeader('Connection', 'close');
-    });
   }
   const handed = new HandedConnections(httpServer, { tls, headTimeoutMs: config.connection.headerTimeout * 1000 });
   handed.start();
+  // Under TLS every connection stays with this worker (the primary hands over raw TCP), so any
+  // request may keep its connection.
+  const connections = new KeepAliveConnections({
+    timeout: config.http.keepAliveTimeout,
+    keepConnection: tls ? () => true : (req) => req.headers.authorization !== undefined && req.url?.startsWith('/socket.io') !== true,
+  });
+  connections.attach(httpServer);
   releaseHeldConnections();
   gateway.start();
   // Live durable copies may have been lost while the adapter could not reach Redis: every
@@ -83,7 +90,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
   plumbing.redisPresence?.start();
   let ingress: RedisIngress | undefined;
   if (config.redis.url !== undefined) {
-    ingress = new RedisIngress(config.redis.url, gateway.push, metrics, logger, { prefix: config.redis.prefix, consumer: nodeId, maxDataDepth: config.push.maxDataDepth });
+    ingress = new RedisIngress(config.redis.url, gateway.push, metrics, logger, { prefix: config.redis.prefix, consumer: nodeId, maxDataDepth: config.push.maxDataDepth }, gateway.idempotency);
     ingress.start();
   }
   // Without the cron process, worker 0 of each host deletes expired messages on an interval.
@@ -97,9 +104,17 @@ export function runWorker(releaseHeldConnections: () => void): void {
       : undefined;
   cleanup?.unref();
 
+  // The drain, in the order that refuses nothing already accepted: take no more Redis ingress;
+  // answer every HTTP call with `Connection: close` and wait until each connection is gone (an
+  // idle keep-alive one once its announced timeout has run out) while Socket.IO clients are
+  // kicked; only then close Socket.IO, presence and the store. Closing the store first answered
+  // calls still arriving on kept-alive connections with 503 "The message store is closed".
   runtime.onShutdown(async (reason) => {
     if (cleanup !== undefined) clearInterval(cleanup);
     await ingress?.close().catch(() => undefined);
+    const drainMs = Math.max(500, config.shutdownTimeout * 1000 - DRAIN_RESERVE_MS);
+    const [drained] = await Promise.all([connections.drain(drainMs), gateway.kickAll(reason)]);
+    if (drained.destroyed > 0) logger.warn('HTTP connections still open at the end of the drain were closed', { ...drained });
     await gateway.close(reason);
     // After the drain: the primary hears of every connection that closed during it.
     handed.close();

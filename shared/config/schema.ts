@@ -218,6 +218,14 @@ export const AppConfigSchema = z
         maxUids: positiveInt.max(1_000_000).default(10_000),
         /** Event name of a push that does not give one. */
         defaultEvent: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('message'),
+        /** Seconds an `Idempotency-Key` is remembered: a repeat within it gets the first answer. */
+        idempotencyTtl: seconds(60, 30 * 86_400).default(86_400),
+        /**
+         * Seconds after which a call holding an `Idempotency-Key` without answering is presumed
+         * dead (a killed worker) and a retry takes the key over; keep it above
+         * db.operationTimeoutMs. A retry waits up to this + 1 s for a running call's answer.
+         */
+        idempotencyLockTimeout: seconds(1, 600).default(15),
       })
       .strict()
       .default({}),
@@ -311,6 +319,28 @@ export const AppConfigSchema = z
         maxFileBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
         /** Daemon mode: rotated files kept (herald.log.1 … .N). */
         keepFiles: z.number().int().min(1).max(100).default(5),
+      })
+      .strict()
+      .default({}),
+    http: z
+      .object({
+        /**
+         * Seconds an idle keep-alive API connection may be reused, announced as
+         * `Keep-Alive: timeout=N`; Herald closes it 2 s after that. Keep it at most
+         * shutdownTimeout − 3: a draining worker waits for its idle connections to run out, and
+         * cuts what is left a second before shutdownTimeout.
+         */
+        keepAliveTimeout: seconds(1, 300).default(5),
+      })
+      .strict()
+      .default({}),
+    metrics: z
+      .object({
+        /**
+         * Bearer key `GET /metrics` requires (`Authorization: Bearer <key>`), at least 16
+         * characters; unset leaves /metrics open, for a private port only (docs/OPERATIONS.md).
+         */
+        key: z.string().min(16).max(256).optional(),
       })
       .strict()
       .default({}),

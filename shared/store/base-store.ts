@@ -14,6 +14,9 @@ import {
   type CleanupOptions,
   type CleanupResult,
   type CursorUpdate,
+  type IdempotencyClaim,
+  type IdempotencyCompletion,
+  type IdempotencyState,
   type MessageStore,
   type MigrationReport,
   type NewMessage,
@@ -34,6 +37,26 @@ export interface MigrationRun {
   applied: Migration[];
 }
 
+/** What a group-commit batch holds: messages, and answers of idempotency keys to record with them. */
+type BatchItem = NewMessage | { completion: IdempotencyCompletion };
+
+/** What decides a claim, given the key's row as the transaction sees it (undefined: none). */
+export interface IdempotencyRow {
+  fingerprint: string;
+  state: string;
+  answer: string | null;
+  claimed_at: number | string;
+  expires_at: number | string;
+}
+
+/** `claim` if the row is free to take (none, expired, or a stale pending claim), else what it holds. */
+export function judgeIdempotencyRow(row: IdempotencyRow | undefined, claim: IdempotencyClaim): IdempotencyState | 'claim' {
+  if (row === undefined || Number(row.expires_at) <= claim.now) return 'claim';
+  if (row.state === 'done' && row.answer !== null) return { kind: 'done', fingerprint: row.fingerprint, answer: row.answer };
+  if (Number(row.claimed_at) < claim.staleBefore) return 'claim';
+  return { kind: 'pending', fingerprint: row.fingerprint };
+}
+
 /** Params of REPLAY_SQL (uid, afterSeq, now, platform, platform, limit) or HISTORY_SQL (uid, afterSeq, now, limit). */
 export type MessageQueryParams = (string | number | null)[];
 
@@ -42,7 +65,7 @@ export abstract class BaseMessageStore implements MessageStore {
   protected readonly logger: Logger;
   protected readonly clock: Clock;
   protected readonly outages: OutageLog;
-  private readonly committer: GroupCommitter<NewMessage, number>;
+  private readonly committer: GroupCommitter<BatchItem, number>;
   private readonly maxDataBytes: number;
   private accepting = true;
   private closing: Promise<void> | undefined;
@@ -52,20 +75,27 @@ export abstract class BaseMessageStore implements MessageStore {
     this.clock = deps.clock ?? systemClock;
     this.outages = new OutageLog(this.logger, kind);
     this.maxDataBytes = options.maxDataBytes;
-    this.committer = new GroupCommitter((batch) => this.writeMessages(batch), options.groupCommit, this.clock);
+    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), options.groupCommit, this.clock);
   }
 
   /** Applies pending migrations under the dialect's lock. */
   protected abstract applyMigrations(): Promise<MigrationRun>;
-  /** Writes one group-commit batch in one transaction; the seqs in input order. */
-  protected abstract writeMessages(batch: NewMessage[]): Promise<number[]>;
+  /**
+   * Writes one group-commit batch in one transaction: the messages (their seqs in input order)
+   * and the answers of the idempotency keys of those pushes (`UPDATE … WHERE scope AND owner`).
+   */
+  protected abstract writeMessages(batch: NewMessage[], completions: IdempotencyCompletion[]): Promise<number[]>;
+  /** Claims a key in one transaction (judgeIdempotencyRow decides). */
+  protected abstract claimRow(claim: IdempotencyClaim): Promise<IdempotencyState>;
+  /** `UPDATE` a claimed key to done, or (answer null) delete a pending one of this owner. */
+  protected abstract finishRow(scope: string, owner: string, answer: string | null): Promise<void>;
   /** Runs MESSAGE_QUERIES[query] (REPLAY_SQL or HISTORY_SQL). */
   protected abstract selectMessages(query: keyof typeof MESSAGE_QUERIES, params: MessageQueryParams): Promise<MessageRow[]>;
   protected abstract selectCursor(uid: string, device: string): Promise<number | undefined>;
   /** Upserts merged cursors (one per device, sorted) in one transaction, never lowering a seq. */
   protected abstract upsertCursors(cursors: CursorUpdate[]): Promise<void>;
   /** Deletes at most `batchSize` messages with expires_at <= bound, or cursors with updated_at <= bound. */
-  protected abstract deleteBatch(table: 'messages' | 'cursors', bound: number, batchSize: number): Promise<number>;
+  protected abstract deleteBatch(table: 'messages' | 'cursors' | 'idempotency', bound: number, batchSize: number): Promise<number>;
   protected abstract selectOne(): Promise<void>;
   /** Releases connections or files, after the last batch was written. */
   protected abstract closeConnections(): Promise<void>;
@@ -83,10 +113,45 @@ export abstract class BaseMessageStore implements MessageStore {
     return report;
   }
 
-  async append(messages: readonly NewMessage[]): Promise<number[]> {
+  async append(messages: readonly NewMessage[], completion?: IdempotencyCompletion): Promise<number[]> {
     this.assertOpen();
     checkNewMessages(messages, this.maxDataBytes);
-    return this.committer.submit(messages);
+    if (completion === undefined) return this.committer.submit(messages);
+    checkCompletion(completion);
+    // The completion rides in the same call, so group commit writes it in the same transaction.
+    const seqs = await this.committer.submit([...messages, { completion }]);
+    return seqs.slice(0, messages.length);
+  }
+
+  async claimIdempotency(claim: IdempotencyClaim): Promise<IdempotencyState> {
+    this.assertOpen();
+    checkScope(claim.scope);
+    checkScope(claim.fingerprint);
+    return this.claimRow(claim);
+  }
+
+  async completeIdempotency(completion: IdempotencyCompletion): Promise<void> {
+    this.assertOpen();
+    checkCompletion(completion);
+    await this.finishRow(completion.scope, completion.owner, completion.answer);
+  }
+
+  async releaseIdempotency(scope: string, owner: string): Promise<void> {
+    this.assertOpen();
+    checkScope(scope);
+    await this.finishRow(scope, owner, null);
+  }
+
+  private async writeBatch(items: BatchItem[]): Promise<number[]> {
+    const messages: NewMessage[] = [];
+    const completions: IdempotencyCompletion[] = [];
+    for (const item of items) {
+      if ('completion' in item) completions.push(item.completion);
+      else messages.push(item);
+    }
+    const seqs = await this.writeMessages(messages, completions);
+    let next = 0;
+    return items.map((item) => ('completion' in item ? 0 : (seqs[next++] as number)));
   }
 
   async replay(uid: string, afterSeq: number, limit: number, now: number, platform?: string): Promise<ReplayResult> {
@@ -123,6 +188,7 @@ export abstract class BaseMessageStore implements MessageStore {
     checkCleanup(now, options.cursorRetentionMs, batchSize);
     const messages = await this.deleteInBatches('messages', now, batchSize);
     const cursors = await this.deleteInBatches('cursors', now - options.cursorRetentionMs, batchSize);
+    await this.deleteInBatches('idempotency', now, batchSize);
     return { messages, cursors };
   }
 
@@ -151,7 +217,7 @@ export abstract class BaseMessageStore implements MessageStore {
   }
 
   /** Short statements until one deletes less than a batch; other work runs in between. */
-  private async deleteInBatches(table: 'messages' | 'cursors', bound: number, batchSize: number): Promise<number> {
+  private async deleteInBatches(table: 'messages' | 'cursors' | 'idempotency', bound: number, batchSize: number): Promise<number> {
     let total = 0;
     for (;;) {
       const deleted = await this.deleteBatch(table, bound, batchSize);
@@ -163,5 +229,21 @@ export abstract class BaseMessageStore implements MessageStore {
 
   private assertOpen(): void {
     if (!this.accepting) throw new HeraldError('STORE_UNAVAILABLE', 'The message store is closed');
+  }
+}
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+function checkScope(value: string): void {
+  if (typeof value !== 'string' || !DIGEST.test(value)) throw new HeraldError('BAD_REQUEST', 'idempotency scope: must be 64 hex characters');
+}
+
+function checkCompletion(completion: IdempotencyCompletion): void {
+  checkScope(completion.scope);
+  if (typeof completion.owner !== 'string' || completion.owner.length === 0 || completion.owner.length > 64) {
+    throw new HeraldError('BAD_REQUEST', 'idempotency owner: 1-64 characters');
+  }
+  if (typeof completion.answer !== 'string' || completion.answer.length > 16_384) {
+    throw new HeraldError('BAD_REQUEST', 'idempotency answer: at most 16384 characters');
   }
 }

@@ -74,6 +74,40 @@ export interface CleanupResult {
   cursors: number;
 }
 
+/**
+ * An idempotency key being claimed (docs/API.md#idempotency). The key is kept as a digest only.
+ */
+export interface IdempotencyClaim {
+  /** sha256 hex of the caller's scope (API key id) and the key: 64 characters. */
+  scope: string;
+  /** sha256 hex of the request the key came with; a different one is a mismatch. */
+  fingerprint: string;
+  /** Who claims it: a random id per call. */
+  owner: string;
+  /** ms since the epoch. */
+  now: number;
+  /** When the key may be used again, ms since the epoch (now + push.idempotencyTtl). */
+  expiresAt: number;
+  /** A pending claim made before this (ms since the epoch) is taken over: its owner died. */
+  staleBefore: number;
+}
+
+/** What a claim found. */
+export type IdempotencyState =
+  | { kind: 'claimed' }
+  /** Another call holds the key and has not answered yet. */
+  | { kind: 'pending'; fingerprint: string }
+  /** Answered before: `answer` is the JSON of that answer. */
+  | { kind: 'done'; fingerprint: string; answer: string };
+
+/** The answer of a claimed key, written in the same transaction as the push's messages. */
+export interface IdempotencyCompletion {
+  scope: string;
+  owner: string;
+  /** The JSON of the answer to give every retry. */
+  answer: string;
+}
+
 export interface MigrationInfo {
   version: number;
   name: string;
@@ -110,7 +144,21 @@ export interface MessageStore {
    * One call is atomic: all of its messages are committed, or none is. Concurrent calls share a
    * transaction (group commit, see GroupCommitOptions).
    */
-  append(messages: readonly NewMessage[]): Promise<number[]>;
+  append(messages: readonly NewMessage[], completion?: IdempotencyCompletion): Promise<number[]>;
+
+  /**
+   * Claims an idempotency key for one call, or says who holds it: a row per key in
+   * `herald_idempotency`, written in its own small transaction (not a group commit, it must
+   * answer at once). A key past its `expiresAt`, or pending since before `staleBefore`, is claimed
+   * anew.
+   */
+  claimIdempotency(claim: IdempotencyClaim): Promise<IdempotencyState>;
+
+  /** Records the answer of a claimed key (pushes that stored nothing, or a later, fuller answer). */
+  completeIdempotency(completion: IdempotencyCompletion): Promise<void>;
+
+  /** Gives up a pending claim (the call failed and stored nothing), so a retry need not wait. */
+  releaseIdempotency(scope: string, owner: string): Promise<void>;
 
   /**
    * What a device replays on login: the newest `limit` unexpired messages with seq > afterSeq,

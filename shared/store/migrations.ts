@@ -106,6 +106,38 @@ export const MIGRATIONS: readonly Migration[] = [
     mysql: [`ALTER TABLE herald_message ADD COLUMN platform VARCHAR(16) ${ASCII} NULL`],
     sqlite: ['ALTER TABLE herald_message ADD COLUMN platform TEXT'],
   },
+  {
+    version: 3,
+    name: 'idempotency keys of pushes',
+    // One row per (API key, Idempotency-Key), both only as a digest (`scope`). `pending` while the
+    // first call runs, `done` with its answer once it committed; the answer of a durable push is
+    // written in the same transaction as its messages, so a retry after a crash finds either the
+    // committed answer or nothing stored.
+    mysql: [
+      `CREATE TABLE IF NOT EXISTS herald_idempotency (
+        scope CHAR(64) ${ASCII} NOT NULL PRIMARY KEY,
+        fingerprint CHAR(64) ${ASCII} NOT NULL,
+        state VARCHAR(8) ${ASCII} NOT NULL,
+        owner VARCHAR(64) ${ASCII} NOT NULL,
+        answer TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+        claimed_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        KEY herald_idempotency_expires (expires_at)
+      ) ENGINE=InnoDB`,
+    ],
+    sqlite: [
+      `CREATE TABLE herald_idempotency (
+        scope TEXT NOT NULL PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        state TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        answer TEXT,
+        claimed_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT`,
+      'CREATE INDEX herald_idempotency_expires ON herald_idempotency (expires_at)',
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -14,10 +14,10 @@
 import createDebug from 'debug';
 import { createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import { HeraldError } from '../errors';
-import { BaseMessageStore, type MessageQueryParams, type MigrationRun } from './base-store';
+import { BaseMessageStore, judgeIdempotencyRow, type IdempotencyRow, type MessageQueryParams, type MigrationRun } from './base-store';
 import { DeadlineExceeded, withDeadline } from './deadline';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, type GroupCommitOptions } from './group-commit';
-import type { CursorUpdate, NewMessage, StoreDeps, StoreOptions } from './message-store';
+import type { CursorUpdate, IdempotencyClaim, IdempotencyCompletion, IdempotencyState, NewMessage, StoreDeps, StoreOptions } from './message-store';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, chunkRows, planSeqs } from './seq-plan';
@@ -165,9 +165,13 @@ export class MysqlMessageStore extends BaseMessageStore {
   }
 
   /** One group-commit batch: raise the seq rows, read them back, insert the messages, commit. */
-  protected writeMessages(messages: NewMessage[]): Promise<number[]> {
+  protected writeMessages(messages: NewMessage[], completions: IdempotencyCompletion[]): Promise<number[]> {
     const { maxStatementRows, maxStatementBytes } = this.options;
     return this.execute('append', 'transaction', async (conn) => {
+      for (const c of completions) {
+        await conn.query("UPDATE herald_idempotency SET state = 'done', answer = ? WHERE scope = ? AND owner = ?", [c.answer, c.scope, c.owner]);
+      }
+      if (messages.length === 0) return [];
       const plan = planSeqs(messages);
       const uidChunks = chunkRows(plan.uids, maxStatementRows, Infinity, () => 0);
       for (const uids of uidChunks) {
@@ -188,6 +192,36 @@ export class MysqlMessageStore extends BaseMessageStore {
         await conn.query(`INSERT INTO herald_message ${INSERT_MESSAGE_COLUMNS} VALUES ?`, [chunk]);
       }
       return seqs;
+    });
+  }
+
+  /** Insert the pending row, or lock the one there and judge it, in one transaction. */
+  protected claimRow(claim: IdempotencyClaim): Promise<IdempotencyState> {
+    return this.execute('claimIdempotency', 'transaction', async (conn): Promise<IdempotencyState> => {
+      const values = [claim.scope, claim.fingerprint, claim.owner, claim.now, claim.expiresAt];
+      const [inserted] = await conn.query<ResultSetHeader>(
+        `INSERT IGNORE INTO herald_idempotency (scope, fingerprint, state, owner, answer, claimed_at, expires_at) VALUES (?, ?, 'pending', ?, NULL, ?, ?)`,
+        values,
+      );
+      if (inserted.affectedRows === 1) return { kind: 'claimed' };
+      const [rows] = await conn.query<RowDataPacket[]>(
+        'SELECT fingerprint, state, answer, claimed_at, expires_at FROM herald_idempotency WHERE scope = ? FOR UPDATE',
+        [claim.scope],
+      );
+      const verdict = judgeIdempotencyRow(rows[0] as IdempotencyRow | undefined, claim);
+      if (verdict !== 'claim') return verdict;
+      await conn.query(
+        `REPLACE INTO herald_idempotency (scope, fingerprint, state, owner, answer, claimed_at, expires_at) VALUES (?, ?, 'pending', ?, NULL, ?, ?)`,
+        values,
+      );
+      return { kind: 'claimed' };
+    });
+  }
+
+  protected async finishRow(scope: string, owner: string, answer: string | null): Promise<void> {
+    await this.execute('completeIdempotency', 'idempotent', async (conn) => {
+      if (answer === null) await conn.query("DELETE FROM herald_idempotency WHERE scope = ? AND owner = ? AND state = 'pending'", [scope, owner]);
+      else await conn.query("UPDATE herald_idempotency SET state = 'done', answer = ? WHERE scope = ? AND owner = ?", [answer, scope, owner]);
     });
   }
 
@@ -212,11 +246,13 @@ export class MysqlMessageStore extends BaseMessageStore {
     });
   }
 
-  protected deleteBatch(table: 'messages' | 'cursors', bound: number, batchSize: number): Promise<number> {
+  protected deleteBatch(table: 'messages' | 'cursors' | 'idempotency', bound: number, batchSize: number): Promise<number> {
     const sql =
       table === 'messages'
         ? 'DELETE FROM herald_message WHERE expires_at <= ? ORDER BY expires_at LIMIT ?'
-        : 'DELETE FROM herald_cursor WHERE updated_at <= ? ORDER BY updated_at LIMIT ?';
+        : table === 'cursors'
+          ? 'DELETE FROM herald_cursor WHERE updated_at <= ? ORDER BY updated_at LIMIT ?'
+          : 'DELETE FROM herald_idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?';
     return this.execute('cleanup', 'idempotent', async (conn) => {
       const [result] = await conn.query<ResultSetHeader>(sql, [bound, batchSize]);
       return result.affectedRows;

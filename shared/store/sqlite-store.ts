@@ -16,9 +16,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HeraldError } from '../errors';
-import { BaseMessageStore, type MessageQueryParams, type MigrationRun } from './base-store';
+import { BaseMessageStore, judgeIdempotencyRow, type IdempotencyRow, type MessageQueryParams, type MigrationRun } from './base-store';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, type GroupCommitOptions } from './group-commit';
-import type { CursorUpdate, NewMessage, StoreDeps, StoreOptions } from './message-store';
+import type { CursorUpdate, IdempotencyClaim, IdempotencyCompletion, IdempotencyState, NewMessage, StoreDeps, StoreOptions } from './message-store';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, planSeqs } from './seq-plan';
@@ -59,6 +59,11 @@ interface Statements {
   saveCursor: Database.Statement<[string, string, number, number]>;
   deleteMessages: Database.Statement<[number, number]>;
   deleteCursors: Database.Statement<[number, number]>;
+  deleteIdempotency: Database.Statement<[number, number]>;
+  readIdempotency: Database.Statement<[string], IdempotencyRow>;
+  claimIdempotency: Database.Statement<[string, string, string, number, number]>;
+  completeIdempotency: Database.Statement<[string, string, string]>;
+  releaseIdempotency: Database.Statement<[string, string]>;
 }
 
 export class SqliteMessageStore extends BaseMessageStore {
@@ -104,9 +109,9 @@ export class SqliteMessageStore extends BaseMessageStore {
   }
 
   /** One group-commit batch in one IMMEDIATE transaction. */
-  protected async writeMessages(messages: NewMessage[]): Promise<number[]> {
+  protected async writeMessages(messages: NewMessage[], completions: IdempotencyCompletion[]): Promise<number[]> {
     return this.run('append', () => {
-      const { bumpSeq, insertMessage } = this.prepared();
+      const { bumpSeq, insertMessage, completeIdempotency } = this.prepared();
       return this.db
         .transaction(() => {
           const plan = planSeqs(messages);
@@ -117,9 +122,32 @@ export class SqliteMessageStore extends BaseMessageStore {
           }
           const seqs = assignSeqs(messages, plan, lastSeqs);
           messages.forEach((m, i) => insertMessage.run(...messageValues(m, seqs[i] as number)));
+          for (const c of completions) completeIdempotency.run(c.answer, c.scope, c.owner);
           return seqs;
         })
         .immediate();
+    });
+  }
+
+  protected async claimRow(claim: IdempotencyClaim): Promise<IdempotencyState> {
+    return this.run('claimIdempotency', () => {
+      const { readIdempotency, claimIdempotency } = this.prepared();
+      return this.db
+        .transaction((): IdempotencyState => {
+          const verdict = judgeIdempotencyRow(readIdempotency.get(claim.scope), claim);
+          if (verdict !== 'claim') return verdict;
+          claimIdempotency.run(claim.scope, claim.fingerprint, claim.owner, claim.now, claim.expiresAt);
+          return { kind: 'claimed' };
+        })
+        .immediate();
+    });
+  }
+
+  protected async finishRow(scope: string, owner: string, answer: string | null): Promise<void> {
+    this.run('completeIdempotency', () => {
+      const { completeIdempotency, releaseIdempotency } = this.prepared();
+      if (answer === null) releaseIdempotency.run(scope, owner);
+      else completeIdempotency.run(answer, scope, owner);
     });
   }
 
@@ -142,10 +170,10 @@ export class SqliteMessageStore extends BaseMessageStore {
     });
   }
 
-  protected async deleteBatch(table: 'messages' | 'cursors', bound: number, batchSize: number): Promise<number> {
+  protected async deleteBatch(table: 'messages' | 'cursors' | 'idempotency', bound: number, batchSize: number): Promise<number> {
     return this.run('cleanup', () => {
       const statements = this.prepared();
-      const statement = table === 'messages' ? statements.deleteMessages : statements.deleteCursors;
+      const statement = table === 'messages' ? statements.deleteMessages : table === 'cursors' ? statements.deleteCursors : statements.deleteIdempotency;
       return statement.run(bound, batchSize).changes;
     });
   }
@@ -183,6 +211,16 @@ export class SqliteMessageStore extends BaseMessageStore {
       deleteCursors: db.prepare(
         'DELETE FROM herald_cursor WHERE rowid IN (SELECT rowid FROM herald_cursor WHERE updated_at <= ? ORDER BY updated_at LIMIT ?)',
       ),
+      deleteIdempotency: db.prepare(
+        'DELETE FROM herald_idempotency WHERE rowid IN (SELECT rowid FROM herald_idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)',
+      ),
+      readIdempotency: db.prepare('SELECT fingerprint, state, answer, claimed_at, expires_at FROM herald_idempotency WHERE scope = ?'),
+      claimIdempotency: db.prepare(
+        `INSERT OR REPLACE INTO herald_idempotency (scope, fingerprint, state, owner, answer, claimed_at, expires_at)
+         VALUES (?, ?, 'pending', ?, NULL, ?, ?)`,
+      ),
+      completeIdempotency: db.prepare("UPDATE herald_idempotency SET state = 'done', answer = ? WHERE scope = ? AND owner = ?"),
+      releaseIdempotency: db.prepare("DELETE FROM herald_idempotency WHERE scope = ? AND owner = ? AND state = 'pending'"),
     };
     this.statements = statements;
     return statements;

@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import type { GroupCommitOptions } from '../../shared/store/group-commit';
-import type { MessageStore, NewMessage } from '../../shared/store/message-store';
+import { createHash } from 'node:crypto';
+import type { IdempotencyClaim, MessageStore, NewMessage } from '../../shared/store/message-store';
 import { LATEST_VERSION } from '../../shared/store/migrations';
 import { rejection } from '../support/assertions';
 
@@ -334,6 +335,68 @@ export function describeStore(name: string, createTarget: TargetFactory): void {
         expect(await s.getCursor(uid, 'fresh')).to.equal(1);
         expect(await s.append([message(uid)])).to.deep.equal([31]);
         expect(await s.cleanup(now, { cursorRetentionMs: HOUR })).to.deep.equal({ messages: 0, cursors: 0 });
+      });
+    });
+
+    describe('idempotency keys', function () {
+      const hex = (n: number): string => createHash('sha256').update(`${process.pid}-${n}-${Math.random()}`).digest('hex');
+      function claim(scope: string, owner: string, overrides: Partial<IdempotencyClaim> = {}): IdempotencyClaim {
+        const now = Date.now();
+        return { scope, fingerprint: 'f'.repeat(64), owner, now, expiresAt: now + HOUR, staleBefore: now - 10_000, ...overrides };
+      }
+
+      it('claims a new key once; a second call finds it pending, then done with the answer committed with the messages', async function () {
+        const scope = hex(1);
+        expect(await store.claimIdempotency(claim(scope, 'a'))).to.deep.equal({ kind: 'claimed' });
+        expect(await store.claimIdempotency(claim(scope, 'b'))).to.deep.equal({ kind: 'pending', fingerprint: 'f'.repeat(64) });
+        const uid = uniqueUid('idem');
+        expect(await store.append([message(uid)], { scope, owner: 'a', answer: '{"id":"x"}' })).to.deep.equal([1]);
+        expect(await store.claimIdempotency(claim(scope, 'c'))).to.deep.equal({ kind: 'done', fingerprint: 'f'.repeat(64), answer: '{"id":"x"}' });
+      });
+
+      it('commits a key answer in the same group-commit transaction as its neighbours, and keeps group commit working', async function () {
+        const s = open(target, { groupCommit: { maxDelayMs: 20 } });
+        const scopes = [hex(2), hex(3), hex(4)];
+        for (const scope of scopes) await s.claimIdempotency(claim(scope, 'o'));
+        const uid = uniqueUid('idem');
+        const seqs = await Promise.all([
+          s.append([message(uid)], { scope: scopes[0] as string, owner: 'o', answer: '"0"' }),
+          s.append([message(uid)]),
+          s.append([message(uid), message(uid)], { scope: scopes[1] as string, owner: 'o', answer: '"1"' }),
+          s.append([message(uid)], { scope: scopes[2] as string, owner: 'o', answer: '"2"' }),
+        ]);
+        expect(seqs.flat().sort((a, b) => a - b)).to.deep.equal([1, 2, 3, 4, 5]);
+        for (const [i, scope] of scopes.entries()) {
+          expect(await s.claimIdempotency(claim(scope, 'z'))).to.deep.include({ kind: 'done', answer: `"${i}"` });
+        }
+      });
+
+      it('takes over a pending claim older than staleBefore, and a key past expiresAt', async function () {
+        const stale = hex(5);
+        const now = Date.now();
+        await store.claimIdempotency(claim(stale, 'dead', { now: now - 60_000 }));
+        expect(await store.claimIdempotency(claim(stale, 'alive'))).to.deep.equal({ kind: 'claimed' });
+        const expired = hex(6);
+        await store.claimIdempotency(claim(expired, 'old', { now: now - 2 * HOUR, expiresAt: now - HOUR }));
+        await store.completeIdempotency({ scope: expired, owner: 'old', answer: '"old"' });
+        expect(await store.claimIdempotency(claim(expired, 'new'))).to.deep.equal({ kind: 'claimed' });
+      });
+
+      it('reports the fingerprint a key was claimed with, and frees a released claim for the next call', async function () {
+        const scope = hex(7);
+        await store.claimIdempotency(claim(scope, 'a', { fingerprint: 'a'.repeat(64) }));
+        expect(await store.claimIdempotency(claim(scope, 'b'))).to.deep.equal({ kind: 'pending', fingerprint: 'a'.repeat(64) });
+        await store.releaseIdempotency(scope, 'b');
+        expect(await store.claimIdempotency(claim(scope, 'b'))).to.deep.include({ kind: 'pending' });
+        await store.releaseIdempotency(scope, 'a');
+        expect(await store.claimIdempotency(claim(scope, 'b'))).to.deep.equal({ kind: 'claimed' });
+      });
+
+      it('lets only one of many concurrent store instances claim a key', async function () {
+        const scope = hex(8);
+        const stores = [store, open(), open(), open()];
+        const states = await Promise.all(stores.map((s, i) => s.claimIdempotency(claim(scope, `owner-${i}`))));
+        expect(states.filter((state) => state.kind === 'claimed')).to.have.length(1);
       });
     });
 

@@ -6,6 +6,7 @@ import type { MessageStore } from '../../../shared/store';
 import type { ClusterLink } from '../../cluster/cluster-link';
 import type { Presence } from '../../cluster/presence';
 import type { Metrics } from '../../metrics';
+import type { IdempotencyGate } from '../../push/idempotency';
 import type { PushService } from '../../push/push-service';
 import type { Kicker } from '../../socket/kicker';
 import type { HealthCheck } from '../health';
@@ -25,4 +26,6 @@ export interface RouteDeps {
   apiKeys: ApiKeyGate;
   /** The durable message store, when durable delivery is on. */
   store?: MessageStore;
+  /** Idempotency keys of pushes; needs the store. */
+  idempotency?: IdempotencyGate;
 }

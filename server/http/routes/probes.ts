@@ -1,4 +1,5 @@
 import { HeraldError } from '../../../shared/errors';
+import { ApiKeys } from '../api-keys';
 import type { CheckResult } from '../health';
 import type { Route } from '../router';
 import type { RouteDeps } from './deps';
@@ -44,14 +45,23 @@ export function readyzRoute(deps: RouteDeps): Route {
   };
 }
 
-/** Prometheus text, summed over this host's workers. */
+/**
+ * Prometheus text, summed over this host's workers. With `metrics.key` set it needs that key as a
+ * bearer token (compared in constant time); API keys are not accepted, so a scraper holds no key
+ * that can push.
+ */
 export function metricsRoute(deps: RouteDeps): Route {
+  const key = deps.config.metrics.key;
+  const keys = key !== undefined ? new ApiKeys([key]) : undefined;
   return {
     method: 'GET',
     pattern: '/metrics',
     name: 'metrics',
     auth: 'public',
-    handle: async () => {
+    handle: async (req) => {
+      if (keys !== undefined && keys.check(req.headers.authorization) === undefined) {
+        throw new HeraldError('UNAUTHORIZED', 'GET /metrics needs the metrics key (Authorization: Bearer <metrics.key>)');
+      }
       try {
         const { contentType, text } = await deps.cluster.metrics();
         return { status: 200, text, contentType };
