@@ -28,6 +28,9 @@ const RUN_APP_SETTINGS: Record<string, unknown> = {
   },
 };
 
+/** `redis`: Redis adapter and MariaDB store; `embedded`: cluster adapter and SQLite. */
+export type HostMode = 'redis' | 'embedded';
+
 export interface ProcessRow {
   pid: number;
   group: string;
@@ -55,19 +58,22 @@ export class ChaosServices {
     return new ChaosServices(redis, mariadb, mainSite, configDir);
   }
 
-  /** A host on Redis and MariaDB with the http verifier; `port` fixed so a client can come back. */
-  async startHost(prefix: string, env: Record<string, string> = {}): Promise<HeraldHost> {
+  /**
+   * A host with the http verifier, on Redis and MariaDB (`redis`, as in production) or on the
+   * embedded default (`embedded`: cluster adapter and SQLite), on a fixed port.
+   */
+  async startHost(prefix: string, env: Record<string, string> = {}, mode: HostMode = 'redis'): Promise<HeraldHost> {
     const port = await freePort();
+    const stores: Record<string, string> = mode === 'redis' ? { HERALD_REDIS_URL: this.redis.url, HERALD_MYSQL_URL: this.mariadb.url } : {};
     const host = await startHost({
       timeoutMs: 30_000,
       env: {
+        ...stores,
         HERALD_CONFIG_DIR: this.configDir,
         HERALD_PORT: String(port),
         HERALD_ADVERTISE_URL: `http://127.0.0.1:${port}`,
         HERALD_WORKERS: '2',
-        HERALD_REDIS_URL: this.redis.url,
         HERALD_REDIS_PREFIX: `${prefix}:`,
-        HERALD_MYSQL_URL: this.mariadb.url,
         HERALD_AUTH_VERIFIER: 'http',
         HERALD_AUTH_URL: this.mainSite.url,
         // Every login asks the main site, so its outage is seen by every login during it.
