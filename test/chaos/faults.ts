@@ -10,6 +10,9 @@ import type { ChaosServices } from './services';
 
 export type ScenarioName = 'kill9' | 'redis' | 'store' | 'reload' | 'verify';
 
+/** The soak (test/chaos/soak.ts) runs through the same runner with churn as its "fault". */
+export type RunName = ScenarioName | 'soak';
+
 export interface FaultWindow {
   /** What happened, for the report (`kill -9 worker 1234`). */
   what: string;
@@ -31,7 +34,7 @@ export interface FaultContext {
 }
 
 export interface FaultScenario {
-  name: ScenarioName;
+  name: RunName;
   /** One line for the report and docs/RELIABILITY.md. */
   title: string;
   hosts: 1 | 2;
@@ -126,8 +129,10 @@ export const SCENARIOS: readonly FaultScenario[] = [
 ];
 
 /** The shortest push phase that holds the scenario's faults, with 2 s after the last. */
-export function minimumDurationMs(name: ScenarioName): number {
+export function minimumDurationMs(name: RunName): number {
   switch (name) {
+    case 'soak':
+      return 0;
     case 'kill9':
       return FIRST_FAULT_MS + 10_000 + 2_500; // two kills
     case 'redis':

@@ -37,6 +37,8 @@ function data(rng: Rng): string {
 
 /** A whole push body as JSON text (or, now and then, not JSON at all). */
 export function pushBodyText(rng: Rng, uids: readonly string[]): string {
+  // Half the bodies are valid but for one part, so they get past validation into delivery.
+  if (rng.chance(0.5)) return plausiblePush(rng, uids);
   if (rng.chance(0.05)) return rng.pick(['', 'null', '[]', '{', '{"to":', 'undefined', '\u0000', rng.string(40), '{"to":{"uid":"a"},"data":1}garbage']);
   const fields: string[] = [];
   if (!rng.chance(0.05)) fields.push(`"to":${target(rng, uids)}`);
@@ -53,6 +55,22 @@ export function pushBodyText(rng: Rng, uids: readonly string[]): string {
     [fields[i], fields[j]] = [fields[j] as string, fields[i] as string];
   }
   return `{${fields.join(',')}}`;
+}
+
+/** A valid push to a known user, with hostile data or one odd (still valid-looking) field. */
+function plausiblePush(rng: Rng, uids: readonly string[]): string {
+  const to = rng.chance(0.8) ? `{"uid":${JSON.stringify(rng.pick(uids))}}` : `{"uids":${JSON.stringify([rng.pick(uids), rng.pick(uids)])}}`;
+  const body = rng.chance(0.15) ? rng.deepJsonText(deepLevels(rng)) : data(rng);
+  const extra = rng.pick([
+    '',
+    '',
+    ',"durable":false',
+    ',"durable":true',
+    `,"ttl":${rng.pick([1, 60, 86_400, 604_800])}`,
+    `,"event":${JSON.stringify(rng.pick(['message', 'news', 'a'.repeat(64)]))}`,
+    ',"platform":"web"',
+  ]);
+  return `{"to":${to},"data":${body}${extra}}`;
 }
 
 /** A short, printable rendering of an input for the report. */

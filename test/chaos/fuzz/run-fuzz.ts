@@ -50,7 +50,8 @@ export const DEFAULT_FUZZ_OPTIONS: Omit<FuzzOptions, 'seed'> = {
   host: 'auto',
 };
 
-export type FindingKind = 'crash' | 'server error' | 'unhandled rejection';
+/** `logged error`: a host log line with an unhandled rejection, an uncaught exception or a stack overflow. */
+export type FindingKind = 'crash' | 'server error' | 'logged error';
 
 export interface Finding {
   kind: FindingKind;
@@ -207,7 +208,7 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
         }
         for (const line of watched.newErrors()) {
           row.unhandled++;
-          report.findings.push({ kind: 'unhandled rejection', target: name, caseIndex: i, input, detail: line, previous: [...recent] });
+          report.findings.push({ kind: 'logged error', target: name, caseIndex: i, input, detail: line, previous: [...recent] });
         }
         const dead = watched.dead();
         if (dead.length > 0 || watched.host.child.exitCode !== null) {
@@ -240,7 +241,7 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
         await sleep(3_000); // the ingress reads the stream with a short block; let it finish
         for (const line of watched.newErrors()) {
           row.unhandled++;
-          report.findings.push({ kind: 'unhandled rejection', target: name, caseIndex: last, input: '(after the last case)', detail: line, previous: [...recent] });
+          report.findings.push({ kind: 'logged error', target: name, caseIndex: last, input: '(after the last case)', detail: line, previous: [...recent] });
         }
         const state = await target.streamState(ctx);
         row.note = `${row.note ?? ''}${row.note ? '; ' : ''}stream: ${state.dead} dead-lettered, ${state.pending} pending 3 s after the last case`;
