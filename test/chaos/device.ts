@@ -20,7 +20,7 @@ export const CHAOS_CLIENT_POLICY: NonNullable<HeraldClientOptions['policy']> = {
   reconnect: { delays: [0.2, 0.5, ...Array.from({ length: 60 }, () => 1)], jitter: 0.2 },
   heartbeat: { interval: 2, timeout: 2, retries: 1 },
   login: { retryInterval: 0.5 },
-  connectTimeout: 3,
+  connectTimeout: 10,
 };
 
 export interface OutOfOrder {
@@ -61,6 +61,9 @@ export class ChaosDevice {
       storage: new MemoryStorage(),
       autoConnect: false,
       policy: CHAOS_CLIENT_POLICY,
+      // Given explicitly: without it a jitter > 0 throws "random is not a function" (the SDK's
+      // ReconnectPolicy spreads `random: undefined` over its Math.random default).
+      random: Math.random,
       reloadReconnectWindow: 1000,
       socketOptions: { parser: tappedParser((packet) => this.onWire(packet)) },
     });

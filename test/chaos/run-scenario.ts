@@ -56,7 +56,8 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
     if (options.verbose) process.stderr.write(`[${scenario.name} ${((Date.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
   };
   const hosts: HeraldHost[] = [];
-  for (let i = 0; i < scenario.hosts; i++) hosts.push(await services.startHost(`${runId}-h${i}`));
+  // One Redis prefix for the scenario: its hosts form one cluster.
+  for (let i = 0; i < scenario.hosts; i++) hosts.push(await services.startHost(runId));
   log(`hosts up: ${hosts.map((h) => h.url).join(' ')}`);
 
   // Users and their two devices; with two hosts, a user has one device on each.
