@@ -13,6 +13,13 @@ const OPEN_TIMEOUT_MS = 5_000;
 
 export class EngineFramesTarget implements FuzzTarget {
   readonly name = 'engine' as const;
+  /** Polling answers by status, and websockets opened (each one the server closed is reopened). */
+  private readonly statuses = new Map<number, number>();
+  private opened = 0;
+
+  summary(): string {
+    return `websockets opened: ${this.opened}; polling answers: ${[...this.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`;
+  }
   private ws: WebSocket | undefined;
   private sid: string | undefined;
 
@@ -59,6 +66,7 @@ export class EngineFramesTarget implements FuzzTarget {
     // A GET on a live sid is a long poll: it is only given a moment, then dropped.
     const answer = await http(ctx.url, method, path, body, rng.chance(0.1) ? { 'content-type': rng.pick(['application/octet-stream', 'text/plain;charset=UTF-8', 'x/y']) } : {}, method === 'GET' ? 300 : 5_000);
     if (answer.status === 400 && /"sid"/.test(answer.body) === false && rng.chance(0.5)) this.sid = undefined;
+    this.statuses.set(answer.status, (this.statuses.get(answer.status) ?? 0) + 1);
     const input = `polling ${method} ${path} ${body !== undefined ? show(body, 200) : ''}`;
     return answer.status >= 500 ? { input, serverError: `${answer.status} ${answer.body.slice(0, 200)}` } : { input };
   }
@@ -98,6 +106,7 @@ export class EngineFramesTarget implements FuzzTarget {
     this.ws?.terminate();
     const ws = new WebSocket(`${ctx.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
     this.ws = ws;
+    this.opened++;
     ws.on('error', () => undefined);
     ws.on('message', (data: Buffer) => {
       // Answer pings, as a client would, so the connection is not dropped for silence.

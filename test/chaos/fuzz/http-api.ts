@@ -13,6 +13,12 @@ const API_KEY = 'local-development-api-key';
 
 export class HttpApiTarget implements FuzzTarget {
   readonly name = 'http' as const;
+  /** Answers by status (0: no answer, the connection closed). */
+  private readonly statuses = new Map<number, number>();
+
+  summary(): string {
+    return `answers: ${[...this.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`;
+  }
 
   async open(): Promise<void> {}
 
@@ -93,6 +99,7 @@ export class HttpApiTarget implements FuzzTarget {
     const body = method === 'GET' || method === 'HEAD' ? (rng.chance(0.1) ? this.body(rng, ctx, path) : undefined) : this.body(rng, ctx, path);
     const headers = this.headers(rng, body);
     const answer = await http(ctx.url, method, path, body, headers);
+    this.statuses.set(answer.status, (this.statuses.get(answer.status) ?? 0) + 1);
     const input = `${method} ${path} headers=${JSON.stringify(headers).slice(0, 300)} body=${body === undefined ? '-' : show(body)}`;
     return answer.status >= 500 ? { input, serverError: `${answer.status} ${answer.body.slice(0, 300)}` } : { input };
   }
@@ -124,6 +131,7 @@ export class HttpApiTarget implements FuzzTarget {
     let text = `${line}\r\n${headerLines.join('\r\n')}\r\n\r\n${payload}`;
     if (cut) text = text.slice(0, rng.int(0, text.length));
     const status = await rawRequest(ctx.url, text);
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     const input = `raw ${show(text, 400)}`;
     return status >= 500 ? { input, serverError: `raw answer ${status}` } : { input };
   }

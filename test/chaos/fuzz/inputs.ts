@@ -6,7 +6,17 @@ import type { Rng } from './rng';
 
 /** Nesting depths that matter: JSON parsers and recursive walkers break somewhere in here. */
 export function deepLevels(rng: Rng): number {
-  return rng.pick([64, 200, 1000, 2050, 3000, 4400, 5000, 8000]);
+  return Math.min(rng.pick([64, 200, 1000, 2050, 3000, 4400, 5000, 8000]), depthCap);
+}
+
+let depthCap = Number.POSITIVE_INFINITY;
+
+/**
+ * Caps the nesting of generated JSON (the draws stay the same, so other cases do not change): once
+ * deep nesting is a known crash, `--max-depth 1000` lets a run look past it for other findings.
+ */
+export function setMaxDepth(levels: number): void {
+  depthCap = levels;
 }
 
 /** Push targets, plausible and not. */

@@ -15,6 +15,7 @@ import { ChaosServices, type HostMode } from '../services';
 import { EngineFramesTarget } from './engine-frames';
 import { HttpApiTarget } from './http-api';
 import { RedisIngressTarget } from './redis-ingress';
+import { setMaxDepth } from './inputs';
 import { Rng } from './rng';
 import { SocketEventsTarget } from './socket-events';
 import type { FuzzContext, FuzzTarget, FuzzTargetName } from './target';
@@ -38,6 +39,8 @@ export interface FuzzOptions {
    * embedded for socket, engine and http, redis for the redis target
    */
   host: 'auto' | HostMode;
+  /** Deepest JSON nesting generated (see inputs.ts setMaxDepth). @default no cap (8,000) */
+  maxDepth?: number;
 }
 
 export const ALL_FUZZ_TARGETS: readonly FuzzTargetName[] = ['socket', 'engine', 'http', 'redis'];
@@ -78,6 +81,7 @@ export interface TargetReport {
 
 export interface FuzzReport {
   seed: number;
+  maxDepth?: number;
   targets: TargetReport[];
   findings: Finding[];
   ok: boolean;
@@ -99,6 +103,7 @@ export function fuzzOptionsFrom(flags: Map<string, string>): FuzzOptions {
     maxCrashes: Math.floor(positiveNumber(flags, 'max-crashes', DEFAULT_FUZZ_OPTIONS.maxCrashes)),
     verbose: flags.get('quiet') !== 'true',
     host: hostFlag(flags.get('host')),
+    maxDepth: flags.has('max-depth') ? Math.floor(positiveNumber(flags, 'max-depth', 8000)) : undefined,
   };
 }
 
@@ -157,7 +162,8 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
     if (options.verbose) process.stderr.write(`[fuzz] ${line}\n`);
   };
   log(`seed ${options.seed}`);
-  const report: FuzzReport = { seed: options.seed, targets: [], findings: [], ok: true };
+  setMaxDepth(options.maxDepth ?? Number.POSITIVE_INFINITY);
+  const report: FuzzReport = { seed: options.seed, maxDepth: options.maxDepth, targets: [], findings: [], ok: true };
   const uids = Array.from({ length: 8 }, (_, i) => `fuzz-${options.seed}-u${i}`);
   const tokens = uids.slice(0, 4).map((uid) => {
     const token = `token-${uid}`;
@@ -247,6 +253,8 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
         row.note = `${row.note ?? ''}${row.note ? '; ' : ''}stream: ${state.dead} dead-lettered, ${state.pending} pending 3 s after the last case`;
       }
       if (target instanceof SocketEventsTarget) row.note = `${target.unanswered} calls with a callback not answered in 2 s`;
+      const summary = (target as FuzzTarget).summary?.();
+      if (summary !== undefined) row.note = `${row.note ?? ''}${row.note ? '; ' : ''}${summary}`;
       await target.close();
       row.seconds = (Date.now() - began) / 1000;
       report.targets.push(row);
@@ -261,7 +269,7 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
 }
 
 export function formatFuzz(report: FuzzReport): string[] {
-  const lines = [`fuzz seed ${report.seed}`];
+  const lines = [`fuzz seed ${report.seed}${report.maxDepth !== undefined ? `, max depth ${report.maxDepth}` : ''}`];
   for (const t of report.targets) {
     lines.push(
       `fuzz ${t.target.padEnd(6)} ${t.crashes + t.serverErrors + t.unhandled === 0 ? 'ok  ' : 'FAIL'} cases=${t.cases} crashes=${t.crashes} serverErrors=${t.serverErrors} unhandled=${t.unhandled} unsent=${t.unsent} (${t.seconds.toFixed(0)}s${t.note ? `; ${t.note}` : ''})`,
@@ -276,7 +284,7 @@ export function formatFuzz(report: FuzzReport): string[] {
     else entry.count++;
   }
   for (const { finding: f, count } of seen.values()) {
-    lines.push(`  ${f.kind} ×${count} (${f.target}), first at case ${f.caseIndex} [reproduce: --seed ${report.seed} --target ${f.target} --case ${f.caseIndex}]`);
+    lines.push(`  ${f.kind} ×${count} (${f.target}), first at case ${f.caseIndex} [reproduce: npm run fuzz -- --seed ${report.seed}${report.maxDepth !== undefined ? ` --max-depth ${report.maxDepth}` : ''} --target ${f.target} --case ${f.caseIndex}]`);
     lines.push(`    input: ${f.input}`);
     lines.push(`    detail: ${f.detail.slice(0, 400)}`);
     for (const p of f.previous) lines.push(`    before it: ${p.slice(0, 300)}`);

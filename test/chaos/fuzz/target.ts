@@ -28,4 +28,6 @@ export interface FuzzTarget {
   open(ctx: FuzzContext): Promise<void>;
   run(rng: Rng, ctx: FuzzContext): Promise<CaseResult>;
   close(): Promise<void>;
+  /** A line on what the cases got back (answers by status, …), for the report. */
+  summary?(): string;
 }
