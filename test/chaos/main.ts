@@ -34,8 +34,17 @@ async function chaos(flags: Map<string, string>): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+const KNOWN_FLAGS = {
+  chaos: ['scenario', 'scenarios', 'rate', 'duration', 'users', 'settle', 'max-in-flight', 'quiet'],
+  fuzz: ['fuzz', 'seed', 'cases', 'target', 'targets', 'case', 'max-crashes', 'host', 'max-depth', 'quiet'],
+  soak: ['soak', 'minutes', 'rate', 'users', 'churn', 'sample-every', 'max-slope'],
+};
+
 async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
+  const mode = flags.get('fuzz') === 'true' ? 'fuzz' : flags.get('soak') === 'true' ? 'soak' : 'chaos';
+  const unknown = [...flags.keys()].filter((name) => !KNOWN_FLAGS[mode].includes(name));
+  if (unknown.length > 0) throw new Error(`unknown flag(s) for ${mode}: ${unknown.map((f) => `--${f}`).join(' ')} (see docs/RELIABILITY.md)`);
   if (flags.get('fuzz') === 'true') {
     const report = await runFuzz(fuzzOptionsFrom(flags));
     for (const line of formatFuzz(report)) process.stdout.write(`${line}\n`);
@@ -62,7 +71,9 @@ main().then(
     process.exit(code);
   },
   (err: unknown) => {
-    process.stderr.write(`chaos: ${(err as Error)?.stack ?? String(err)}\n`);
+    // A flag mistake gets its one line; anything else its stack.
+    const usage = /^(unknown flag|unexpected argument|--)/.test((err as Error)?.message ?? '');
+    process.stderr.write(`chaos: ${usage ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
     killStragglers();
     process.exit(2);
   },
