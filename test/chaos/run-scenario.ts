@@ -185,7 +185,7 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
 
 /** The one-line summary of a scenario. */
 export function formatResult(r: ScenarioResult): string {
-  const recover = r.recoverMs === null ? 'none' : `${(r.recoverMs / 1000).toFixed(2)}s`;
+  const recover = r.faults.length === 0 ? '-' : r.recoverMs === null ? 'never' : `${(r.recoverMs / 1000).toFixed(2)}s`;
   const verdict = r.lost > 0 || r.outOfOrder > 0 ? 'FAIL' : 'ok';
   return (
     `chaos ${r.scenario.padEnd(6)} ${verdict.padEnd(4)} answered200=${r.answered} delivered=${r.delivered} lost=${r.lost} ` +
