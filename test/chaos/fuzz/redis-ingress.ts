@@ -25,6 +25,7 @@ export class RedisIngressTarget implements FuzzTarget {
     if (rng.chance(0.5)) {
       const channel = `${ctx.prefix}push`;
       await redis.publish(channel, body).catch(() => undefined);
+      await settle();
       return { input: `PUBLISH ${channel} ${show(body)}` };
     }
     const fields: (string | Buffer)[] = [];
@@ -35,6 +36,7 @@ export class RedisIngressTarget implements FuzzTarget {
     if (rng.chance(0.1)) fields.unshift('id', rng.pick(['k1', '', 'x'.repeat(129), rng.string(10)]));
     const stream = `${ctx.prefix}push:stream`;
     await redis.xadd(stream, '*', ...fields).catch(() => undefined);
+    await settle();
     return { input: `XADD ${stream} * ${fields.map((f) => show(f, 200)).join(' ')}` };
   }
 
@@ -55,4 +57,9 @@ export class RedisIngressTarget implements FuzzTarget {
     this.redis?.disconnect();
     this.redis = undefined;
   }
+}
+
+/** A moment for the ingress to take the entry, so a log line points near its case. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 5));
 }

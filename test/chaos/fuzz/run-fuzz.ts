@@ -72,7 +72,8 @@ export interface TargetReport {
   cases: number;
   crashes: number;
   serverErrors: number;
-  unhandled: number;
+  /** Host log lines with an unhandled rejection, an uncaught exception or a stack overflow. */
+  loggedErrors: number;
   /** Cases the fuzzer itself could not send (a fuzzer bug, or the host was unreachable). */
   unsent: number;
   seconds: number;
@@ -192,7 +193,7 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
       }
       const target = makeTarget(name);
       const began = Date.now();
-      const row: TargetReport = { target: name, cases: 0, crashes: 0, serverErrors: 0, unhandled: 0, unsent: 0, seconds: 0 };
+      const row: TargetReport = { target: name, cases: 0, crashes: 0, serverErrors: 0, loggedErrors: 0, unsent: 0, seconds: 0 };
       const recent: string[] = [];
       await target.open(ctx);
       const first = options.onlyCase ?? 0;
@@ -213,7 +214,7 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
           report.findings.push({ kind: 'server error', target: name, caseIndex: i, input, detail: serverError, previous: [] });
         }
         for (const line of watched.newErrors()) {
-          row.unhandled++;
+          row.loggedErrors++;
           report.findings.push({ kind: 'logged error', target: name, caseIndex: i, input, detail: line, previous: [...recent] });
         }
         const dead = watched.dead();
@@ -246,7 +247,7 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
       if (target instanceof RedisIngressTarget) {
         await sleep(3_000); // the ingress reads the stream with a short block; let it finish
         for (const line of watched.newErrors()) {
-          row.unhandled++;
+          row.loggedErrors++;
           report.findings.push({ kind: 'logged error', target: name, caseIndex: last, input: '(after the last case)', detail: line, previous: [...recent] });
         }
         const state = await target.streamState(ctx);
@@ -258,7 +259,7 @@ export async function runFuzz(options: FuzzOptions, services?: ChaosServices): P
       await target.close();
       row.seconds = (Date.now() - began) / 1000;
       report.targets.push(row);
-      log(`${name}: ${row.cases} cases, ${row.crashes} crashes, ${row.serverErrors} server errors, ${row.unhandled} unhandled in ${row.seconds.toFixed(0)} s`);
+      log(`${name}: ${row.cases} cases, ${row.crashes} crashes, ${row.serverErrors} server errors, ${row.loggedErrors} logged errors in ${row.seconds.toFixed(0)} s`);
     }
   } finally {
     if (own) await svc.close();
@@ -272,7 +273,7 @@ export function formatFuzz(report: FuzzReport): string[] {
   const lines = [`fuzz seed ${report.seed}${report.maxDepth !== undefined ? `, max depth ${report.maxDepth}` : ''}`];
   for (const t of report.targets) {
     lines.push(
-      `fuzz ${t.target.padEnd(6)} ${t.crashes + t.serverErrors + t.unhandled === 0 ? 'ok  ' : 'FAIL'} cases=${t.cases} crashes=${t.crashes} serverErrors=${t.serverErrors} unhandled=${t.unhandled} unsent=${t.unsent} (${t.seconds.toFixed(0)}s${t.note ? `; ${t.note}` : ''})`,
+      `fuzz ${t.target.padEnd(6)} ${t.crashes + t.serverErrors + t.loggedErrors === 0 ? 'ok  ' : 'FAIL'} cases=${t.cases} crashes=${t.crashes} serverErrors=${t.serverErrors} loggedErrors=${t.loggedErrors} unsent=${t.unsent} (${t.seconds.toFixed(0)}s${t.note ? `; ${t.note}` : ''})`,
     );
   }
   // One line per finding kind and detail, with the first case that showed it.
