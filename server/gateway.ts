@@ -3,7 +3,7 @@
  * runs, and what tests build in their own process (with a fake clock, an in-memory adapter and a
  * local presence table). Wiring only; the behaviour lives in socket/, push/ and http/.
  */
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { createVerifier, type Verifier } from '../shared/auth';
 import { systemClock, type Clock } from '../shared/clock';
@@ -126,6 +126,11 @@ export class Gateway {
       cors: { origin: config.cors.origins.includes('*') ? true : [...config.cors.origins] },
       allowRequest: (req, callback) => callback(null, this.http.originAllowed(req.headers.origin)),
       ...(options.adapter !== undefined ? { adapter: options.adapter } : {}),
+    });
+    // Engine.IO answers 500 to a polling request on a live session with any method but GET and
+    // POST (CORS preflights are answered before this): a client error, refused as 400.
+    this.io.engine.use((req: IncomingMessage, _res: unknown, next: (err?: Error) => void) => {
+      next(req.method === 'GET' || req.method === 'POST' ? undefined : new Error(`method ${req.method ?? ''} is not allowed here`));
     });
     const tracker = new DeliveryTracker(clock, metrics);
     tracker.attach(this.io.of('/').adapter);

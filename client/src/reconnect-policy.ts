@@ -27,7 +27,8 @@ export class ReconnectPolicy {
   private options: Required<ReconnectPolicyOptions>;
 
   constructor(options: ReconnectPolicyOptions) {
-    this.options = { random: Math.random, ...options };
+    // `random: undefined` (an option the app did not set) must not replace the default.
+    this.options = { ...options, random: options.random ?? Math.random };
   }
 
   /** Attempts made since the last successful connection. */

@@ -183,6 +183,15 @@ describe('bad input', function () {
       expect(answer.json.error.message).to.match(/at most 10000 uids/);
     });
 
+    it('answers 400, not 500, to a polling request on a live session with a method other than GET or POST', async function () {
+      const open = await fetch(`${host.url}/socket.io/?EIO=4&transport=polling`);
+      const sid = (JSON.parse((await open.text()).slice(1)) as { sid: string }).sid;
+      for (const method of ['PUT', 'DELETE', 'PATCH']) {
+        const answer = await fetch(`${host.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method });
+        expect(answer.status, method).to.equal(400);
+      }
+    });
+
     it('answers 404 to an unknown route and 405 to a wrong method', async function () {
       const missing = await api(host.url, '/api/v1/nothing-here');
       expect(missing.status).to.equal(404);

@@ -37,6 +37,12 @@ describe('client SDK rules (unit)', () => {
   });
 
   describe('ReconnectPolicy', () => {
+    it('jitters with Math.random when the app passed random: undefined (as HeraldClient does)', () => {
+      const policy = new ReconnectPolicy({ delays: [60_000], jitter: 0.5, random: undefined });
+      const step = policy.next();
+      expect(step?.delay).to.be.within(30_000, 90_000);
+    });
+
     it('gives 60 s, 120 s, 180 s, then null, and starts over after reset()', () => {
       const policy = new ReconnectPolicy({ delays: [60_000, 120_000, 180_000], jitter: 0 });
       expect([policy.next(), policy.next(), policy.next(), policy.next()]).to.deep.equal([
