@@ -22,6 +22,7 @@ import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { DEFAULT_PUSH_REQUEST_LIMITS, pushRequestSchema, describeZodError } from '../../shared/protocol';
 import { createRedisClient } from '../../shared/redis';
+import { ThrottledLog } from '../../shared/throttled-log';
 import type { Metrics } from '../metrics';
 import type { IdempotencyGate } from './idempotency';
 import type { PushOrigin, PushService } from './push-service';
@@ -85,6 +86,8 @@ export class RedisIngress {
   private readLoop: Promise<void> | undefined;
   private lastHousekeeping = 0;
 
+  private readonly failedLogs: Record<'publish' | 'stream', ThrottledLog>;
+
   constructor(
     private readonly redisUrl: string,
     private readonly push: PushService,
@@ -95,6 +98,11 @@ export class RedisIngress {
     private readonly idempotency?: IdempotencyGate,
   ) {
     this.options = { ...DEFAULT_REDIS_INGRESS_OPTIONS, ...options };
+    // One line per minute with a count: a store outage under PUBLISH load fails every push.
+    this.failedLogs = {
+      publish: new ThrottledLog(logger, 'warn', 'push from PUBLISH failed and was dropped (PUBLISH has no retry; use the stream for pushes that must survive this)'),
+      stream: new ThrottledLog(logger, 'warn', 'push from the stream failed; the entry stays pending and will be retried'),
+    };
     this.command = createRedisClient(redisUrl, logger, { role: 'ingress' });
     this.blocking = createRedisClient(redisUrl, logger, { role: 'ingress-stream', offlineQueue: true });
   }
@@ -127,6 +135,7 @@ export class RedisIngress {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    for (const log of Object.values(this.failedLogs)) log.close();
     if (this.leader) {
       await this.command.eval(RELEASE_SCRIPT, 1, this.leaderKey, this.options.consumer).catch(() => undefined);
     }
@@ -347,7 +356,7 @@ export class RedisIngress {
     } catch (err) {
       if (err instanceof HeraldError && (err.code === 'BAD_REQUEST' || err.code === 'IDEMPOTENCY_MISMATCH')) return this.invalid(origin, err.message);
       this.metrics.ingress.inc({ source: origin, result: 'retry' });
-      this.logger.warn('push from Redis failed; it will be retried', { origin, error: (err as Error).message });
+      this.failedLogs[origin].hit({ error: (err as Error).message });
       return { kind: 'retry' };
     }
   }

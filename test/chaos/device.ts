@@ -38,13 +38,15 @@ export class ChaosDevice {
   wireArrivals = 0;
   /** Logical push → wire arrivals. */
   readonly wireSeen = new Map<number, number>();
-  /** Wire arrivals of seq n after a higher seq on the same connection. */
+  /** Wire arrivals of a seq not sent before on this connection after a higher one (something was skipped). */
   readonly outOfOrder: OutOfOrder[] = [];
   connections = 0;
   logins = 0;
   loginFailures = 0;
   errors = 0;
   private highestThisConnection = 0;
+  /** Seqs received on this connection: a seq sent again (a second login's replay, a resync) is a duplicate, not out of order. */
+  private readonly seenThisConnection = new Set<number>();
 
   constructor(
     readonly uid: string,
@@ -97,6 +99,7 @@ export class ChaosDevice {
     if (packet.type === PacketType.CONNECT) {
       this.connections++;
       this.highestThisConnection = 0;
+      this.seenThisConnection.clear();
       return;
     }
     if (packet.type !== PacketType.EVENT || !Array.isArray(packet.data)) return;
@@ -104,9 +107,13 @@ export class ChaosDevice {
     if (typeof payload?.seq !== 'number' || payload.data?.run !== this.run || typeof payload.data.n !== 'number') return;
     this.wireArrivals++;
     this.wireSeen.set(payload.data.n, (this.wireSeen.get(payload.data.n) ?? 0) + 1);
-    if (payload.seq < this.highestThisConnection) {
+    const firstTime = !this.seenThisConnection.has(payload.seq);
+    this.seenThisConnection.add(payload.seq);
+    // Out of order: a seq this connection had not been sent arrives after a higher one, so it was
+    // skipped when the higher one went out.
+    if (firstTime && payload.seq < this.highestThisConnection) {
       this.outOfOrder.push({ device: this.device, connection: this.connections, seq: payload.seq, after: this.highestThisConnection });
-    } else {
+    } else if (payload.seq > this.highestThisConnection) {
       this.highestThisConnection = payload.seq;
     }
   }
