@@ -8,6 +8,14 @@
  * frame right after the upgrade then loses it: measured here, about 3% of socket.io-client
  * websocket connections hung after the Engine.IO open packet. Stopping the read on the handle
  * before the transfer leaves those bytes in the kernel, where the worker reads them.
+ *
+ * It also makes sure no connection hangs on a dead worker. The primary's copy of a handed socket
+ * stays open until the worker acknowledges the hand-off (Node closes it on NODE_HANDLE_ACK); a
+ * worker killed before that never does, and the client — an API call in flight, a handshake —
+ * waited for its own timeout (about 1 in 3 `kill -9` runs left three calls hanging 8 s). When a
+ * worker exits, the primary closes every copy it may still hold of sockets handed to it: the
+ * client sees the connection close at once and retries (a push with its Idempotency-Key safely).
+ * A copy the worker had acknowledged is already closed, so this touches nothing else.
  */
 import type { Worker } from 'node:cluster';
 import { Socket } from 'node:net';
@@ -16,12 +24,41 @@ interface ReadableHandle {
   readStop?: () => number;
 }
 
+interface ClosableHandle {
+  close?: () => void;
+}
+
+/** How long a handed socket's primary copy is tracked: acknowledgements come within milliseconds. */
+const TRACK_MS = 10_000;
+
 export function stopReadingBeforeHandoff(worker: Worker): void {
   const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
+  /** Raw handles of sockets handed to this worker, with when; Node closes each on the worker's ack. */
+  const inFlight = new Map<ClosableHandle, number>();
   (worker as { send: (...args: unknown[]) => boolean }).send = (message: unknown, handle?: unknown, ...rest: unknown[]) => {
     if (handle instanceof Socket) {
-      (handle as unknown as { _handle?: ReadableHandle | null })._handle?.readStop?.();
+      const raw = (handle as unknown as { _handle?: (ReadableHandle & ClosableHandle) | null })._handle;
+      raw?.readStop?.();
+      if (raw !== null && raw !== undefined) {
+        const now = Date.now();
+        for (const [old, at] of inFlight) {
+          if (now - at < TRACK_MS) break;
+          inFlight.delete(old);
+        }
+        inFlight.set(raw, now);
+      }
     }
     return send(message, handle, ...rest);
   };
+  worker.once('exit', () => {
+    // Closing a handle Node already closed after the ack is a no-op (HandleWrap::Close).
+    for (const raw of inFlight.keys()) {
+      try {
+        raw.close?.();
+      } catch {
+        // already gone
+      }
+    }
+    inFlight.clear();
+  });
 }
