@@ -169,7 +169,7 @@ export class Gateway {
       clock,
       metrics,
       logger,
-      ...(store !== undefined ? { durable: new StoreDurableLane(store, this.io, config) } : {}),
+      ...(store !== undefined ? { durable: new StoreDurableLane(store, this.io, config, logger) } : {}),
       ...(options.offload !== undefined ? { offload: options.offload } : {}),
     });
     this.idempotency =

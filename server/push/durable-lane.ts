@@ -10,6 +10,7 @@
  * cursor to resume from.
  */
 import type { HeraldConfig } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
 import type { MessageStore, NewMessage } from '../../shared/store';
 import type { HeraldServer } from '../socket/types';
 import type { Deliverer, DurableLane, PreparedPush } from './push-service';
@@ -26,6 +27,7 @@ export class StoreDurableLane implements DurableLane {
     private readonly store: MessageStore,
     private readonly io: HeraldServer,
     private readonly config: HeraldConfig,
+    private readonly logger?: Logger,
   ) {}
 
   async storeAndDeliver(push: PreparedPush, deliverer: Deliverer): Promise<void> {
@@ -48,12 +50,25 @@ export class StoreDurableLane implements DurableLane {
       // (push/idempotency.ts); `online` is filled in right after.
       const completion = push.idempotency && { ...push.idempotency, answer: JSON.stringify({ id: push.id, stored: true, online: null }) };
       const seqs = await this.store.append(messages, completion);
-      deliverer.deliverWithSeqs(
-        push,
-        uids.map((uid, i) => ({ rooms: recipients.users.get(uid) as string[], seq: seqs[i] as number })),
+      // Stored: from here the push is answered 200 whatever the live copies meet. A copy the
+      // adapter refuses (Redis away, its buffer full) reaches the device through the seq gate's
+      // fill or the re-sync after recovery; a retry must not store it again under new seqs.
+      this.afterCommit(() =>
+        deliverer.deliverWithSeqs(
+          push,
+          uids.map((uid, i) => ({ rooms: recipients.users.get(uid) as string[], seq: seqs[i] as number })),
+        ),
       );
     }
-    if (recipients.anonymous.length > 0) deliverer.deliver(push, recipients.anonymous);
+    if (recipients.anonymous.length > 0) this.afterCommit(() => deliverer.deliver(push, recipients.anonymous));
+  }
+
+  private afterCommit(deliver: () => void): void {
+    try {
+      deliver();
+    } catch (err) {
+      this.logger?.warn('live copies of a stored push not sent; devices get them from the store', { error: (err as Error).message });
+    }
   }
 
   private targetUsers(push: PreparedPush): Recipients {

@@ -35,7 +35,7 @@ export function runTaskProcess(): void {
     clock: systemClock,
     metrics,
     logger,
-    durable: new StoreDurableLane(store, io, config),
+    durable: new StoreDurableLane(store, io, config, logger),
   });
   const queue = new JobQueue(CONCURRENCY, () => runtime.reportNow());
 
