@@ -63,8 +63,18 @@ export class ReplayService implements GapSource {
     return messages;
   }
 
-  /** GapSource: the device's cursor, 0 when it has none. */
-  async cursor(uid: string, device: string): Promise<number> {
+  /**
+   * GapSource: where a connection starts. With a device, its cursor (0 when it has none);
+   * without one, the user's newest stored seq: such a connection gets what comes after its login.
+   */
+  async cursor(uid: string, device: string | null): Promise<number> {
+    if (device === null) return this.latest(uid);
     return (await this.store.getCursor(uid, device)) ?? 0;
+  }
+
+  /** The user's newest unexpired seq, 0 when none. */
+  async latest(uid: string): Promise<number> {
+    const { messages } = await this.store.replay(uid, 0, 1, this.clock.now());
+    return messages[messages.length - 1]?.seq ?? 0;
   }
 }

@@ -32,8 +32,8 @@ import type { HeraldSocket } from './types';
 export interface GapSource {
   /** Messages with seq > after, ascending; at most the replay limit (the newest, as replay does). */
   read(uid: string, after: number, platform: string): Promise<StoredMessage[]>;
-  /** The device's cursor, 0 when it has none. */
-  cursor(uid: string, device: string): Promise<number>;
+  /** Where a connection starts: the device's cursor (0 when none); without a device, the user's newest seq. */
+  cursor(uid: string, device: string | null): Promise<number>;
 }
 
 export interface SeqGateOptions {
@@ -109,12 +109,8 @@ export class SeqGate {
     }
     const sent = data.sentSeq;
     if (sent === undefined) {
-      if (data.device === null || data.device === undefined) {
-        // No device, no cursor: the first seq this connection sees is where it starts.
-        data.sentSeq = seq;
-        return true;
-      }
-      // A device whose login replay could not be read: start from its cursor.
+      // Where this connection starts could not be read at login (the store was away): read it
+      // now — the device's cursor, or without a device the user's newest seq — and fill from it.
       this.startFill(socket, data.uid, seq, undefined);
       return false;
     }
@@ -252,7 +248,7 @@ export class SeqGate {
           this.finish(socket, fill);
           return;
         }
-        after = fill.from ?? data.sentSeq ?? (await this.source.cursor(fill.uid, data.device as string));
+        after = fill.from ?? data.sentSeq ?? (await this.source.cursor(fill.uid, data.device ?? null));
         fill.from = undefined;
         messages = await this.source.read(fill.uid, after, data.platform as string);
       } finally {

@@ -46,7 +46,7 @@ export class SessionManager {
    * socket's live pushes are held from before it joins its user's rooms until then.
    */
   async establish(socket: HeraldSocket, uid: string, platform: string, device: string | null): Promise<Established> {
-    const replay = device !== null && this.deps.gate !== undefined ? this.deps.replay : undefined;
+    const replay = this.deps.gate !== undefined ? this.deps.replay : undefined;
     try {
       return await this.join(socket, uid, platform, device, replay);
     } catch (err) {
@@ -58,6 +58,9 @@ export class SessionManager {
   private async join(socket: HeraldSocket, uid: string, platform: string, device: string | null, replay: ReplayService | undefined): Promise<Established> {
     const { clock, config } = this.deps;
     const data = socket.data;
+    // A connection without a device id has no cursor: it starts after the user's newest seq,
+    // read before it joins the user's rooms so that nothing committed later can slip past it.
+    const start = replay !== undefined && device === null ? await replay.latest(uid).catch(() => undefined) : undefined;
     if (data.uid !== undefined && (data.uid !== uid || data.platform !== platform)) this.leaveIdentity(socket);
     if (replay !== undefined) this.deps.gate?.beginLogin(socket, uid);
     const wasLoggedIn = data.uid !== undefined;
@@ -93,6 +96,8 @@ export class SessionManager {
       const plan: ReplayPlan | undefined = await replay.load(uid, device, platform);
       result.replay = replay.summary(plan);
       result[AFTER_ANSWER] = () => this.deps.gate?.sendReplay(socket, plan);
+    } else if (replay !== undefined) {
+      result[AFTER_ANSWER] = () => this.deps.gate?.sendReplay(socket, start === undefined ? undefined : { after: start, messages: [] });
     }
     return result;
   }

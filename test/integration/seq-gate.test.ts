@@ -233,4 +233,31 @@ describe('seq gate on a Socket.IO server', function () {
     await sleep(50);
     expect(got.map((m) => m.data)).to.deep.equal(['ephemeral']);
   });
+
+  it('starts a connection without a device after the user`s newest seq at login, and orders crossed copies from there', async function () {
+    const { server, client } = await loggedIn(undefined);
+    server.data.device = null;
+    const got = collect<Got>(client, 'message');
+    for (const seq of [1, 2, 3]) source.add(seq);
+    gate.beginLogin(server, '1');
+    gate.sendReplay(server, { after: 3, messages: [] });
+    source.add(4);
+    live(5); // crossed: 5 arrives first, 4 after it (two pushers)
+    live(4);
+    await waitFor(() => got.length === 2);
+    await sleep(50);
+    expect(got.map((m) => m.seq)).to.deep.equal([4, 5]);
+  });
+
+  it('reads where a connection without a device starts when the login could not (store away), then fills', async function () {
+    const { server, client } = await loggedIn(undefined);
+    server.data.device = null;
+    const got = collect<Got>(client, 'message');
+    source.add(1);
+    source.cursorSeq = 1; // what the source answers as that connection's start
+    source.add(2);
+    live(3);
+    await waitFor(() => got.length === 2);
+    expect(got.map((m) => m.seq)).to.deep.equal([2, 3]);
+  });
 });
