@@ -47,6 +47,14 @@ export interface RedisClientOptions {
    * that issue many commands under load (the adapter's publisher, presence); not for subscribers.
    */
   autoPipelining?: boolean;
+  /**
+   * A subscriber connection (default false): no INFO ready check. Subscribe commands may be
+   * written while the connection is still in its handshake (Redis allows them while loading);
+   * one written then put the connection in subscriber mode before ioredis's ready check, whose
+   * INFO was then refused ("Connection in subscriber mode…"), failing the connection and
+   * leaving an unhandled rejection (seen once in CI on a worker's adapter subscriber).
+   */
+  subscriber?: boolean;
 }
 
 export function createRedisClient(url: string, logger: Logger, options: RedisClientOptions): Redis {
@@ -59,6 +67,7 @@ export function createRedisClient(url: string, logger: Logger, options: RedisCli
     retryStrategy: (attempt) => reconnectDelay(attempt),
     connectionName: `herald-${options.role}`,
     enableAutoPipelining: options.autoPipelining ?? false,
+    enableReadyCheck: options.subscriber !== true,
   };
   const client = new Redis(url, redisOptions);
   let lastError = '';

@@ -148,7 +148,7 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   // The publisher neither queues nor resends by itself: the outage buffer does, once the
   // subscribers are back (resending at reconnect reached nobody).
   const pub = createRedisClient(url, logger, { role: 'adapter-pub', failInFlight: true, autoPipelining: true });
-  const sub = createRedisClient(url, logger, { role: 'adapter-sub', offlineQueue: true });
+  const sub = createRedisClient(url, logger, { role: 'adapter-sub', offlineQueue: true, subscriber: true });
   const presenceClient = createRedisClient(url, logger, { role: 'presence', autoPipelining: true });
   const redisClients = [pub, sub, presenceClient];
   const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });

@@ -309,7 +309,7 @@ export class RedisIngress {
   private becomeLeader(): void {
     this.leader = true;
     this.logger.info('this worker is the Redis ingress leader', { channel: this.channel, stream: this.streamKey });
-    const subscriber = createRedisClient(this.redisUrl, this.logger, { role: 'ingress-publish', offlineQueue: true });
+    const subscriber = createRedisClient(this.redisUrl, this.logger, { role: 'ingress-publish', offlineQueue: true, subscriber: true });
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => {
       void this.accept(message, 'publish')
