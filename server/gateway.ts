@@ -252,7 +252,6 @@ export class Gateway {
   start(): void {
     this.sweeper.start();
     this.outputCap.start();
-    this.acks?.start();
   }
 
   /**

@@ -56,9 +56,6 @@ export class AckBatcher implements AckSink {
     private readonly delayMs: number,
   ) {}
 
-  /** Kept for symmetry with the other components: writes are scheduled by the acks themselves. */
-  start(): void {}
-
   /** Resolves once the cursor is committed; rejects with STORE_UNAVAILABLE when it could not be. */
   ack(socket: HeraldSocket, request: AckRequest): Promise<void> | void {
     const { uid, device } = socket.data;

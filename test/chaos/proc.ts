@@ -22,14 +22,6 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Resident set size in MB, or undefined when the process is gone. */
 export function rssMb(pid: number): number | undefined {

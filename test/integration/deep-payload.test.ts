@@ -7,6 +7,7 @@
  * unhandled rejection or an uncaught exception.
  */
 import { expect } from 'chai';
+import { isAlive as alive } from '../../server/cli/control-client';
 import Redis from 'ioredis';
 import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
@@ -34,15 +35,6 @@ function deepPushBody(uid: string, depth: number): string {
 async function processList(host: HeraldHost): Promise<string[]> {
   const rows = await heraldJson<{ pid: number; name: string }[]>(['process', 'show'], { PUSH_ENV: 'local', HERALD_DATA_DIR: host.dataDir });
   return rows.map((r) => `${r.name}:${r.pid}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function loggedIn(url: string, uid: string): Promise<Client> {

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { isAlive as alive } from '../../server/cli/control-client';
 import { io, type Socket } from 'socket.io-client';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
@@ -21,15 +22,6 @@ import { freePort } from '../support/ports';
 import { sleep, waitFor } from '../support/wait';
 
 const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('operations CLI against a daemonized host', function () {
   this.timeout(120_000);
