@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../shared/clock';
 import type { HeraldConfig } from '../shared/config';
 import { HeraldError, toErrorBody, type ErrorBody } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { HandshakeAuthSchema, describeZodError, type KickReason } from '../shared/protocol';
+import type { KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
 import { PROMETHEUS_CONTENT_TYPE, type AdminCommand, type ClusterLink } from './cluster/cluster-link';
@@ -33,11 +33,11 @@ import { SeqGate } from './socket/seq-gate';
 import { StoreDurableLane } from './push/durable-lane';
 import { IdempotencyGate } from './push/idempotency';
 import type { MessageStore } from '../shared/store';
-import { AFTER_ANSWER, createEventHandlers } from './socket/event-handlers';
+import { createEventHandlers } from './socket/event-handlers';
 import { IdleSweeper } from './socket/idle-sweeper';
 import { OutputCap } from './socket/output-cap';
 import { Kicker } from './socket/kicker';
-import { LoginService, type VerifiedLogin } from './socket/login-service';
+import { LoginService } from './socket/login-service';
 import { SessionManager } from './socket/session-manager';
 import { SocketRouter } from './socket/socket-router';
 import type { HeraldServer, HeraldSocket } from './socket/types';
@@ -103,7 +103,6 @@ export class Gateway {
   private readonly acks: AckBatcher | undefined;
   /** Per-device seq order of durable pushes; absent without a message store. */
   private readonly gate: SeqGate | undefined;
-  private readonly handshakeLogins = new WeakMap<HeraldSocket, VerifiedLogin>();
   private closing: Promise<void> | undefined;
   private kicking: Promise<void> | undefined;
 
@@ -235,17 +234,8 @@ export class Gateway {
       metrics.counters.accepted++;
       router.attach(socket);
       socket.on('disconnect', onDisconnect);
-      const verified = this.handshakeLogins.get(socket);
-      if (verified !== undefined) {
-        this.handshakeLogins.delete(socket);
-        this.sessions.establish(socket, verified.uid, verified.platform, verified.device).then(
-          ({ [AFTER_ANSWER]: after, ...result }) => {
-            socket.emit('login', { ok: true, ...result });
-            after?.();
-          },
-          (err: unknown) => socket.emit('login', { ok: false, error: toErrorBody(err) }),
-        );
-      }
+      const handshakeLogin = this.logins.takeHandshake(socket);
+      if (handshakeLogin !== undefined) router.emitAnswer(socket, 'login', (ctx) => this.logins.enter(ctx, handshakeLogin));
     });
   }
 
@@ -322,11 +312,7 @@ export class Gateway {
   private async handshake(socket: HeraldSocket): Promise<void> {
     socket.data.lastActive = this.clock.now();
     socket.data.ip = this.http.clientIp(socket.request);
-    const parsed = HandshakeAuthSchema.safeParse(socket.handshake.auth ?? {});
-    if (!parsed.success) throw new HeraldError('BAD_REQUEST', `auth.${describeZodError(parsed.error)}`);
-    const auth = parsed.data;
-    if (auth.ukey === undefined && auth.token === undefined) return;
-    this.handshakeLogins.set(socket, await this.logins.verify(auth, socket.data.ip));
+    await this.logins.verifyHandshake(socket);
   }
 }
 

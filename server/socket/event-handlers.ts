@@ -1,6 +1,8 @@
 /**
  * What each client event does. The router validates the payload with the handler's schema
- * before `run` sees it, and turns the result (or a thrown HeraldError) into the answer.
+ * before `run` sees it, and turns the result (or a thrown HeraldError) into the answer. A handler
+ * gets an EventContext (the socket, and `afterAnswer` for work that must follow the answer), so
+ * nothing here or in the session code needs to know how answers are sent.
  */
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { Clock } from '../../shared/clock';
@@ -17,24 +19,19 @@ import {
   type ClientEventName,
 } from '../../shared/protocol';
 import type { TopicPolicy } from '../../shared/topic-policy';
+import type { EventContext } from './event-context';
 import type { LoginService } from './login-service';
 import type { SeqGate } from './seq-gate';
 import { subscribedTopics, topicPlatformRoom, topicRoom } from './rooms';
 import type { SessionManager } from './session-manager';
 import type { HeraldSocket } from './types';
 
-/**
- * A handler's result may carry work to do right after the answer is sent (the login's replay:
- * stored messages must reach the client after the login answer and before live pushes).
- */
-export const AFTER_ANSWER: unique symbol = Symbol('afterAnswer');
-export type AfterAnswer = { [AFTER_ANSWER]?: () => void };
-
 export interface EventHandler<T = unknown> {
   schema: ZodType<T, ZodTypeDef, unknown>;
   /** A request with no payload at all is read as `{}`. */
   payloadOptional?: boolean;
-  run(socket: HeraldSocket, payload: T): Promise<object> | object;
+  /** A plain function (the router calls it unbound): the answer's fields, or a HeraldError thrown. */
+  run: (ctx: EventContext, payload: T) => Promise<object> | object;
 }
 
 /** Receives durable acks; the durable store plugs in here. */
@@ -61,12 +58,12 @@ export function createEventHandlers(deps: EventHandlerDeps): Readonly<Record<Cli
   return {
     login: handler({
       schema: LoginSchema,
-      run: (socket, payload) => deps.logins.login(socket, payload),
+      run: (ctx, payload) => deps.logins.login(ctx, payload),
     }),
     logout: handler({
       schema: LogoutSchema,
       payloadOptional: true,
-      run: (socket) => {
+      run: ({ socket }) => {
         deps.sessions.logout(socket);
         return {};
       },
@@ -78,7 +75,7 @@ export function createEventHandlers(deps: EventHandlerDeps): Readonly<Record<Cli
     }),
     ack: handler({
       schema: AckSchema,
-      run: async (socket, payload) => {
+      run: async ({ socket }, payload) => {
         if (socket.data.uid === undefined) throw new HeraldError('NOT_LOGGED_IN', 'log in before acknowledging pushes');
         await deps.acks?.ack(socket, payload);
         return {};
@@ -86,7 +83,7 @@ export function createEventHandlers(deps: EventHandlerDeps): Readonly<Record<Cli
     }),
     resync: handler({
       schema: ResyncSchema,
-      run: async (socket, { after }) => {
+      run: async ({ socket }, { after }) => {
         const gate = deps.gate;
         if (socket.data.uid === undefined) throw new HeraldError('NOT_LOGGED_IN', 'log in before asking for a resync');
         if (gate === undefined) return { through: 0 };
@@ -95,7 +92,7 @@ export function createEventHandlers(deps: EventHandlerDeps): Readonly<Record<Cli
     }),
     subscribe: handler({
       schema: TopicRequestSchema,
-      run: (socket, { topic }) => {
+      run: ({ socket }, { topic }) => {
         const room = topicRoom(topic);
         if (socket.rooms.has(room)) return {};
         if (!deps.topics.allows(topic, socket.data.uid)) {
@@ -116,7 +113,7 @@ export function createEventHandlers(deps: EventHandlerDeps): Readonly<Record<Cli
     }),
     unsubscribe: handler({
       schema: TopicRequestSchema,
-      run: (socket, { topic }) => {
+      run: ({ socket }, { topic }) => {
         socket.leave(topicRoom(topic));
         if (socket.data.platform !== undefined) socket.leave(topicPlatformRoom(topic, socket.data.platform));
         return {};

@@ -9,7 +9,7 @@ import type { LoginResult } from '../../shared/protocol';
 import type { TopicPolicy } from '../../shared/topic-policy';
 import type { Presence, PresenceEntry } from '../cluster/presence';
 import type { Metrics } from '../metrics';
-import { AFTER_ANSWER, type AfterAnswer } from './event-handlers';
+import type { EventContext } from './event-context';
 import type { Kicker } from './kicker';
 import type { ReplayPlan, ReplayService } from './replay-service';
 import type { SeqGate } from './seq-gate';
@@ -31,9 +31,6 @@ export interface SessionManagerDeps {
   gate?: SeqGate;
 }
 
-/** A login's answer, and the replay to send right after it. */
-export type Established = LoginResult & AfterAnswer;
-
 export class SessionManager {
   /** Logged-in sockets of this worker. */
   loggedIn = 0;
@@ -42,21 +39,22 @@ export class SessionManager {
 
   /**
    * Logs the socket in as `uid`; a socket logged in as someone else leaves that user first.
-   * With a device id and durable delivery, the answer carries the replay to send after it: the
-   * socket's live pushes are held from before it joins its user's rooms until then.
+   * With durable delivery, the replay is left on `ctx.afterAnswer`, to be sent after the answer:
+   * the socket's live pushes are held from before it joins its user's rooms until then.
    */
-  async establish(socket: HeraldSocket, uid: string, platform: string, device: string | null): Promise<Established> {
+  async establish(ctx: EventContext, uid: string, platform: string, device: string | null): Promise<LoginResult> {
     const replay = this.deps.gate !== undefined ? this.deps.replay : undefined;
     try {
-      return await this.join(socket, uid, platform, device, replay);
+      return await this.join(ctx, uid, platform, device, replay);
     } catch (err) {
-      this.deps.gate?.reset(socket); // let go of what was held; the next live seq refills
+      this.deps.gate?.reset(ctx.socket); // let go of what was held; the next live seq refills
       throw err;
     }
   }
 
-  private async join(socket: HeraldSocket, uid: string, platform: string, device: string | null, replay: ReplayService | undefined): Promise<Established> {
+  private async join(ctx: EventContext, uid: string, platform: string, device: string | null, replay: ReplayService | undefined): Promise<LoginResult> {
     const { clock, config } = this.deps;
+    const socket = ctx.socket;
     const data = socket.data;
     // A connection without a device id has no cursor: it starts after the user's newest seq,
     // read before it joins the user's rooms so that nothing committed later can slip past it.
@@ -84,7 +82,7 @@ export class SessionManager {
     } else {
       this.enforceLimit(socket, entries);
     }
-    const result: Established = {
+    const result: LoginResult = {
       uid,
       platform,
       device,
@@ -95,9 +93,9 @@ export class SessionManager {
     if (replay !== undefined && device !== null) {
       const plan: ReplayPlan | undefined = await replay.load(uid, device, platform);
       result.replay = replay.summary(plan);
-      result[AFTER_ANSWER] = () => this.deps.gate?.sendReplay(socket, plan);
+      ctx.afterAnswer(() => this.deps.gate?.sendReplay(socket, plan));
     } else if (replay !== undefined) {
-      result[AFTER_ANSWER] = () => this.deps.gate?.sendReplay(socket, start === undefined ? undefined : { after: start, messages: [] });
+      ctx.afterAnswer(() => this.deps.gate?.sendReplay(socket, start === undefined ? undefined : { after: start, messages: [] }));
     }
     return result;
   }

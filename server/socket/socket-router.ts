@@ -3,16 +3,20 @@
  * active, applies the per-connection rate limit, validates the payload against the event's
  * schema, runs the handler and answers. A request with an ack callback gets
  * `{ ok: true, ... }` or `{ ok: false, error }`; a failed request without one gets the
- * `rejected` event. Handlers are never registered per socket, so a connection costs one closure.
+ * `rejected` event. Handlers are never registered per socket, so a connection costs one closure;
+ * a request costs one EventContext, through which a handler leaves work for after its answer.
+ * A login that rode on the handshake is answered by the same code, as the event `login`
+ * (`emitAnswer`).
  */
 import type { Clock } from '../../shared/clock';
 import type { RateConfig } from '../../shared/config';
 import { HeraldError, toErrorBody, type ErrorBody } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { describeZodError, type Answer } from '../../shared/protocol';
+import { describeZodError, type Answer, type LoginResult } from '../../shared/protocol';
 import { TokenBucket } from '../../shared/rate-limiter';
 import type { Metrics } from '../metrics';
-import { AFTER_ANSWER, type AfterAnswer, type EventHandler } from './event-handlers';
+import { EventContext } from './event-context';
+import type { EventHandler } from './event-handlers';
 import type { HeraldSocket } from './types';
 
 type AckFn = (answer: Answer) => void;
@@ -59,27 +63,40 @@ export class SocketRouter {
       this.fail(socket, event, ack, { code: 'BAD_REQUEST', message: describeZodError(parsed.error) });
       return;
     }
+    this.run(new EventContext(socket), event, ack, handler.run, parsed.data);
+  }
+
+  /**
+   * Runs `work` outside a client request and sends its answer as the event `event`, exactly as a
+   * request's answer would be: `{ ok: true, ... }` then the after-answer work, or
+   * `{ ok: false, error }`. Used for the login that rode on the handshake.
+   */
+  emitAnswer(socket: HeraldSocket, event: 'login', work: (ctx: EventContext) => Promise<object> | object): void {
+    this.run(new EventContext(socket), event, (answer) => socket.emit(event, answer as Answer<LoginResult>), work, undefined);
+  }
+
+  private run<T>(ctx: EventContext, event: string, ack: AckFn | undefined, work: (ctx: EventContext, payload: T) => Promise<object> | object, payload: T): void {
     let result: Promise<object> | object;
     try {
-      result = handler.run(socket, parsed.data);
+      result = work(ctx, payload);
     } catch (err) {
-      this.failWith(socket, event, ack, err);
+      this.failWith(ctx.socket, event, ack, err);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => this.succeed(ack, value),
-        (err: unknown) => this.failWith(socket, event, ack, err),
+        (value) => this.succeed(ctx, ack, value),
+        (err: unknown) => this.failWith(ctx.socket, event, ack, err),
       );
     } else {
-      this.succeed(ack, result);
+      this.succeed(ctx, ack, result);
     }
   }
 
-  private succeed(ack: AckFn | undefined, value: object & AfterAnswer): void {
-    const { [AFTER_ANSWER]: after, ...answer } = value;
-    ack?.({ ok: true, ...answer });
-    after?.();
+  /** The answer first, then what the handler left for after it (the login's replay). */
+  private succeed(ctx: EventContext, ack: AckFn | undefined, value: object): void {
+    ack?.({ ok: true, ...value });
+    ctx.answered();
   }
 
   private failWith(socket: HeraldSocket, event: string, ack: AckFn | undefined, err: unknown): void {
