@@ -4,7 +4,8 @@
  *   - `schema`: its `to` object (strict), checked by the HTTP API, the Redis ingress and the
  *     configuration's cron pushes;
  *   - `durableByDefault`: whether it is stored unless `durable: false` (contract section 8);
- *   - `route`: the rooms it is delivered to and who its recipients are (see TargetRoute).
+ *   - `route`: the rooms it is delivered to and who its recipients are (see TargetRoute);
+ *   - `input` and `summary`: how operator tools (`herald push --<kind>`) ask for it.
  * The push path (server/push/push-service.ts, durable-lane.ts) reads this table and nothing else
  * about targets. Room names come from server/socket/rooms.ts through `TargetRooms`, so that
  * naming rooms stays in one file. Adding a target: docs/ARCHITECTURE.md, "How to add a push
@@ -47,6 +48,10 @@ export interface PushTargetSpec<S extends z.ZodTypeAny> {
   durableByDefault: boolean;
   /** The rooms and recipients of a push to `to`, on `platform` when the push names one. */
   route(to: z.output<S>, platform: string | undefined, rooms: TargetRooms): TargetRoute;
+  /** What an operator types: one value, a comma-separated list, or nothing (`{ <kind>: true }`). */
+  input: 'value' | 'list' | 'flag';
+  /** A few words for `herald push --help`. */
+  summary: string;
 }
 
 /** Lets TypeScript infer each entry's `to` type from its schema. */
@@ -61,6 +66,8 @@ export const PUSH_TARGETS = {
     shape: '{ uid }',
     durableByDefault: true,
     route: (to, platform, rooms) => ({ users: [to.uid], rooms: [rooms.user(to.uid, platform)] }),
+    input: 'value',
+    summary: 'one user',
   }),
   uids: target({
     schema: z.object({ uids: z.array(UidSchema).min(1) }).strict(),
@@ -70,18 +77,24 @@ export const PUSH_TARGETS = {
       const users = [...new Set(to.uids)];
       return { users, rooms: users.map((uid) => rooms.user(uid, platform)) };
     },
+    input: 'list',
+    summary: 'several users, comma-separated',
   }),
   topic: target({
     schema: z.object({ topic }).strict(),
     shape: '{ topic }',
     durableByDefault: false,
     route: (to, platform, rooms) => ({ users: NO_USERS, rooms: [rooms.topic(to.topic, platform)], topic: to.topic }),
+    input: 'value',
+    summary: 'a topic',
   }),
   all: target({
     schema: z.object({ all: z.literal(true) }).strict(),
     shape: '{ all: true }',
     durableByDefault: false,
     route: (_to, platform, rooms) => ({ users: NO_USERS, rooms: platform === undefined ? [] : [rooms.platform(platform)] }),
+    input: 'flag',
+    summary: 'every connection',
   }),
 };
 
