@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../../shared/logger';
 import { HeraldError } from '../../shared/errors';
 import { createRedisClient, isRedisReady } from '../../shared/redis';
 import type { HealthCheck } from '../http/health';
+import { isUserRoom } from '../socket/rooms';
 import { HostCountingPresence, IpcPresence } from './ipc-presence';
 import type { ShutdownReason } from './ipc';
 import type { Presence } from './presence';
@@ -198,11 +199,6 @@ interface EventPacket {
 interface AdapterMessage {
   type: number;
   data?: { requestId?: unknown; opts?: { rooms?: string[] }; packet?: EventPacket };
-}
-
-/** A user's own room (`u:<uid>`), the target of targeted pushes. */
-function isUserRoom(room: string): boolean {
-  return room.startsWith('u:') && !room.includes('/');
 }
 
 /**

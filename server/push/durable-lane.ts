@@ -4,10 +4,11 @@
  * connections get it live, carrying that seq. A device that missed it gets it on its next login
  * (socket/replay-service.ts).
  *
- * Recipients: the target users of a `uid`/`uids` push. A `topic`/`all` push sent with
- * `durable: true` goes to the users logged in and matching (subscribed, platform) at that moment,
- * found across the cluster; anonymous subscribers get it live without a seq, as they have no
- * cursor to resume from.
+ * Recipients, as the push's target routes them (shared/protocol/push-targets.ts): the users it
+ * names (`uid`, `uids`), each copy to that user's room; or, for a target that names none (`topic`,
+ * `all` sent with `durable: true`), the users logged in and in its rooms at that moment, found
+ * across the cluster; anonymous members get it live without a seq, as they have no cursor to
+ * resume from.
  */
 import type { HeraldConfig } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
@@ -72,7 +73,7 @@ export class StoreDurableLane implements DurableLane {
   }
 
   private targetUsers(push: PreparedPush): Recipients {
-    // prepare() made one room per uid, in order.
+    // The target's route gave one room per named user, in order.
     const users = new Map<string, string[]>();
     push.uids.forEach((uid, i) => users.set(uid, [push.rooms[i] as string]));
     return { users, anonymous: [] };

@@ -9,21 +9,21 @@ import type { Clock } from '../../shared/clock';
 import type { HeraldConfig } from '../../shared/config';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import type { BulkDelivery, PushPayload, PushRequest } from '../../shared/protocol';
+import { routeTarget, type BulkDelivery, type PushRequest, type TargetKind } from '../../shared/protocol';
 import type { Presence } from '../cluster/presence';
 import type { Metrics } from '../metrics';
-import { platformRoom, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from '../socket/rooms';
+import { TARGET_ROOMS } from '../socket/rooms';
 import type { HeraldServer } from '../socket/types';
 import type { IdempotencyTicket } from './idempotency';
+import { emitPush } from './push-payload';
 
 export type PushOrigin = 'api' | 'publish' | 'stream' | 'cron';
-export type TargetKind = 'uid' | 'uids' | 'topic' | 'all';
 
 export interface PushResult {
   id: string;
   /** Whether the push was committed to the durable store before this answer. */
   stored: boolean;
-  /** Connections of the targeted users online when the push was accepted; null for topic and all pushes. */
+  /** Connections of the targeted users online when the push was accepted; null when the target names no users (topic, all). */
   online: number | null;
 }
 
@@ -33,7 +33,7 @@ export interface PreparedPush {
   event: string;
   ts: number;
   kind: TargetKind;
-  /** Target users (uid and uids pushes). */
+  /** The users the target names, each once (shared/protocol/push-targets.ts); empty for topic and all pushes. */
   uids: string[];
   topic?: string;
   platform?: string;
@@ -44,7 +44,7 @@ export interface PreparedPush {
   durable: boolean;
   /** Seconds a stored push stays replayable, when given. */
   ttl?: number;
-  /** Rooms to deliver to; empty means every connection. For uid/uids pushes, one per uid, in order. */
+  /** Rooms to deliver to; empty means every connection. When `uids` is not empty, one per uid, in order. */
   rooms: string[];
   /** The push's Idempotency-Key claim: its answer is committed with the push's messages. */
   idempotency?: IdempotencyTicket;
@@ -94,8 +94,6 @@ export interface PushServiceDeps {
   offload?: Offload;
 }
 
-type Emitter = { emit(event: string, payload: PushPayload): boolean };
-
 export class PushService {
   constructor(private readonly deps: PushServiceDeps) {}
 
@@ -129,30 +127,25 @@ export class PushService {
     if (dataBytes > config.push.maxDataBytes) {
       throw new HeraldError('BAD_REQUEST', `data: at most ${config.push.maxDataBytes} bytes of JSON (got ${dataBytes})`);
     }
-    const to = request.to;
     const platform = request.platform;
-    const base = {
+    const { kind, spec, route } = routeTarget(request.to, platform, TARGET_ROOMS);
+    if (route.users.length > config.push.maxUids) {
+      throw new HeraldError('BAD_REQUEST', `to.${kind}: at most ${config.push.maxUids} uids per push`);
+    }
+    return {
       id: randomUUID(),
       event: request.event ?? config.push.defaultEvent,
       ts: clock.now(),
+      kind,
+      uids: route.users,
+      topic: route.topic,
+      platform,
       data: request.data,
       dataJson,
-      platform,
+      durable: request.durable ?? spec.durableByDefault,
       ttl: request.ttl,
+      rooms: route.rooms,
     };
-    if ('uid' in to || 'uids' in to) {
-      const uids = 'uid' in to ? [to.uid] : [...new Set(to.uids)];
-      if (uids.length > config.push.maxUids) {
-        throw new HeraldError('BAD_REQUEST', `to.uids: at most ${config.push.maxUids} uids per push`);
-      }
-      const rooms = uids.map((uid) => (platform === undefined ? userRoom(uid) : userPlatformRoom(uid, platform)));
-      return { ...base, kind: 'uid' in to ? 'uid' : 'uids', uids, rooms, durable: request.durable ?? true };
-    }
-    if ('topic' in to) {
-      const room = platform === undefined ? topicRoom(to.topic) : topicPlatformRoom(to.topic, platform);
-      return { ...base, kind: 'topic', uids: [], topic: to.topic, rooms: [room], durable: request.durable ?? false };
-    }
-    return { ...base, kind: 'all', uids: [], rooms: platform === undefined ? [] : [platformRoom(platform)], durable: request.durable ?? false };
   }
 
   /**
@@ -160,11 +153,7 @@ export class PushService {
    * worker of every host.
    */
   deliver(push: PreparedPush, rooms: string[], seq?: number): void {
-    const payload: PushPayload = { id: push.id, data: push.data, ts: push.ts };
-    if (seq !== undefined) payload.seq = seq;
-    if (push.topic !== undefined) payload.topic = push.topic;
-    const target = (rooms.length > 0 ? this.deps.io.to(rooms) : this.deps.io) as unknown as Emitter;
-    target.emit(push.event, payload);
+    emitPush(rooms.length > 0 ? this.deps.io.to(rooms) : this.deps.io, push.event, push.id, push.data, push.ts, push.topic, seq);
   }
 
   /** Each target its own seq: a few through the adapter one by one, many as one bulk message. */
@@ -195,8 +184,6 @@ export function deliverBulkLocally(io: HeraldServer, bulk: BulkDelivery): void {
   const rooms = io.of('/').adapter.rooms;
   for (const [room, seq] of bulk.targets) {
     if (!rooms.has(room)) continue;
-    const payload: PushPayload = { id: bulk.id, seq, data: bulk.data, ts: bulk.ts };
-    if (bulk.topic !== undefined) payload.topic = bulk.topic;
-    (io.local.to(room) as unknown as Emitter).emit(bulk.event, payload);
+    emitPush(io.local.to(room), bulk.event, bulk.id, bulk.data, bulk.ts, bulk.topic, seq);
   }
 }

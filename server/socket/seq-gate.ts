@@ -23,9 +23,9 @@
  */
 import { unrefTimer, type Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import type { PushPayload } from '../../shared/protocol';
 import type { StoredMessage } from '../../shared/store';
 import type { Metrics } from '../metrics';
+import { emitPush } from '../push/push-payload';
 import type { HeraldSocket } from './types';
 
 /** Reads what a device should be sent past `after` (its platform's messages, unexpired, in order). */
@@ -69,8 +69,6 @@ interface Fill {
   /** Whether a read is under way (the loop is running). */
   running: boolean;
 }
-
-type Emitter = { emit(event: string, payload: PushPayload): boolean };
 
 export class SeqGate {
   private readonly fills = new WeakMap<HeraldSocket, Fill>();
@@ -306,15 +304,12 @@ export class SeqGate {
   /** Emits stored messages, each with `prev`: the seq this device was sent before it. */
   private emitStored(socket: HeraldSocket, messages: StoredMessage[], after: number): void {
     if (messages.length === 0) return;
-    const emitter = socket as unknown as Emitter;
     let prev = after;
     let sent = 0;
     for (const m of messages) {
       if (m.seq <= prev) continue;
       sent++;
-      const payload: PushPayload = { id: m.id, seq: m.seq, prev, data: JSON.parse(m.data) as unknown, ts: m.createdAt };
-      if (m.topic !== null) payload.topic = m.topic;
-      emitter.emit(m.event, payload);
+      emitPush(socket, m.event, m.id, JSON.parse(m.data) as unknown, m.createdAt, m.topic ?? undefined, m.seq, prev);
       prev = m.seq;
     }
     const data = socket.data;

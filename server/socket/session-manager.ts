@@ -13,7 +13,7 @@ import type { EventContext } from './event-context';
 import type { Kicker } from './kicker';
 import type { ReplayPlan, ReplayService } from './replay-service';
 import type { SeqGate } from './seq-gate';
-import { platformRoom, subscribedTopics, topicPlatformRoom, topicRoom, userPlatformRoom, userRoom } from './rooms';
+import { identityRooms, isTopicPlatformRoom, subscribedTopics, topicPlatformRoom, topicRoom } from './rooms';
 import type { HeraldSocket } from './types';
 
 export interface SessionManagerDeps {
@@ -63,7 +63,7 @@ export class SessionManager {
     if (replay !== undefined) this.deps.gate?.beginLogin(socket, uid);
     const wasLoggedIn = data.uid !== undefined;
     const now = clock.now();
-    socket.join([userRoom(uid), userPlatformRoom(uid, platform), platformRoom(platform)]);
+    socket.join(identityRooms(uid, platform));
     data.uid = uid;
     data.platform = platform;
     data.device = device;
@@ -117,9 +117,7 @@ export class SessionManager {
   private leaveIdentity(socket: HeraldSocket): void {
     const { uid, platform } = socket.data;
     if (uid === undefined || platform === undefined) return;
-    socket.leave(userRoom(uid));
-    socket.leave(userPlatformRoom(uid, platform));
-    socket.leave(platformRoom(platform));
+    for (const room of identityRooms(uid, platform)) socket.leave(room);
     void this.deps.presence.remove(uid, socket.id).catch(() => undefined);
     socket.data.uid = undefined;
     socket.data.platform = undefined;
@@ -143,7 +141,7 @@ export class SessionManager {
   private refreshTopics(socket: HeraldSocket): void {
     const { uid, platform } = socket.data;
     for (const room of [...socket.rooms]) {
-      if (room.startsWith('t:') && room.includes('/')) socket.leave(room);
+      if (isTopicPlatformRoom(room)) socket.leave(room);
     }
     for (const topic of subscribedTopics(socket.rooms)) {
       if (!this.deps.topics.allows(topic, uid)) {

@@ -17,13 +17,14 @@ export {
   LogoutSchema,
   DEFAULT_PUSH_REQUEST_LIMITS,
   PushRequestSchema,
-  PushTargetSchema,
   ResyncSchema,
   pushRequestSchema,
   TopicRequestSchema,
-  UidSchema,
   describeZodError,
 } from './schemas';
+export { UidSchema } from './fields';
+export { PUSH_TARGETS, PushTargetSchema, routeTarget, TARGET_KINDS, targetKind } from './push-targets';
+export type { PushTarget, PushTargetSpec, TargetKind, TargetRooms, TargetRoute } from './push-targets';
 export type {
   AckRequest,
   HandshakeAuth,
@@ -33,7 +34,6 @@ export type {
   LogoutRequest,
   PushRequest,
   PushRequestLimits,
-  PushTarget,
   ResyncRequest,
   TopicRequest,
 } from './schemas';

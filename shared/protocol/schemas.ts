@@ -3,28 +3,10 @@
  * Objects are strict: an unknown field is a BAD_REQUEST, so a typo never passes silently.
  */
 import { z } from 'zod';
-import {
-  DEVICE_PATTERN,
-  EVENT_PATTERN,
-  MAX_CREDENTIAL_LENGTH,
-  MAX_REASON_LENGTH,
-  PLATFORM_PATTERN,
-  RESERVED_EVENTS,
-  TOPIC_PATTERN,
-  UID_PATTERN,
-} from './limits';
+import { EVENT_PATTERN, MAX_REASON_LENGTH, RESERVED_EVENTS } from './limits';
+import { credential, device, platform, topic, UidSchema } from './fields';
 import { checkJsonShape, describeJsonShapeProblem } from './json-shape';
-
-const credential = z.string().min(1).max(MAX_CREDENTIAL_LENGTH);
-const platform = z.string().regex(PLATFORM_PATTERN, 'must match [a-z0-9_-]{1,16}');
-const device = z.string().regex(DEVICE_PATTERN, 'must match [A-Za-z0-9_.:-]{1,128}');
-const topic = z.string().regex(TOPIC_PATTERN, 'must match [A-Za-z0-9_.:-]{1,128}');
-
-/** A uid: a string of the uid format, or a non-negative safe integer (normalised to a string). */
-export const UidSchema = z
-  .union([z.string(), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
-  .transform((v) => String(v))
-  .refine((v) => UID_PATTERN.test(v), 'must match [A-Za-z0-9_.:@-]{1,64}');
+import { PushTargetSchema } from './push-targets';
 
 // ---------------------------------------------------------------------------------------------
 // Client → server events
@@ -82,35 +64,6 @@ const eventName = z
   .string()
   .regex(EVENT_PATTERN, 'must match [A-Za-z0-9_.:-]{1,64}')
   .refine((v) => !RESERVED_EVENTS.has(v), 'is a reserved event name');
-
-const TARGET_SHAPES = 'must be exactly one of { uid }, { uids }, { topic }, { all: true }';
-
-/**
- * The target: exactly one of four strict shapes. The value reaches the union as it is (no copy):
- * a passthrough copy turned a `__proto__` key into the prototype, and the union then saw only
- * `uid` and accepted `{ uid, __proto__: … }` with the field silently dropped.
- */
-export const PushTargetSchema = z
-  .unknown()
-  .superRefine((v, ctx) => {
-    if (v === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is required and ${TARGET_SHAPES}`, fatal: true });
-    else if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      const received = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `Expected object, received ${received}; ${TARGET_SHAPES}`, fatal: true });
-    }
-  })
-  .pipe(
-    z.union(
-      [
-        z.object({ uid: UidSchema }).strict(),
-        z.object({ uids: z.array(UidSchema).min(1) }).strict(),
-        z.object({ topic }).strict(),
-        z.object({ all: z.literal(true) }).strict(),
-      ],
-      { errorMap: (issue, ctx) => (issue.code === 'invalid_union' ? { message: TARGET_SHAPES } : { message: ctx.defaultError }) },
-    ),
-  );
-export type PushTarget = z.infer<typeof PushTargetSchema>;
 
 /** Limits of a push body that come from the configuration (`push.*`). */
 export interface PushRequestLimits {

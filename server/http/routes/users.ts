@@ -3,7 +3,7 @@ import { HeraldError } from '../../../shared/errors';
 import { KickRequestSchema, UidSchema } from '../../../shared/protocol';
 import type { StoredMessage } from '../../../shared/store/message-store';
 import type { PresenceEntry } from '../../cluster/presence';
-import { userPlatformRoom, userRoom } from '../../socket/rooms';
+import { userRoom } from '../../socket/rooms';
 import type { Route } from '../router';
 import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
@@ -87,7 +87,7 @@ export function kickRoute(deps: RouteDeps): Route {
       const request = parseOrBadRequest(KickRequestSchema, req.body);
       const { uid, platform, message } = request;
       const entries = (await deps.presence.list(uid)).filter((e) => platform === undefined || e.platform === platform);
-      const room = platform === undefined ? userRoom(uid) : userPlatformRoom(uid, platform);
+      const room = userRoom(uid, platform);
       deps.kicker.kickEverywhere([room], request.reason ?? 'admin', entries.length, message);
       deps.logger.info('user kicked through the API', { uid, platform, kicked: entries.length, key: req.keyId });
       return { status: 200, json: { ok: true, uid, kicked: entries.length } };
