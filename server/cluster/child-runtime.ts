@@ -134,8 +134,7 @@ export interface PushPlumbing {
 /** The adapter and presence of a process that pushes: cluster/IPC without Redis, Redis with it. */
 export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   const { config, logger, primary, nodeId } = runtime;
-  const redis = config.redis;
-  if (redis.adapter === 'cluster') {
+  if (config.redis.adapter === 'cluster') {
     return {
       adapter: createClusterAdapter(),
       presence: new IpcPresence(primary),
@@ -144,7 +143,7 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
       onRedisRecovered: () => () => undefined,
     };
   }
-  const url = redis.url;
+  const url = config.redis.url;
   // One push is an SPUBLISH, and a login a few presence commands: under load, one write a tick.
   // The publisher neither queues nor resends by itself: the outage buffer does, once the
   // subscribers are back (resending at reconnect reached nobody).
@@ -152,12 +151,12 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   const sub = createRedisClient(url, logger, { role: 'adapter-sub', offlineQueue: true, subscriber: true });
   const presenceClient = createRedisClient(url, logger, { role: 'presence', autoPipelining: true });
   const redisClients = [pub, sub, presenceClient];
-  const redisPresence = new RedisPresence(presenceClient, logger, { prefix: redis.prefix, nodeId });
-  const channelPrefix = `${redis.prefix}socket.io`;
+  const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });
+  const channelPrefix = `${config.redis.prefix}socket.io`;
   const outage = new RedisOutageBuffer(
     // The namespace channel (`<channelPrefix>#/#`) every adapter of the cluster subscribes to.
-    { pub, sub, logger, prefix: redis.prefix, nodeId, countChannel: `${channelPrefix}#/#` },
-    redis.outageBuffer,
+    { pub, sub, logger, prefix: config.redis.prefix, nodeId, countChannel: `${channelPrefix}#/#` },
+    config.redis.outageBuffer,
   );
   outage.start();
   return {

@@ -32,7 +32,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
   const store = createMessageStore(config, logger);
   const metrics = new Metrics({ defaultMetrics: true });
   const tls = config.tls.enabled;
-  const httpServer = config.tls.enabled ? createTlsServer(config.tls, config) : createHttpServer();
+  const httpServer = tls ? createTlsServer(config.tls, config) : createHttpServer();
   const gateway = new Gateway({
     config,
     httpServer,
