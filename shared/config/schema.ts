@@ -1,13 +1,15 @@
 /**
- * Every configuration key, its unit and its default. docs/CONFIG.md documents the same keys;
- * test/unit/config-docs.test.ts checks that every key here appears there.
+ * Every configuration key, its unit and its default (the `auth.<verifier>` settings are declared
+ * by each verifier's file in shared/auth/ and joined in here), and the typed shape loadConfig
+ * returns, where the modes are discriminated unions (modes.ts). docs/CONFIG.md documents the same
+ * keys; test/unit/docs.test.ts checks that every key here appears there.
  *
  * Durations are in seconds unless the key's name says otherwise (`timeoutMs`).
  */
 import { z } from 'zod';
 import { AuthSettingsSchema, type AuthConfig } from '../auth/verifiers';
-import type { Environment } from './environment';
 import { TOPIC_PATTERN } from '../protocol/limits';
+import type { Environment } from './environment';
 
 export { ENVIRONMENTS, type Environment } from './environment';
 export { DEV_JWT_SECRET } from '../auth/jwt-verifier';
