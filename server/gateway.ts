@@ -157,7 +157,7 @@ export class Gateway {
       ...(replay !== undefined ? { replay } : {}),
       ...(this.gate !== undefined ? { gate: this.gate } : {}),
     });
-    const verifier = options.verifier ?? createVerifier(config, logger, clock);
+    const verifier = options.verifier ?? createVerifier(config.auth, logger, clock);
     this.logins = new LoginService(verifier, this.sessions, new KeyedRateLimiter(config.rateLimits.loginPerIp, clock), metrics, clock, logger);
     const handlers = createEventHandlers({ config, clock, logins: this.logins, sessions: this.sessions, topics, acks: this.acks, gate: this.gate });
     const router = new SocketRouter(handlers, config.rateLimits.connection, clock, metrics, logger);

@@ -135,7 +135,7 @@ export interface PushPlumbing {
 /** The adapter and presence of a process that pushes: cluster/IPC without Redis, Redis with it. */
 export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   const { config, logger, primary, nodeId } = runtime;
-  if (config.redis.url === undefined) {
+  if (config.redis.adapter === 'cluster') {
     return {
       adapter: createClusterAdapter(),
       presence: new IpcPresence(primary),

@@ -83,7 +83,7 @@ export class Primary implements CommandContext {
       hostId: config.hostId,
       ...(config.advertiseUrl !== undefined ? { url: config.advertiseUrl } : {}),
       env: config.env,
-      adapter: config.redis.url !== undefined ? 'redis' : 'cluster',
+      adapter: config.redis.adapter,
       expectedWorkers: config.workers,
       startedAt: this.startedAt,
     });
@@ -117,7 +117,7 @@ export class Primary implements CommandContext {
         worker.process.stderr?.pipe(output, { end: false });
       });
     }
-    if (config.redis.url === undefined) {
+    if (config.redis.adapter === 'cluster') {
       new AdapterRelay(logger).start();
     } else {
       this.redis = createRedisClient(config.redis.url, logger, { role: 'host-registry' });
@@ -135,9 +135,9 @@ export class Primary implements CommandContext {
       logger.warn('listening before every process is ready');
     }
 
-    const server = createServer({ pauseOnConnect: config.tls.cert !== undefined });
+    const server = createServer({ pauseOnConnect: config.tls.enabled });
     this.server = server;
-    if (config.tls.cert !== undefined) {
+    if (config.tls.enabled) {
       setupTlsBalancer(server, this.supervisor, logger, this.limits);
     } else {
       this.balancer = new StickyBalancer(this.supervisor, logger, this.limits);
@@ -157,12 +157,12 @@ export class Primary implements CommandContext {
     writeFileSync(this.pidFile, `${process.pid}\n`, { mode: 0o644 });
     logger.info('herald is listening', {
       port: this.port,
-      tls: config.tls.cert !== undefined,
+      tls: config.tls.enabled,
       env: config.env,
       workers: config.workers,
       tasks: this.supervisor.slotCount('task'),
-      adapter: config.redis.url !== undefined ? 'redis' : 'cluster',
-      store: config.db.url !== undefined ? 'mysql' : 'sqlite',
+      adapter: config.redis.adapter,
+      store: config.db.store,
       hostId: config.hostId,
     });
     const notice: ReadyNotice = { type: 'herald:host-ready', port: this.port, pid: process.pid, hostId: config.hostId, workers: config.workers };

@@ -31,8 +31,8 @@ export function runWorker(releaseHeldConnections: () => void): void {
   const plumbing = pushPlumbing(runtime);
   const store = createMessageStore(config, logger);
   const metrics = new Metrics({ defaultMetrics: true });
-  const tls = config.tls.cert !== undefined;
-  const httpServer = tls ? createTlsServer(config) : createHttpServer();
+  const tls = config.tls.enabled;
+  const httpServer = tls ? createTlsServer(config.tls, config) : createHttpServer();
   const gateway = new Gateway({
     config,
     httpServer,
@@ -89,7 +89,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
   });
   plumbing.redisPresence?.start();
   let ingress: RedisIngress | undefined;
-  if (config.redis.url !== undefined) {
+  if (config.redis.adapter === 'redis') {
     ingress = new RedisIngress(config.redis.url, gateway.push, metrics, logger, { prefix: config.redis.prefix, consumer: nodeId, maxDataDepth: config.push.maxDataDepth }, gateway.idempotency);
     ingress.start();
   }
@@ -124,9 +124,8 @@ export function runWorker(releaseHeldConnections: () => void): void {
   runtime.ready(() => gateway.report({ nodeId, index }));
 }
 
-function createTlsServer(config: HeraldConfig): HttpServer {
-  const { cert, key } = config.tls;
+function createTlsServer({ cert, key }: { cert: string; key: string }, config: HeraldConfig): HttpServer {
   // The TLS handshake gets the same time as a request head (handed-connections.ts).
   const handshakeTimeout = config.connection.headerTimeout * 1000;
-  return createHttpsServer({ cert: readFileSync(cert as string), key: readFileSync(key as string), handshakeTimeout }) as unknown as HttpServer;
+  return createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key), handshakeTimeout }) as unknown as HttpServer;
 }

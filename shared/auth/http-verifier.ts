@@ -1,10 +1,43 @@
+/**
+ * The `http` verifier: asks the main site's verification API. Its settings are `auth.http` in
+ * app.json.
+ */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { systemClock, type Clock } from '../clock';
-import { HeraldError } from '../errors';
+import { ConfigError, HeraldError } from '../errors';
 import type { Logger } from '../logger';
 import { ThrottledLog } from '../throttled-log';
 import { UID_PATTERN } from '../protocol/limits';
 import type { Credential, Identity, Verifier, VerifyContext } from './verifier';
+import type { VerifierMode } from './verifier-mode';
+
+/** `auth.http` in app.json. */
+export const HttpSettingsSchema = z
+  .object({
+    /** The main site's verification URL (POST). */
+    url: z.string().url().optional(),
+    timeoutMs: z.number().int().min(100).max(60_000).default(3000),
+    /**
+     * Seconds a successful verification is cached (keyed by a hash of the credential, its
+     * type and the platform); 0 disables. A credential revoked on the main site still logs
+     * in for up to this long, so at most 60.
+     */
+    cacheTtl: z.number().min(0).max(60).default(10),
+    /** Most cached verifications per worker. */
+    cacheSize: z.number().int().positive().max(10_000_000).default(100_000),
+    /** HTTP status that means success. */
+    successStatus: z.number().int().min(100).max(599).default(200),
+    /** Dotted path in the JSON answer that must equal `successValue`; empty to skip. */
+    successPath: z.string().default('code'),
+    successValue: z.union([z.string(), z.number(), z.boolean(), z.null()]).default(0),
+    /** Dotted path of the uid in the JSON answer. */
+    uidPath: z.string().min(1).default('data.uid'),
+    /** Extra request headers (for example a shared secret the main site expects). */
+    headers: z.record(z.string()).default({}),
+  })
+  .strict()
+  .default({});
 
 export interface HttpVerifierOptions {
   /** The main site's verification URL; it receives POST `{ type, value, platform, ip }`. */
@@ -164,4 +197,28 @@ export function readPath(value: unknown, dotted: string): unknown {
     node = (node as Record<string, unknown>)[part];
   }
   return node;
+}
+
+/**
+ * `auth.verifier: http`. The URL is required; `online` refuses plain http except to this machine
+ * (credentials would cross the network in clear text).
+ */
+export const HTTP_VERIFIER: VerifierMode<typeof HttpSettingsSchema, HttpVerifierOptions> = {
+  schema: HttpSettingsSchema,
+  resolve(settings, { environment, label }) {
+    const { url } = settings;
+    if (url === undefined) throw new ConfigError('auth.http.url', 'is required when auth.verifier is http (or set HERALD_AUTH_URL)');
+    if (environment === 'online' && !isSafeVerifierUrl(url)) {
+      throw new ConfigError(label('auth.http.url'), 'online refuses a plain-http verification URL (credentials would cross the network in clear text); use https://, or http:// to this machine only');
+    }
+    return { ...settings, url };
+  },
+  create: (settings, { logger, clock }) => new HttpVerifier(settings, logger, clock),
+};
+
+/** https, or http to this machine (the main site's verifier on the same host). */
+function isSafeVerifierUrl(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'https:') return true;
+  return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
 }

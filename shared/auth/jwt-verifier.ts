@@ -1,20 +1,44 @@
+/**
+ * The `jwt` verifier: signed tokens checked locally. Its settings are `auth.jwt` in app.json.
+ */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { HeraldError } from '../errors';
+import { z } from 'zod';
+import { ConfigError, HeraldError } from '../errors';
 import { UID_PATTERN } from '../protocol/limits';
 import type { Credential, Identity, Verifier } from './verifier';
+import type { VerifierMode } from './verifier-mode';
 
-export interface JwtVerifierOptions {
-  algorithm: 'HS256' | 'RS256';
-  /** HS256 shared secret. */
-  secret?: string;
-  /** RS256 public key (PEM). */
-  publicKey?: string;
+/** The development secret that `local` uses when none is configured; `online` refuses it. */
+export const DEV_JWT_SECRET = 'herald-local-development-secret-not-for-production';
+
+/** `auth.jwt` in app.json. */
+export const JwtSettingsSchema = z
+  .object({
+    algorithm: z.enum(['HS256', 'RS256']).default('HS256'),
+    /** HS256 shared secret (at least 32 characters). */
+    secret: z.string().min(32).optional(),
+    /** RS256 public key, PEM text. */
+    publicKey: z.string().min(1).optional(),
+    issuer: z.string().min(1).optional(),
+    audience: z.string().min(1).optional(),
+    /** Seconds of clock skew tolerated on `exp` and `nbf`. */
+    clockTolerance: z.number().min(0).max(300).default(5),
+  })
+  .strict()
+  .default({});
+
+interface JwtClaimsOptions {
   issuer?: string;
   audience?: string;
   /** Seconds of clock skew tolerated. */
   clockTolerance: number;
 }
+
+/** The algorithm and the one key it needs: HS256 with a secret, RS256 with a public key. */
+export type JwtVerifierOptions =
+  | (JwtClaimsOptions & { algorithm: 'HS256'; /** Shared secret. */ secret: string })
+  | (JwtClaimsOptions & { algorithm: 'RS256'; /** Public key (PEM). */ publicKey: string });
 
 /**
  * Checks signed tokens locally: uid from `sub`, `exp` required and enforced.
@@ -28,9 +52,7 @@ export class JwtVerifier implements Verifier {
   private readonly key: KeyObject;
 
   constructor(private readonly options: JwtVerifierOptions) {
-    const key = options.algorithm === 'HS256' ? options.secret : options.publicKey;
-    if (key === undefined) throw new Error(`JwtVerifier: ${options.algorithm} needs a ${options.algorithm === 'HS256' ? 'secret' : 'public key'}`);
-    this.key = options.algorithm === 'HS256' ? createSecretKey(Buffer.from(key, 'utf8')) : createPublicKey(key);
+    this.key = options.algorithm === 'HS256' ? createSecretKey(Buffer.from(options.secret, 'utf8')) : createPublicKey(options.publicKey);
   }
 
   async verify(credential: Credential): Promise<Identity> {
@@ -82,3 +104,26 @@ export function signToken(options: SignTokenOptions): string {
   }
   return jwt.sign({}, key, signOptions);
 }
+
+/**
+ * `auth.verifier: jwt`. HS256 needs a secret (in `local` the development one stands in, which
+ * `online` refuses); RS256 needs a public key.
+ */
+export const JWT_VERIFIER: VerifierMode<typeof JwtSettingsSchema, JwtVerifierOptions> = {
+  schema: JwtSettingsSchema,
+  resolve(settings, { environment }) {
+    const { algorithm, secret, publicKey, ...claims } = settings;
+    if (algorithm === 'RS256') {
+      if (publicKey === undefined) throw new ConfigError('auth.jwt.publicKey', 'is required for RS256 (or set HERALD_JWT_PUBLIC_KEY)');
+      return { ...claims, algorithm, publicKey };
+    }
+    if (secret === undefined && environment !== 'local') {
+      throw new ConfigError('auth.jwt.secret', 'is required for HS256 outside local (or set HERALD_JWT_SECRET)');
+    }
+    if (environment === 'online' && secret === DEV_JWT_SECRET) {
+      throw new ConfigError('auth.jwt.secret', 'online refuses the development secret');
+    }
+    return { ...claims, algorithm, secret: secret ?? DEV_JWT_SECRET };
+  },
+  create: (settings) => new JwtVerifier(settings),
+};

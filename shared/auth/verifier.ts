@@ -23,6 +23,7 @@ export interface Identity {
  * `AUTH_REJECTED` (the credential is bad) or `AUTH_UNAVAILABLE` (we could not tell).
  */
 export interface Verifier {
-  readonly kind: 'jwt' | 'http';
+  /** The verifier's name in the table of shared/auth/verifiers.ts. */
+  readonly kind: string;
   verify(credential: Credential, context: VerifyContext): Promise<Identity>;
 }

@@ -6,17 +6,11 @@ import type { ZodError, ZodTypeAny } from 'zod';
 import { describeZodError, pushRequestSchema } from '../protocol/schemas';
 import { ConfigError } from '../errors';
 import { packageRoot } from '../paths';
+import { resolveAuth } from '../auth/verifiers';
 import { ENV_OVERRIDES, type EnvOverride } from './env-overrides';
-import {
-  AppConfigSchema,
-  DbConfigSchema,
-  DEV_JWT_SECRET,
-  ENVIRONMENTS,
-  LOCAL_API_KEY,
-  RedisConfigSchema,
-  type Environment,
-  type HeraldConfig,
-} from './schema';
+import { ENVIRONMENTS, type Environment } from './environment';
+import { resolveDb, resolveRedis, resolveTls } from './modes';
+import { AppConfigSchema, DbConfigSchema, LOCAL_API_KEY, RedisConfigSchema, type HeraldConfig } from './schema';
 
 /** Names of the cron jobs Herald always has; configured jobs may not reuse them. */
 export const BUILT_IN_CRON_JOBS = ['message-retention-cleanup', 'stats-snapshot'] as const;
@@ -71,8 +65,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   }
 
   const app = parseWith(AppConfigSchema, raw.app, 'app', '', sources);
-  const redis = parseWith(RedisConfigSchema, raw.redis, 'redis', 'redis.', sources);
-  const db = parseWith(DbConfigSchema, raw.db, 'db', 'db.', sources);
+  const redisFile = parseWith(RedisConfigSchema, raw.redis, 'redis', 'redis.', sources);
+  const dbFile = parseWith(DbConfigSchema, raw.db, 'db', 'db.', sources);
 
   const idleTimeout = app.connection.idleTimeout;
   const heartbeatInterval = app.connection.heartbeatInterval ?? Math.max(5, idleTimeout - 30);
@@ -85,71 +79,45 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   if (app.connection.pingInterval + app.connection.pingTimeout >= idleTimeout) {
     throw new ConfigError('connection.pingInterval', 'pingInterval + pingTimeout must be shorter than idleTimeout');
   }
-  if (redis.url !== undefined && !/^rediss?:\/\//.test(redis.url)) {
-    throw new ConfigError('redis.url', 'must start with redis:// or rediss://');
-  }
-  if (db.url !== undefined && !/^mysql:\/\//.test(db.url)) {
-    throw new ConfigError('db.url', 'must start with mysql://');
-  }
+  const redis = resolveRedis(redisFile);
+  const db = resolveDb(dbFile);
   if (app.delivery.cursorRetention < app.delivery.retention) {
     throw new ConfigError('delivery.cursorRetention', `must be at least delivery.retention (${app.delivery.retention} s), or devices lose their place while messages are still kept`);
   }
 
-  const auth = app.auth;
-  if (auth.verifier === 'http' && auth.http.url === undefined) {
-    throw new ConfigError('auth.http.url', 'is required when auth.verifier is http (or set HERALD_AUTH_URL)');
-  }
-  if (auth.verifier === 'jwt') {
-    if (auth.jwt.algorithm === 'HS256' && auth.jwt.secret === undefined) {
-      if (environment !== 'local') {
-        throw new ConfigError('auth.jwt.secret', 'is required for HS256 outside local (or set HERALD_JWT_SECRET)');
-      }
-      auth.jwt.secret = DEV_JWT_SECRET;
-    }
-    if (auth.jwt.algorithm === 'RS256' && auth.jwt.publicKey === undefined) {
-      throw new ConfigError('auth.jwt.publicKey', 'is required for RS256 (or set HERALD_JWT_PUBLIC_KEY)');
-    }
-  }
+  const label = (key: string): string => {
+    const variable = sources.get(`app:${key}`);
+    return variable === undefined ? key : `${key} (${variable})`;
+  };
+  const auth = resolveAuth(app.auth, { environment, label });
+  // The secret as configured, whatever the verifier: no API key or password may equal it.
+  const jwtSecret = app.auth.jwt.secret;
 
   if (environment === 'online') {
-    if (auth.verifier === 'jwt' && auth.jwt.algorithm === 'HS256' && auth.jwt.secret === DEV_JWT_SECRET) {
-      throw new ConfigError('auth.jwt.secret', 'online refuses the development secret');
-    }
-    const apiKeysKey = sources.has('app:apiKeys') ? 'apiKeys (HERALD_API_KEYS)' : 'apiKeys';
+    const apiKeysKey = label('apiKeys');
     if (app.apiKeys.length === 0) {
       throw new ConfigError('apiKeys', 'online refuses to start without API keys (set HERALD_API_KEYS)');
     }
     if (app.apiKeys.includes(LOCAL_API_KEY)) {
       throw new ConfigError(apiKeysKey, `online refuses the public development key ${LOCAL_API_KEY}`);
     }
-    if (auth.jwt.secret !== undefined && app.apiKeys.includes(auth.jwt.secret)) {
+    if (jwtSecret !== undefined && app.apiKeys.includes(jwtSecret)) {
       throw new ConfigError(apiKeysKey, 'online refuses an API key that is also the JWT secret (whoever calls the API could sign logins)');
-    }
-    if (auth.verifier === 'http' && auth.http.url !== undefined && !isSafeVerifierUrl(auth.http.url)) {
-      const urlKey = sources.has('app:auth.http.url') ? 'auth.http.url (HERALD_AUTH_URL)' : 'auth.http.url';
-      throw new ConfigError(urlKey, 'online refuses a plain-http verification URL (credentials would cross the network in clear text); use https://, or http:// to this machine only');
     }
     if (app.cors.origins.includes('*')) {
       throw new ConfigError('cors.origins', 'online refuses `*`; list the allowed origins');
     }
     const password = app.admin.password;
-    const passwordKey = sources.has('app:admin.password') ? 'admin.password (HERALD_ADMIN_PASSWORD)' : 'admin.password';
+    const passwordKey = label('admin.password');
     if (password !== undefined && password.length < 16) {
       throw new ConfigError(passwordKey, 'online refuses a password shorter than 16 characters');
     }
-    if (password !== undefined && (app.apiKeys.includes(password) || password === auth.jwt.secret)) {
+    if (password !== undefined && (app.apiKeys.includes(password) || password === jwtSecret)) {
       throw new ConfigError(passwordKey, 'online refuses a password that is also an API key or the JWT secret');
     }
   }
 
-  if ((app.tls.cert === undefined) !== (app.tls.key === undefined)) {
-    throw new ConfigError(app.tls.cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key go together');
-  }
-  for (const file of [app.tls.cert, app.tls.key]) {
-    if (file !== undefined && !existsSync(resolve(options.cwd ?? process.cwd(), file))) {
-      throw new ConfigError(file === app.tls.cert ? 'tls.cert' : 'tls.key', `no such file: ${file}`);
-    }
-  }
+  const tls = resolveTls(app.tls, options.cwd ?? process.cwd());
   const names = new Set<string>(BUILT_IN_CRON_JOBS);
   app.cron.jobs.forEach((job, i) => {
     if (names.has(job.name)) throw new ConfigError(`cron.jobs.${i}.name`, `${job.name} is already used`);
@@ -164,6 +132,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   const dataDir = resolve(options.cwd ?? process.cwd(), app.dataDir);
   const config: HeraldConfig = {
     ...app,
+    auth,
+    tls,
     env: environment,
     configDir,
     workers: app.workers === 0 ? Math.max(1, options.cpuCount ?? cpus().length) : app.workers,
@@ -178,13 +148,6 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     db,
   };
   return deepFreeze(config);
-}
-
-/** https, or http to this machine (the main site's verifier on the same host). */
-function isSafeVerifierUrl(url: string): boolean {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'https:') return true;
-  return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
 }
 
 function readJsonFile(path: string, label: string): Raw {

@@ -1,20 +1,21 @@
 /**
- * Every configuration key, its unit and its default. docs/CONFIG.md documents the same keys;
- * test/unit/config-docs.test.ts checks that every key here appears there.
+ * Every configuration key, its unit and its default (the `auth.<verifier>` settings are declared
+ * by each verifier's file in shared/auth/ and joined in here), and the typed shape loadConfig
+ * returns, where the modes are discriminated unions (modes.ts). docs/CONFIG.md documents the same
+ * keys; test/unit/docs.test.ts checks that every key here appears there.
  *
  * Durations are in seconds unless the key's name says otherwise (`timeoutMs`).
  */
 import { z } from 'zod';
+import { AuthSettingsSchema, type AuthConfig } from '../auth/verifiers';
 import { TOPIC_PATTERN } from '../protocol/limits';
+import type { Environment } from './environment';
 
-export const ENVIRONMENTS = ['local', 'test', 'online'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+export { ENVIRONMENTS, type Environment } from './environment';
+export { DEV_JWT_SECRET } from '../auth/jwt-verifier';
 
 /** The API key `local` ships in config/local/app.json: public, so `online` refuses it. */
 export const LOCAL_API_KEY = 'local-development-api-key';
-
-/** The development secret that `local` uses when none is configured; `online` refuses it. */
-export const DEV_JWT_SECRET = 'herald-local-development-secret-not-for-production';
 
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
 const positiveInt = z.number().int().positive();
@@ -94,52 +95,8 @@ export const AppConfigSchema = z
       .default({}),
     /** Proxy addresses whose X-Forwarded-For is believed (exact IPs). */
     trustedProxies: z.array(z.string().ip()).default([]),
-    auth: z
-      .object({
-        /** `jwt` checks signed tokens locally; `http` asks the main site's verification API. */
-        verifier: z.enum(['jwt', 'http']).default('jwt'),
-        jwt: z
-          .object({
-            algorithm: z.enum(['HS256', 'RS256']).default('HS256'),
-            /** HS256 shared secret (at least 32 characters). */
-            secret: z.string().min(32).optional(),
-            /** RS256 public key, PEM text. */
-            publicKey: z.string().min(1).optional(),
-            issuer: z.string().min(1).optional(),
-            audience: z.string().min(1).optional(),
-            /** Seconds of clock skew tolerated on `exp` and `nbf`. */
-            clockTolerance: seconds(0, 300).default(5),
-          })
-          .strict()
-          .default({}),
-        http: z
-          .object({
-            /** The main site's verification URL (POST). */
-            url: z.string().url().optional(),
-            timeoutMs: z.number().int().min(100).max(60_000).default(3000),
-            /**
-             * Seconds a successful verification is cached (keyed by a hash of the credential, its
-             * type and the platform); 0 disables. A credential revoked on the main site still logs
-             * in for up to this long, so at most 60.
-             */
-            cacheTtl: seconds(0, 60).default(10),
-            /** Most cached verifications per worker. */
-            cacheSize: positiveInt.max(10_000_000).default(100_000),
-            /** HTTP status that means success. */
-            successStatus: z.number().int().min(100).max(599).default(200),
-            /** Dotted path in the JSON answer that must equal `successValue`; empty to skip. */
-            successPath: z.string().default('code'),
-            successValue: z.union([z.string(), z.number(), z.boolean(), z.null()]).default(0),
-            /** Dotted path of the uid in the JSON answer. */
-            uidPath: z.string().min(1).default('data.uid'),
-            /** Extra request headers (for example a shared secret the main site expects). */
-            headers: z.record(z.string()).default({}),
-          })
-          .strict()
-          .default({}),
-      })
-      .strict()
-      .default({}),
+    /** `verifier` and each verifier's settings: shared/auth/verifiers.ts builds this part from its table. */
+    auth: AuthSettingsSchema,
     connection: z
       .object({
         /** Seconds without interaction after which a connection is kicked. */
@@ -402,13 +359,38 @@ export const DbConfigSchema = z
   })
   .strict();
 
+/** The files' shapes, as written (optional fields where a mode may leave them out). */
 export type AppConfig = z.infer<typeof AppConfigSchema>;
-export type RedisConfig = z.infer<typeof RedisConfigSchema>;
-export type DbConfig = z.infer<typeof DbConfigSchema>;
+export type RedisFileConfig = z.infer<typeof RedisConfigSchema>;
+export type DbFileConfig = z.infer<typeof DbConfigSchema>;
+
+/**
+ * `config.redis`: which Socket.IO adapter carries broadcasts between processes. Without a URL the
+ * cluster adapter through the primary (one host); with one, the Redis adapter (many hosts), and
+ * every other Redis use (presence, ingress, host registry, cron locks) with it. `prefix` and
+ * `outageBuffer` have defaults and are kept in both modes; only the Redis mode reads them.
+ */
+export type RedisConfig = Omit<RedisFileConfig, 'url'> & ({ adapter: 'cluster' } | { adapter: 'redis'; url: string });
+
+type StoreCommon = Omit<DbFileConfig, 'url' | 'connectionLimit' | 'connectTimeoutMs' | 'sqliteSynchronous'>;
+
+/**
+ * `config.db`: which message store holds durable pushes. `sqlite` (no `db.url`): the embedded
+ * file in dataDir; `mysql` (`db.url` is `mysql://…`). Each variant keeps only its own keys.
+ */
+export type DbConfig =
+  | (StoreCommon & { store: 'sqlite' } & Pick<DbFileConfig, 'sqliteSynchronous'>)
+  | (StoreCommon & { store: 'mysql'; url: string } & Pick<DbFileConfig, 'connectionLimit' | 'connectTimeoutMs'>);
+
+/** `config.tls`: off, or on with both files (paths as configured, checked to exist at load). */
+export type TlsConfig = { enabled: false } | { enabled: true; cert: string; key: string };
 
 /** The validated, frozen configuration every component receives. */
-export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId' | 'console' | 'host'> {
+export interface HeraldConfig extends Omit<AppConfig, 'connection' | 'log' | 'workers' | 'hostId' | 'console' | 'host' | 'auth' | 'tls'> {
   env: Environment;
+  /** The verifier that logs clients in and its settings (shared/auth/verifiers.ts). */
+  auth: AuthConfig;
+  tls: TlsConfig;
   /** Resolved listening address (`127.0.0.1` in local, `0.0.0.0` elsewhere, unless configured). */
   host: string;
   /** The test tool at /console; `enabled` resolved for the environment. */

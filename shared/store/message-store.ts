@@ -11,10 +11,12 @@
  * default). docs/DELIVERY.md describes the schema and the guarantees.
  */
 import type { Clock } from '../clock';
+import type { DbConfig } from '../config';
 import type { Logger } from '../logger';
 import type { GroupCommitOptions } from './group-commit';
 
-export type StoreKind = 'mysql' | 'sqlite';
+/** The store's name: the mode `config.db.store` selects (shared/config/modes.ts). */
+export type StoreKind = DbConfig['store'];
 
 /** A message to store for one recipient. */
 export interface NewMessage {

@@ -42,10 +42,13 @@ describe('configuration', function () {
     expect(config.env).to.equal('local');
     expect(config.port).to.equal(9501);
     expect(config.workers).to.equal(4);
-    expect(config.redis.url).to.equal(undefined);
-    expect(config.db.url).to.equal(undefined);
+    expect(config.redis.adapter).to.equal('cluster');
+    expect(config.redis).to.not.have.property('url');
+    expect(config.db.store).to.equal('sqlite');
+    expect(config.db).to.not.have.property('url');
     expect(config.auth.verifier).to.equal('jwt');
-    expect(config.auth.jwt.secret).to.equal(DEV_JWT_SECRET);
+    expect(config.auth).to.have.nested.property('jwt.secret', DEV_JWT_SECRET);
+    expect(config.tls).to.deep.equal({ enabled: false });
     expect(config.connection).to.include({ idleTimeout: 180, heartbeatInterval: 150, sweepInterval: 5 });
     expect(config.dataDir).to.equal('/srv/herald/data');
     expect(config.log.format).to.equal('pretty');
@@ -61,10 +64,10 @@ describe('configuration', function () {
     const config = loadConfig({ env: { PUSH_ENV: '1', HERALD_PORT: '9700', HERALD_REDIS_PREFIX: 'other:', HERALD_API_KEYS: 'a'.repeat(16) + ', ' + 'b'.repeat(16) }, configDir: dir });
     expect(config.env).to.equal('test');
     expect(config.port).to.equal(9700);
-    expect(config.redis).to.deep.equal({ url: 'redis://10.0.0.1:6379', prefix: 'other:', outageBuffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 30_000 } });
-    expect(config.db.url).to.equal('mysql://u@10.0.0.2/push');
+    expect(config.redis).to.deep.equal({ adapter: 'redis', url: 'redis://10.0.0.1:6379', prefix: 'other:', outageBuffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 30_000 } });
+    expect(config.db).to.include({ store: 'mysql', url: 'mysql://u@10.0.0.2/push' });
     expect(config.apiKeys).to.deep.equal(['a'.repeat(16), 'b'.repeat(16)]);
-    expect(config.auth.http).to.include({ url: 'http://main.example/verify', timeoutMs: 3000, uidPath: 'data.uid', successPath: 'code', successValue: 0 });
+    expect(config.auth).to.have.property('http').that.includes({ url: 'http://main.example/verify', timeoutMs: 3000, uidPath: 'data.uid', successPath: 'code', successValue: 0 });
     expect(config.log.format).to.equal('json');
   });
 
@@ -142,8 +145,8 @@ describe('configuration', function () {
       () => loadConfig({ env: { ...http, HERALD_AUTH_URL: 'http://www.example.com/verify' }, configDir: dir }),
       'in auth.http.url (HERALD_AUTH_URL): online refuses a plain-http verification URL (credentials would cross the network in clear text); use https://, or http:// to this machine only',
     );
-    expect(loadConfig({ env: { ...http, HERALD_AUTH_URL: 'https://www.example.com/verify' }, configDir: dir }).auth.http.url).to.equal('https://www.example.com/verify');
-    expect(loadConfig({ env: { ...http, HERALD_AUTH_URL: 'http://127.0.0.1:8080/verify' }, configDir: dir }).auth.http.url).to.equal('http://127.0.0.1:8080/verify');
+    expect(loadConfig({ env: { ...http, HERALD_AUTH_URL: 'https://www.example.com/verify' }, configDir: dir }).auth).to.have.nested.property('http.url', 'https://www.example.com/verify');
+    expect(loadConfig({ env: { ...http, HERALD_AUTH_URL: 'http://127.0.0.1:8080/verify' }, configDir: dir }).auth).to.have.nested.property('http.url', 'http://127.0.0.1:8080/verify');
   });
 
   it('listens on 127.0.0.1 in local unless a host is configured, on 0.0.0.0 elsewhere', function () {
@@ -156,6 +159,6 @@ describe('configuration', function () {
     expect(loadConfig({ env: { PUSH_ENV: 'local' } }).apiKeys).to.have.length(1);
     expect(loadConfig({ env: { PUSH_ENV: 'test' } }).auth.verifier).to.equal('http');
     expectConfigError(() => loadConfig({ env: { PUSH_ENV: 'online' } }), 'in apiKeys: online refuses to start without API keys (set HERALD_API_KEYS)');
-    expect(loadConfig({ env: { PUSH_ENV: 'online', HERALD_API_KEYS: 'k'.repeat(32) } }).redis.url).to.be.a('string');
+    expect(loadConfig({ env: { PUSH_ENV: 'online', HERALD_API_KEYS: 'k'.repeat(32) } }).redis).to.include({ adapter: 'redis' }).and.to.have.property('url').that.is.a('string');
   });
 });

@@ -17,10 +17,11 @@ export function registerTokenCommand(program: Command): void {
       const ttl = Number(options.ttl);
       if (!Number.isInteger(ttl) || ttl <= 0) fail('--ttl must be a positive whole number of seconds');
       const config = loadConfig();
-      const jwt = config.auth.jwt;
-      if (config.auth.verifier !== 'jwt' || jwt.algorithm !== 'HS256' || jwt.secret === undefined) {
-        fail(`tokens can be signed only with the jwt verifier and HS256 (this environment uses ${config.auth.verifier}${config.auth.verifier === 'jwt' ? ` ${jwt.algorithm}` : ''})`);
+      const auth = config.auth;
+      if (auth.verifier !== 'jwt' || auth.jwt.algorithm !== 'HS256') {
+        fail(`tokens can be signed only with the jwt verifier and HS256 (this environment uses ${auth.verifier}${auth.verifier === 'jwt' ? ` ${auth.jwt.algorithm}` : ''})`);
       }
+      const jwt = auth.jwt;
       console.log(signToken({ uid: options.uid, secret: jwt.secret, ttl, issuer: jwt.issuer, audience: jwt.audience }));
     });
 }

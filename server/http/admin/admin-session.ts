@@ -47,7 +47,7 @@ export function deriveSessionKey(config: Pick<HeraldConfig, 'admin' | 'apiKeys' 
   const material = JSON.stringify({
     password: config.admin.password ?? null,
     apiKeys: [...config.apiKeys].sort(),
-    jwtSecret: config.auth.jwt.secret ?? null,
+    jwtSecret: config.auth.verifier === 'jwt' && config.auth.jwt.algorithm === 'HS256' ? config.auth.jwt.secret : null,
   });
   return Buffer.from(hkdfSync('sha256', material, 'herald-admin-session', 'v1 session signing key', 32));
 }

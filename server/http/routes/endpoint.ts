@@ -27,7 +27,7 @@ async function connectionUrl(deps: RouteDeps, req: ApiRequest): Promise<string> 
   const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
   const forwardedProto = viaProxy ? first(req.headers['x-forwarded-proto']) : undefined;
   const forwardedHost = viaProxy ? first(req.headers['x-forwarded-host']) : undefined;
-  const tls = deps.config.tls.cert !== undefined;
+  const tls = deps.config.tls.enabled;
   const proto = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : tls ? 'https' : 'http';
   const host = forwardedHost ?? req.headers.host ?? `127.0.0.1:${deps.config.port}`;
   return `${proto}://${host}`;
