@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- [options]` and, once wired, `herald bench [options]`: parses the flags,
- * runs the scenarios, writes the JSON results, prints the tables and appends them to
+ * `npm run bench -- [options]` (and `herald bench [options]`, which runs bench/main.js): parses
+ * the flags, runs the scenarios, writes the JSON results, prints the tables and appends them to
  * docs/BENCHMARKS.md when asked. Everything started is stopped at the end, also on Ctrl-C.
  */
 import { resolve } from 'node:path';

@@ -1,4 +1,4 @@
-/** The bench's public surface: what `herald bench` and the tests use. */
+/** The bench's public surface: what bench/main.js and the tests use. */
 export { parseBenchArgs, runBench } from './cli';
 export { DEFAULT_BENCH_OPTIONS, SCENARIO_NAMES, SMOKE_OPTIONS } from './options';
 export type { BenchOptions, ScenarioName } from './options';

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../shared/clock';
 import type { HeraldConfig } from '../shared/config';
 import { HeraldError, toErrorBody, type ErrorBody } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { releaseHandshakeRequest } from '../shared/patches/engine-io-release-request';
 import type { KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
@@ -66,25 +67,6 @@ export interface GatewayOptions {
 
 /** Milliseconds a graceful close waits for kicked clients to be told before closing anyway. */
 const CLOSE_FLUSH_MS = 2000;
-
-/**
- * Lets go of the handshake request once the socket is connected: the address is in
- * socket.data.ip and the credentials were read from socket.handshake.auth, and nothing reads the
- * headers later. Engine.IO keeps the IncomingMessage for the socket's life twice over
- * (`conn.request`, and for websockets a 'close' listener of its upgrade response), with every
- * header a browser sent — user agent, cookies — and socket.handshake.headers points at the same
- * object. Emptying them saves ~1.5 KB per browser connection (docs/BENCHMARKS.md).
- */
-function releaseHandshakeRequest(socket: HeraldSocket): void {
-  const conn = socket.conn as unknown as { request: { headers: unknown; rawHeaders: unknown } | null };
-  const request = conn.request;
-  conn.request = null;
-  (socket.handshake as { headers: unknown }).headers = {};
-  if (request !== null) {
-    request.headers = {};
-    request.rawHeaders = [];
-  }
-}
 
 export class Gateway {
   readonly io: HeraldServer;

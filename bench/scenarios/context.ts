@@ -18,7 +18,7 @@ import type { Progress } from '../progress';
 import type { BenchServer, ServerKind } from '../servers/bench-server';
 import { HeraldServer, type HeraldServerOptions } from '../servers/herald-server';
 import { deleteKeysWithPrefix } from '../servers/redis-keys';
-import type { Metrics, ScenarioResult } from './scenario';
+import type { Metrics, ScenarioResult } from './result';
 
 /** A server with N clients connected (and logged in, on Herald), for idle, fanout and latency. */
 export interface ServerSession {

@@ -1,31 +1,10 @@
-/** What a scenario is and what it produces. */
+/** What a scenario is: what it runs on and how (what it produces is in result.ts). */
 import type { ScenarioName } from '../options';
 import type { ServerKind } from '../servers/bench-server';
 import type { BenchContext, ServerSession } from './context';
+import type { MetricSpec, Metrics, ScenarioResult } from './result';
 
-export type Unit = 'bytes' | 'us' | 'ms' | 's' | 'per-s' | 'count' | 'ratio' | 'mib' | 'percent';
-
-export interface MetricSpec {
-  key: string;
-  label: string;
-  unit: Unit;
-}
-
-export type Metrics = Record<string, number | null>;
-
-export interface ScenarioResult {
-  scenario: ScenarioName;
-  /** The column: `herald`, `stock-cluster`, `stock-single`, or a variant (`herald · http verifier`). */
-  server: string;
-  status: 'ok' | 'failed' | 'skipped';
-  /** Why it failed or was skipped. */
-  reason?: string;
-  metrics: Metrics;
-  notes: string[];
-  durationMs: number;
-  /** The machine's 1-minute load average before and after. */
-  load: [number, number];
-}
+export type { MetricSpec, Metrics, ScenarioResult, Unit } from './result';
 
 /** A scenario that runs on a server the runner started and connected N clients to (idle, fanout, latency, durable). */
 export interface SharedScenario {

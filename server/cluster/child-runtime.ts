@@ -9,11 +9,10 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
-import { MessageType } from 'socket.io-adapter';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/logger';
-import { HeraldError } from '../../shared/errors';
+import { userRoutedAdapter } from '../../shared/patches/redis-adapter-user-channels';
 import { createRedisClient, isRedisReady } from '../../shared/redis';
 import type { HealthCheck } from '../http/health';
 import { isUserRoom } from '../socket/rooms';
@@ -21,7 +20,7 @@ import { HostCountingPresence, IpcPresence } from './ipc-presence';
 import type { ShutdownReason } from './ipc';
 import type { Presence } from './presence';
 import { PrimaryClient } from './primary-client';
-import { RedisOutageBuffer, type DeliveryKind, type RecoveryListener } from './redis-outage-buffer';
+import { RedisOutageBuffer, type RecoveryListener } from './redis-outage-buffer';
 import { RedisPresence } from './redis-presence';
 import { nodeIdOf, processName, type ChildRole } from './roles';
 import type { WorkerReport } from './stats';
@@ -161,7 +160,7 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   );
   outage.start();
   return {
-    adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix, subscriptionMode: 'dynamic' }), outage),
+    adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix, subscriptionMode: 'dynamic' }), outage, { isUserRoom, isEphemeralPush }),
     presence: new HostCountingPresence(redisPresence, primary),
     redisPresence,
     redisClients,
@@ -179,26 +178,9 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   };
 }
 
-/** What userRoutedAdapter changes on @socket.io/redis-adapter's ShardedRedisAdapter (pinned 8.3). */
-interface ShardedInternals {
-  shouldUseASeparateNamespace(room: string): boolean;
-  computeChannel(message: AdapterMessage): string;
-  dynamicChannel(room: string): string;
-  encode(message: AdapterMessage): string | Buffer;
-  doPublish(message: AdapterMessage): Promise<string>;
-  broadcast(packet: EventPacket, opts: { flags?: { local?: boolean } }): unknown;
-  serverCount(): Promise<number>;
-  channel: string;
-}
-
 interface EventPacket {
   type: number;
   data?: unknown;
-}
-
-interface AdapterMessage {
-  type: number;
-  data?: { requestId?: unknown; opts?: { rooms?: string[] }; packet?: EventPacket };
 }
 
 /**
@@ -211,46 +193,4 @@ function isEphemeralPush(packet: EventPacket | undefined): boolean {
   if (!Array.isArray(args) || args.length !== 2) return false;
   const payload = args[1] as Record<string, unknown> | null;
   return typeof payload === 'object' && payload !== null && typeof payload.id === 'string' && typeof payload.ts === 'number' && payload.seq === undefined;
-}
-
-/**
- * Sharded pub/sub (Redis 7) in dynamic mode, with a channel of its own for each user's room only:
- * a push to one user is published on that user's channel, which only processes holding one of
- * the user's sockets subscribe to, so a host that holds none never sees it. Every other room
- * (platform, topic, socket ids) stays on the namespace channel, which keeps a subscription per
- * connection rather than three.
- *
- * Every publish goes through the outage buffer; an ephemeral push that it can neither send nor
- * hold throws REDIS_UNAVAILABLE from `emit()` (before any local delivery), which the push path
- * passes on (HTTP 503; a stream entry stays pending). While the adapter is not up, a question to
- * every server (fetchSockets) fails at once with REDIS_UNAVAILABLE instead of waiting for Redis.
- */
-function userRoutedAdapter(factory: (nsp: unknown) => unknown, outage: RedisOutageBuffer): NonNullable<ServerOptions['adapter']> {
-  // A plain function: Socket.IO calls the adapter option with `new`.
-  return function (nsp: unknown) {
-    const adapter = factory(nsp) as ShardedInternals;
-    adapter.shouldUseASeparateNamespace = isUserRoom;
-    adapter.computeChannel = (message) => {
-      const rooms = message.data?.opts?.rooms;
-      const single = message.type === MessageType.BROADCAST && message.data?.requestId === undefined && rooms?.length === 1 ? rooms[0] : undefined;
-      return single !== undefined && isUserRoom(single) ? adapter.dynamicChannel(single) : adapter.channel;
-    };
-    adapter.doPublish = (message) => {
-      const kind: DeliveryKind = message.type === MessageType.BROADCAST && isEphemeralPush(message.data?.packet) ? 'ephemeral-push' : 'other';
-      outage.publish(adapter.computeChannel(message), adapter.encode(message), kind);
-      // Resolved at once: local delivery does not wait for Redis (the offset is unused).
-      return Promise.resolve('');
-    };
-    const broadcast = adapter.broadcast.bind(adapter);
-    adapter.broadcast = (packet, opts) => {
-      if (opts.flags?.local !== true && isEphemeralPush(packet)) outage.admit();
-      return broadcast(packet, opts);
-    };
-    const serverCount = adapter.serverCount.bind(adapter);
-    adapter.serverCount = () => {
-      if (outage.state !== 'up') return Promise.reject(new HeraldError('REDIS_UNAVAILABLE', 'Redis is unreachable: cannot ask every server', { retryAfter: 1 }));
-      return serverCount();
-    };
-    return adapter;
-  } as unknown as NonNullable<ServerOptions['adapter']>;
 }

@@ -7,7 +7,8 @@
  * `onread` is replaced by a no-op; nodejs/node#8353). A websocket client that sends its first
  * frame right after the upgrade then loses it: measured here, about 3% of socket.io-client
  * websocket connections hung after the Engine.IO open packet. Stopping the read on the handle
- * before the transfer leaves those bytes in the kernel, where the worker reads them.
+ * before the transfer leaves those bytes in the kernel, where the worker reads them (the raw handle
+ * is Node's private `_handle`: shared/patches/node-socket-handle.ts).
  *
  * It also makes sure no connection hangs on a dead worker. The primary's copy of a handed socket
  * stays open until the worker acknowledges the hand-off (Node closes it on NODE_HANDLE_ACK); a
@@ -19,14 +20,7 @@
  */
 import type { Worker } from 'node:cluster';
 import { Socket } from 'node:net';
-
-interface ReadableHandle {
-  readStop?: () => number;
-}
-
-interface ClosableHandle {
-  close?: () => void;
-}
+import { socketHandle, type SocketHandle } from '../../shared/patches/node-socket-handle';
 
 /** How long a handed socket's primary copy is tracked: acknowledgements come within milliseconds. */
 const TRACK_MS = 10_000;
@@ -34,12 +28,12 @@ const TRACK_MS = 10_000;
 export function stopReadingBeforeHandoff(worker: Worker): void {
   const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
   /** Raw handles of sockets handed to this worker, with when; Node closes each on the worker's ack. */
-  const inFlight = new Map<ClosableHandle, number>();
+  const inFlight = new Map<SocketHandle, number>();
   (worker as { send: (...args: unknown[]) => boolean }).send = (message: unknown, handle?: unknown, ...rest: unknown[]) => {
     if (handle instanceof Socket) {
-      const raw = (handle as unknown as { _handle?: (ReadableHandle & ClosableHandle) | null })._handle;
+      const raw = socketHandle(handle);
       raw?.readStop?.();
-      if (raw !== null && raw !== undefined) {
+      if (raw !== undefined) {
         const now = Date.now();
         for (const [old, at] of inFlight) {
           if (now - at < TRACK_MS) break;

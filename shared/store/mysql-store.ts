@@ -14,6 +14,7 @@
 import createDebug from 'debug';
 import { createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import { HeraldError } from '../errors';
+import { coreConnection, destroyConnection } from '../patches/mysql2-connection';
 import { BaseMessageStore, judgeIdempotencyRow, type IdempotencyRow, type MessageQueryParams, type MigrationRun } from './base-store';
 import { DeadlineExceeded, withDeadline } from './deadline';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, type GroupCommitOptions } from './group-commit';
@@ -79,12 +80,6 @@ type Mode = 'transaction' | 'idempotent';
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: unknown; committing: boolean };
 
-/** The core mysql2 connection the pool's 'connection' event hands out (callback API). */
-interface CoreConnection {
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  query(sql: string, callback: (err: Error | null) => void): unknown;
-}
-
 /** The migration lock is per database, so test databases on one server do not wait for each other. */
 const MIGRATION_LOCK = "LEFT(CONCAT('herald:migrate:', IFNULL(DATABASE(), '')), 64)";
 
@@ -119,7 +114,7 @@ export class MysqlMessageStore extends BaseMessageStore {
     // The core pool emits no 'error' today; a listener keeps a future one from crashing the process.
     this.pool.pool.on('error', (err: Error) => debug('pool error: %s', describeDriverError(err)));
     this.pool.on('connection', (connection) => {
-      const core = connection as unknown as CoreConnection;
+      const core = coreConnection(connection);
       core.on('error', (err) => debug('connection error: %s', describeDriverError(err)));
       const setup = (err: Error | null): void => {
         if (err) this.logger.warn('message store: session setup failed', { error: describeDriverError(err) });
@@ -352,13 +347,6 @@ export class MysqlMessageStore extends BaseMessageStore {
     this.outages.failed(operation, reason);
     return storeUnavailable(operation, reason, error);
   }
-}
-
-/** Closes the socket at once: a connection whose server stopped answering must not linger. */
-function destroyConnection(conn: PoolConnection): void {
-  conn.destroy();
-  const stream = (conn.connection as unknown as { stream?: { destroy?: () => void } }).stream;
-  stream?.destroy?.();
 }
 
 /**

@@ -16,7 +16,7 @@ import { trackChild } from '../support/processes';
 function runSmoke(resultsDir: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = trackChild(
-      spawn(process.execPath, [join(packageRoot(), 'dist', 'bench', 'main.js'), '--smoke', '--no-progress', '--results-dir', resultsDir], {
+      spawn(process.execPath, [join(__dirname, '..', '..', 'bench', 'main.js'), '--smoke', '--no-progress', '--results-dir', resultsDir], {
         cwd: packageRoot(),
         stdio: ['ignore', 'pipe', 'pipe'],
       }),

@@ -8,7 +8,7 @@ import { startInProcess } from '../support/in-process';
 
 const run = promisify(execFile);
 
-/** The repository root, wherever the compiled test lives (dist/ or dist-client/). */
+/** The repository root, wherever the compiled test lives (dist-dev/test/…). */
 function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'client', 'build.mjs'))) {

@@ -1,0 +1,286 @@
+/**
+ * The patches of library internals (shared/patches/, one file per patch): each names the versions
+ * it was written against, and these tests fail when the installed version differs or when the
+ * internal a patch relies on no longer has the shape and behaviour it expects — the signal to
+ * read the library's change and update the patch (and its PINNED) on purpose.
+ * Uses the shared Redis (6379) and MariaDB (3306, database `test`).
+ */
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, connect, Socket, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { expect } from 'chai';
+import Redis from 'ioredis';
+import { createPool } from 'mysql2/promise';
+import { Server, type Socket as ServerSocket } from 'socket.io';
+import { Adapter, MessageType } from 'socket.io-adapter';
+import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import { HeraldError } from '../../shared/errors';
+import { writeFrameDirectly } from '../../shared/patches/engine-io-direct-write';
+import { releaseHandshakeRequest } from '../../shared/patches/engine-io-release-request';
+import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
+import { socketHandle } from '../../shared/patches/node-socket-handle';
+import { userRoutedAdapter, type OutageGate } from '../../shared/patches/redis-adapter-user-channels';
+import { tapBroadcasts } from '../../shared/patches/socket-io-adapter-broadcast';
+import { packageRoot } from '../../shared/paths';
+import { sleep, waitFor } from '../support/wait';
+
+const root = packageRoot();
+const PATCHES = join(root, 'shared', 'patches');
+const patchNames = readdirSync(PATCHES)
+  .filter((name) => name.endsWith('.ts'))
+  .map((name) => name.slice(0, -3))
+  .sort();
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const declaredVersions: Record<string, string | undefined> = { ...pkg.devDependencies, ...pkg.dependencies };
+
+/** The installed version of a package (or Node's major version for `node`). */
+function installedVersion(library: string): string {
+  if (library === 'node') return process.versions.node.split('.')[0];
+  return (JSON.parse(readFileSync(join(root, 'node_modules', library, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The arguments of the client's next `event`. */
+function nextEvent(client: ClientSocket, event: string): Promise<unknown[]> {
+  return new Promise((resolve) => client.once(event, (...args: unknown[]) => resolve(args)));
+}
+
+/** A Socket.IO server on a free port with one websocket client connected. */
+async function socketPair(): Promise<{ io: Server; http: HttpServer; client: ClientSocket; server: ServerSocket; close(): Promise<void> }> {
+  const http = createServer();
+  const io = new Server(http);
+  const connected = once(io, 'connection') as Promise<[ServerSocket]>;
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const { port } = http.address() as AddressInfo;
+  const client = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+  const [server] = await connected;
+  await waitFor(() => client.connected, 5000, 'client connected');
+  return {
+    io,
+    http,
+    client,
+    server,
+    close: async () => {
+      client.close();
+      await io.close();
+    },
+  };
+}
+
+describe('library patches (shared/patches/)', function () {
+  it('every patch names the versions it patches, and exactly those are installed', function () {
+    expect(patchNames.length).to.be.greaterThan(0);
+    for (const name of patchNames) {
+      const { PINNED } = require(join(__dirname, '..', '..', 'shared', 'patches', name)) as { PINNED?: readonly { library: string; version: string }[] };
+      expect(PINNED, `${name} exports PINNED`).to.be.an('array').that.is.not.empty;
+      for (const pin of PINNED!) {
+        expect(installedVersion(pin.library), `${name}: installed ${pin.library}`).to.equal(pin.version);
+        const declared = declaredVersions[pin.library];
+        if (declared !== undefined) expect(declared, `${name}: ${pin.library} in package.json`).to.equal(pin.version);
+      }
+    }
+  });
+
+  it('every patch has its own tests in this file', function () {
+    const source = readFileSync(join(root, 'test', 'integration', 'library-patches.test.ts'), 'utf8');
+    for (const name of patchNames) expect(source.includes(`describe('${name}'`), `describe('${name}', …) here`).to.equal(true);
+  });
+
+  describe('socket-io-adapter-broadcast', function () {
+    it('the in-memory Adapter still has _encode and apply', function () {
+      expect(Adapter.prototype).to.have.property('_encode').that.is.a('function');
+      expect(Adapter.prototype).to.have.property('apply').that.is.a('function');
+    });
+
+    it('a broadcast is encoded once, then delivered through the tap; other apply callers pass by', async function () {
+      const pair = await socketPair();
+      try {
+        const seen: { event: unknown; framed: boolean; rooms: string[] }[] = [];
+        tapBroadcasts<ServerSocket, { event: unknown; framed: boolean }>(pair.io.of('/').adapter, {
+          encoded: (packet, packetOpts) => ({ event: (packet as { data: unknown[] }).data[0], framed: Array.isArray(packetOpts.wsPreEncodedFrame) }),
+          deliver: (broadcast, opts, apply, write) => {
+            seen.push({ ...broadcast, rooms: [...opts.rooms] });
+            apply(opts, write);
+          },
+        });
+        const received = nextEvent(pair.client, 'hello');
+        pair.io.to(pair.server.id).emit('hello', { n: 1 });
+        expect(await received).to.deep.equal([{ n: 1 }]);
+        expect(seen).to.deep.equal([{ event: 'hello', framed: true, rooms: [pair.server.id] }]);
+        expect((await pair.io.fetchSockets()).map((s) => s.id)).to.deep.equal([pair.server.id]);
+        expect(seen).to.have.length(1);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('engine-io-direct-write', function () {
+    it("Engine.IO's websocket connection has the fields read, and a frame written to ws's sender arrives", async function () {
+      const pair = await socketPair();
+      try {
+        const conn = pair.server.conn as unknown as Record<string, unknown> & { transport: Record<string, unknown> & { socket: Record<string, unknown> } };
+        expect(conn.readyState).to.equal('open');
+        expect(conn.upgrading).to.equal(false);
+        expect(conn.writeBuffer).to.be.an('array');
+        expect(conn.transport.name).to.equal('websocket');
+        expect(conn.transport.writable).to.equal(true);
+        expect(conn.transport).to.have.property('perMessageDeflate');
+        expect(conn.transport.socket.readyState).to.equal(1);
+        expect(conn.transport.socket._socket).to.be.instanceOf(Socket);
+        expect((conn.transport.socket._sender as { sendFrame?: unknown }).sendFrame).to.be.a('function');
+
+        let wrote: boolean | undefined;
+        let written = 0;
+        tapBroadcasts<ServerSocket, Buffer[]>(pair.io.of('/').adapter, {
+          encoded: (_packet, packetOpts) => packetOpts.wsPreEncodedFrame as Buffer[],
+          deliver: (frame, opts, apply, write) =>
+            apply(opts, (socket) => {
+              wrote = writeFrameDirectly(socket.conn, { get: () => [Buffer.concat(frame)] });
+              if (!wrote) {
+                written++;
+                write(socket);
+              }
+            }),
+        });
+        const received = nextEvent(pair.client, 'direct');
+        pair.io.emit('direct', 'bytes', 2);
+        expect(await received).to.deep.equal(['bytes', 2]);
+        expect(wrote).to.equal(true);
+        expect(written).to.equal(0);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('engine-io-release-request', function () {
+    it("Engine.IO keeps the handshake request on conn.request, shared with socket.handshake; releasing it keeps the socket working", async function () {
+      const pair = await socketPair();
+      try {
+        const conn = pair.server.conn as unknown as { request: { headers: Record<string, unknown>; rawHeaders: unknown[] } | null };
+        const request = conn.request!;
+        expect(request.headers.host).to.be.a('string');
+        expect(pair.server.handshake.headers).to.equal(request.headers);
+        releaseHandshakeRequest(pair.server);
+        expect(conn.request).to.equal(null);
+        expect(request.headers).to.deep.equal({});
+        expect(request.rawHeaders).to.deep.equal([]);
+        expect(pair.server.handshake.headers).to.deep.equal({});
+        const received = nextEvent(pair.client, 'after');
+        pair.server.emit('after', 1);
+        expect(await received).to.deep.equal([1]);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('node-socket-handle', function () {
+    it("a TCP socket's _handle stops reading on readStop (bytes stay unread) and closes the connection on close", async function () {
+      const server = createTcpServer();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const accepted = once(server, 'connection') as Promise<[Socket]>;
+      const peer = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      try {
+        const [socket] = await accepted;
+        const handle = socketHandle(socket);
+        expect(handle?.readStop).to.be.a('function');
+        expect(handle?.close).to.be.a('function');
+        let read = 0;
+        socket.on('data', (chunk: Buffer) => (read += chunk.length));
+        socket.on('error', () => undefined);
+        expect(handle!.readStop!()).to.equal(0);
+        peer.write('unread');
+        await sleep(200);
+        expect(read, 'bytes read after readStop').to.equal(0);
+        // Closed with bytes unread, the connection is reset: the peer sees an error, then 'close'.
+        peer.on('error', () => undefined);
+        const closed = new Promise((resolve) => peer.once('close', resolve));
+        handle!.close!();
+        await closed;
+        socket.destroy();
+        expect(socketHandle(socket)).to.equal(undefined);
+      } finally {
+        peer.destroy();
+        server.close();
+      }
+    });
+  });
+
+  describe('redis-adapter-user-channels', function () {
+    it('ShardedRedisAdapter still has the methods replaced, and they route as Herald expects', async function () {
+      const prefix = `herald-patch-test-${process.pid}-${Date.now()}`;
+      const pub = new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
+      const sub = new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
+      const published: { channel: string; kind: string }[] = [];
+      let admitted = 0;
+      const outage: OutageGate & { state: string } = {
+        state: 'up',
+        admit: () => void admitted++,
+        publish: (channel, _payload, kind) => void published.push({ channel, kind }),
+      };
+      const http = createServer();
+      const io = new Server(http, {
+        adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix: prefix, subscriptionMode: 'dynamic' }), outage, {
+          isUserRoom: (room) => room.startsWith('u:'),
+          isEphemeralPush: (packet) => Array.isArray(packet?.data) && packet.data[0] === 'message',
+        }),
+      });
+      try {
+        const adapter = io.of('/').adapter as unknown as Record<string, unknown>;
+        for (const method of ['shouldUseASeparateNamespace', 'computeChannel', 'dynamicChannel', 'encode', 'doPublish', 'broadcast', 'serverCount']) {
+          expect(Object.getPrototypeOf(adapter)[method], method).to.be.a('function');
+        }
+        expect(adapter.channel).to.equal(`${prefix}#/#`);
+        expect(MessageType.BROADCAST).to.be.a('number');
+        io.to('u:7').emit('message', { id: 'a' });
+        io.to('topic').emit('other', 1);
+        await waitFor(() => published.length >= 2, 5000, 'two publishes');
+        expect(published).to.deep.equal([
+          { channel: `${prefix}#/#u:7#`, kind: 'ephemeral-push' },
+          { channel: `${prefix}#/#`, kind: 'other' },
+        ]);
+        expect(admitted).to.equal(1);
+        outage.state = 'down';
+        const err = await io.of('/').adapter.serverCount().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).to.be.instanceOf(HeraldError);
+        expect((err as HeraldError).code).to.equal('REDIS_UNAVAILABLE');
+      } finally {
+        await io.close();
+        await Promise.all([pub.quit(), sub.quit()]);
+      }
+    });
+  });
+
+  describe('mysql2-connection', function () {
+    it("the pool's 'connection' event hands out the callback connection, and a pool connection has its socket on connection.stream", async function () {
+      const pool = createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: 1 });
+      const setup: Promise<Error | null> = new Promise((resolve) => {
+        pool.on('connection', (connection) => {
+          const answered = coreConnection(connection).query('SELECT 1', (err) => resolve(err));
+          // The promise API would answer with a promise and never call back.
+          expect(answered).to.not.be.instanceOf(Promise);
+        });
+      });
+      try {
+        const conn = await pool.getConnection();
+        expect(await setup).to.equal(null);
+        const stream = (conn.connection as unknown as { stream?: Socket }).stream;
+        expect(stream).to.be.instanceOf(Socket);
+        destroyConnection(conn);
+        expect(stream!.destroyed).to.equal(true);
+      } finally {
+        await pool.end();
+      }
+    });
+  });
+});
