@@ -1,8 +1,8 @@
 /**
- * The first code a child process runs. The primary may hand a worker a connection (over IPC,
- * from @socket.io/sticky or the TLS balancer) before the worker has loaded Socket.IO; such
- * messages are held here and replayed once the worker listens for them, so no connection is
- * dropped during start-up. Then the process becomes what HERALD_ROLE says.
+ * The first code a Socket.IO worker runs (ROLES.worker.entry in server/cluster/roles.ts). The
+ * primary may hand it a connection (over IPC, from @socket.io/sticky or the TLS balancer) before
+ * it has loaded Socket.IO; such messages are held here and replayed once the worker listens for
+ * them, so no connection is dropped during start-up.
  */
 type Held = [message: unknown, handle: unknown];
 const held: Held[] = [];
@@ -18,16 +18,6 @@ export function releaseHeldConnections(): void {
   for (const [message, handle] of held.splice(0)) process.emit('message', message, handle as import('node:child_process').SendHandle);
 }
 
+// Loaded only now, after `hold` listens: Socket.IO and the gateway take a while to load.
 /* eslint-disable @typescript-eslint/no-require-imports */
-switch (process.env.HERALD_ROLE) {
-  case 'task':
-    process.off('message', hold);
-    (require('../../workers/task/task-process') as typeof import('../../workers/task/task-process')).runTaskProcess();
-    break;
-  case 'cron':
-    process.off('message', hold);
-    (require('../../workers/cron/cron-process') as typeof import('../../workers/cron/cron-process')).runCronProcess();
-    break;
-  default:
-    (require('./worker') as typeof import('./worker')).runWorker(releaseHeldConnections);
-}
+(require('./worker') as typeof import('./worker')).runWorker(releaseHeldConnections);
