@@ -5,7 +5,7 @@
 import { HeraldError } from '../../shared/errors';
 import type { HeraldConfig } from '../../shared/config';
 import { TASK_REPLY_TIMEOUT_MS } from '../cluster/ipc';
-import { CHILD_ROLES, parseGroup, processName, type ProcessGroup } from '../cluster/roles';
+import { CHILD_ROLES, parseGroup, processName, type ProcessGroup } from '../../shared/process-roles';
 import type { Rates, TaskCounters, WorkerCounters } from '../cluster/stats';
 import type { ChildRpc } from './child-rpc';
 import type { HostMonitor } from './host-monitor';

@@ -5,7 +5,7 @@
  */
 import type { StatsSample } from '../cluster/ipc';
 import { PresenceTable } from '../cluster/presence';
-import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
+import { CHILD_ROLES, type ChildRole } from '../../shared/process-roles';
 import { ZERO_COUNTERS, addCounters, type HostSnapshot, type Rates, type WorkerCounters, type WorkerReport, type WorkerSnapshot } from '../cluster/stats';
 
 /** Seconds of history the rates are computed over. */

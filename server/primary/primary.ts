@@ -20,7 +20,7 @@ import { migrateStore } from '../../shared/store';
 import { isAdminCommand } from '../cluster/cluster-link';
 import { isHeraldMessage, TASK_TIMEOUT_MS, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
-import { CHILD_ROLES, ROLES } from '../cluster/roles';
+import { CHILD_ROLES, ROLES } from '../../shared/process-roles';
 import { summarize } from '../cluster/stats';
 import { systemClock } from '../../shared/clock';
 import { MemoryAdminState, RedisAdminState, type AdminState } from '../http/admin/admin-state';
@@ -104,7 +104,7 @@ export class Primary implements CommandContext {
   async start(): Promise<number> {
     const { config, logger } = this;
     await this.control.start(config.runDir);
-    // Each role's entry file is set per fork (supervisor.ts, server/cluster/roles.ts).
+    // Each role's entry file is set per fork (supervisor.ts, shared/process-roles.ts).
     cluster.setupPrimary({
       serialization: 'advanced',
       silent: this.options.output !== undefined,
@@ -210,7 +210,7 @@ export class Primary implements CommandContext {
       for (const role of CHILD_ROLES) {
         const existing = this.supervisor.slotCount(role);
         const wanted = ROLES[role].count(next);
-        // Every role reloads `rolling` (roles.ts): a slot's new process is ready before its old one drains.
+        // Every role reloads `rolling` (shared/process-roles.ts): a slot's new process is ready before its old one drains.
         for (let index = 0; index < Math.min(existing, wanted); index++) {
           const { old, next: fresh } = await this.supervisor.replace(role, index, RELOAD_READY_TIMEOUT_MS, drainMs);
           report.replaced.push({ name: fresh.name, ...(old !== undefined ? { oldPid: old.pid } : {}), newPid: fresh.pid });

@@ -36,7 +36,7 @@ export interface DirectionRule {
 
 export const DIRECTION_RULES: readonly DirectionRule[] = [
   { from: ['shared'], mustNotImport: ['server', 'workers'], why: 'shared/ is the bottom layer: config, protocol, errors, store' },
-  { from: ['server'], mustNotImport: ['workers'], why: 'the primary forks worker processes by path (server/cluster/roles.ts), it never imports them' },
+  { from: ['server'], mustNotImport: ['workers'], why: 'the primary forks worker processes by path (shared/process-roles.ts), it never imports them' },
   { from: PRODUCT, mustNotImport: ['bench', 'test'], why: 'the product never carries bench or test code' },
 ];
 

@@ -1,12 +1,12 @@
 /**
- * The process-role table (server/cluster/roles.ts): the names operators see and type, the node ids
+ * The process-role table (shared/process-roles.ts): the names operators see and type, the node ids
  * presence uses, the count each role takes from the configuration, and an entry file the primary
  * can fork for every role.
  */
 import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
-import { CHILD_ROLES, entryPath, nodeIdOf, parseGroup, processName, ROLES } from '../../server/cluster/roles';
+import { CHILD_ROLES, entryPath, nodeIdOf, parseGroup, processName, ROLES } from '../../shared/process-roles';
 
 describe('process roles', function () {
   it('lists the Socket.IO workers, the task processes and the cron process, in start order', function () {

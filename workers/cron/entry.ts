@@ -1,4 +1,4 @@
-/** The file the cron process runs (ROLES.cron.entry in server/cluster/roles.ts). */
+/** The file the cron process runs (ROLES.cron.entry in shared/process-roles.ts). */
 import { runCronProcess } from './cron-process';
 
 runCronProcess();

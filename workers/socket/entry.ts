@@ -1,5 +1,5 @@
 /**
- * The first code a Socket.IO worker runs (ROLES.worker.entry in server/cluster/roles.ts). The
+ * The first code a Socket.IO worker runs (ROLES.worker.entry in shared/process-roles.ts). The
  * primary may hand it a connection (over IPC, from @socket.io/sticky or the TLS balancer) before
  * it has loaded Socket.IO; such messages are held here and replayed once the worker listens for
  * them, so no connection is dropped during start-up.

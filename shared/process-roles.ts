@@ -7,9 +7,10 @@
  *
  * The entry is a path the primary forks, not an import: the primary lives in server/ and the
  * processes in workers/, and imports flow one way (workers → server → shared; docs/ARCHITECTURE.md).
+ * The table is in shared/ so the control contract and the CLI can name process groups too.
  */
 import { join } from 'node:path';
-import type { HeraldConfig } from '../../shared/config';
+import type { HeraldConfig } from './config';
 
 export type ChildRole = 'worker' | 'task' | 'cron';
 export type ProcessGroup = 'primary' | ChildRole;
@@ -73,8 +74,8 @@ export const CHILD_ROLES = Object.keys(ROLES) as readonly ChildRole[];
 const PRIMARY_NAME = 'herald.Primary';
 const PRIMARY_ALIASES: readonly string[] = ['primary', 'herald.primary', 'master'];
 
-/** The root of the compiled tree: this file is `<root>/server/cluster/roles.js`. */
-const TREE_ROOT = join(__dirname, '..', '..');
+/** The root of the compiled tree: this file is `<root>/shared/process-roles.js`. */
+const TREE_ROOT = join(__dirname, '..');
 
 /** The absolute path of the file a role's process runs. */
 export function entryPath(role: ChildRole): string {
