@@ -22,7 +22,7 @@ import type { Presence } from './presence';
 import { PrimaryClient } from './primary-client';
 import { RedisOutageBuffer, type RecoveryListener } from './redis-outage-buffer';
 import { RedisPresence } from './redis-presence';
-import { nodeIdOf, processName, type ChildRole } from './roles';
+import { nodeIdOf, processName, type ChildRole } from '../../shared/process-roles';
 import type { WorkerReport } from './stats';
 
 /** Milliseconds between reports to the primary. */

@@ -1,5 +1,5 @@
 import { ZERO_COUNTERS, type WorkerReport } from './stats';
-import type { ChildRole } from './roles';
+import type { ChildRole } from '../../shared/process-roles';
 
 /** The part of a report every child sends alike: identity and memory. */
 export function baseReport(role: ChildRole, nodeId: string, index: number, startedAt: number): WorkerReport {

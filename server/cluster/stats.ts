@@ -1,5 +1,5 @@
 /** Snapshots of workers and hosts, as the primary aggregates them for stats and `process show`. */
-import type { ChildRole } from './roles';
+import type { ChildRole } from '../../shared/process-roles';
 
 
 /** Cumulative counters a worker keeps since it started. */

@@ -5,7 +5,7 @@
 import { HeraldError } from '../../shared/errors';
 import type { HeraldConfig } from '../../shared/config';
 import { TASK_REPLY_TIMEOUT_MS } from '../cluster/ipc';
-import { parseGroup, processName, type ProcessGroup } from '../cluster/roles';
+import { CHILD_ROLES, parseGroup, processName, type ProcessGroup } from '../../shared/process-roles';
 import type { Rates, TaskCounters, WorkerCounters } from '../cluster/stats';
 import type { ChildRpc } from './child-rpc';
 import type { HostMonitor } from './host-monitor';
@@ -27,6 +27,20 @@ export interface ProcessRow {
   connections: number;
   /** When the process last reported, ms since epoch. */
   lastHeartbeat: number;
+}
+
+/** One row of `crontab show` (the cron process builds it, workers/cron/cron-process.ts). */
+export interface CronRow {
+  name: string;
+  rule: string;
+  runs: number;
+  /** ms since epoch, or null. */
+  nextRun: number | null;
+  lastRun: number | null;
+  /** `ok: …`, `failed: …`, `skipped: …`, or null before the first run. */
+  lastResult: string | null;
+  running: boolean;
+  stopped: boolean;
 }
 
 /** One row of `task status`. */
@@ -176,7 +190,7 @@ function killProcesses(ctx: CommandContext, args: Record<string, unknown>): Proc
     targets = [child];
   } else if (typeof args.group === 'string') {
     const group = parseGroup(args.group);
-    if (group === undefined) throw new HeraldError('BAD_REQUEST', `unknown group ${JSON.stringify(args.group)} (worker, task, cron)`);
+    if (group === undefined) throw new HeraldError('BAD_REQUEST', `unknown group ${JSON.stringify(args.group)} (${CHILD_ROLES.join(', ')})`);
     if (group === 'primary') throw new HeraldError('BAD_REQUEST', 'the primary is stopped with herald server stop');
     targets = ctx.supervisor.children(group);
     if (targets.length === 0) throw new HeraldError('NOT_FOUND', `no process in group ${group}`);

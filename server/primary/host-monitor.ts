@@ -5,7 +5,7 @@
  */
 import type { StatsSample } from '../cluster/ipc';
 import { PresenceTable } from '../cluster/presence';
-import type { ChildRole } from '../cluster/roles';
+import { CHILD_ROLES, type ChildRole } from '../../shared/process-roles';
 import { ZERO_COUNTERS, addCounters, type HostSnapshot, type Rates, type WorkerCounters, type WorkerReport, type WorkerSnapshot } from '../cluster/stats';
 
 /** Seconds of history the rates are computed over. */
@@ -95,12 +95,12 @@ export class HostMonitor {
     return n;
   }
 
-  /** Every child's latest snapshot, by role then index; `role` to keep one group. */
+  /** Every child's latest snapshot, by role (in the role table's order) then index; `role` to keep one group. */
   children(role?: ChildRole): WorkerSnapshot[] {
-    const order: Record<ChildRole, number> = { worker: 0, task: 1, cron: 2 };
+    const order = (r: ChildRole): number => CHILD_ROLES.indexOf(r);
     return [...this.workers.values()]
       .filter((w) => role === undefined || w.role === role)
-      .sort((a, b) => order[a.role] - order[b.role] || a.index - b.index || a.startedAt - b.startedAt);
+      .sort((a, b) => order(a.role) - order(b.role) || a.index - b.index || a.startedAt - b.startedAt);
   }
 
   snapshot(now: number): HostSnapshot {

@@ -9,7 +9,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
-import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
@@ -21,7 +20,7 @@ import { migrateStore } from '../../shared/store';
 import { isAdminCommand } from '../cluster/cluster-link';
 import { isHeraldMessage, TASK_TIMEOUT_MS, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
-import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
+import { CHILD_ROLES, ROLES } from '../../shared/process-roles';
 import { summarize } from '../cluster/stats';
 import { systemClock } from '../../shared/clock';
 import { MemoryAdminState, RedisAdminState, type AdminState } from '../http/admin/admin-state';
@@ -105,8 +104,8 @@ export class Primary implements CommandContext {
   async start(): Promise<number> {
     const { config, logger } = this;
     await this.control.start(config.runDir);
+    // Each role's entry file is set per fork (supervisor.ts, shared/process-roles.ts).
     cluster.setupPrimary({
-      exec: join(__dirname, '..', 'worker', 'entry.js'),
       serialization: 'advanced',
       silent: this.options.output !== undefined,
     });
@@ -129,7 +128,7 @@ export class Primary implements CommandContext {
     cluster.on('message', this.onMessage);
     await this.migrateStore();
 
-    for (const role of CHILD_ROLES) this.supervisor.grow(role, this.desiredCount(role));
+    for (const role of CHILD_ROLES) this.supervisor.grow(role, ROLES[role].count(config));
     if (!(await this.supervisor.waitAllReady(this.options.startTimeoutMs ?? 30_000))) {
       if (this.monitor.readyWorkers === 0) throw new Error('no worker became ready in time');
       logger.warn('listening before every process is ready');
@@ -210,7 +209,8 @@ export class Primary implements CommandContext {
       const drainMs = next.shutdownTimeout * 1000;
       for (const role of CHILD_ROLES) {
         const existing = this.supervisor.slotCount(role);
-        const wanted = this.desiredCount(role);
+        const wanted = ROLES[role].count(next);
+        // Every role reloads `rolling` (shared/process-roles.ts): a slot's new process is ready before its old one drains.
         for (let index = 0; index < Math.min(existing, wanted); index++) {
           const { old, next: fresh } = await this.supervisor.replace(role, index, RELOAD_READY_TIMEOUT_MS, drainMs);
           report.replaced.push({ name: fresh.name, ...(old !== undefined ? { oldPid: old.pid } : {}), newPid: fresh.pid });
@@ -236,12 +236,6 @@ export class Primary implements CommandContext {
     const { maxPerIp, maxPerIpExempt, maxTotal, headerTimeout } = config.connection;
     this.limits.configure({ maxPerIp, exempt: new Set(maxPerIpExempt), maxTotal });
     this.balancer?.configure({ headTimeoutMs: headerTimeout * 1000, trustedProxies: new Set(config.trustedProxies) });
-  }
-
-  private desiredCount(role: ChildRole): number {
-    if (role === 'worker') return this.config.workers;
-    if (role === 'task') return this.config.tasks.processes;
-    return this.config.cron.enabled ? 1 : 0;
   }
 
   private async doStop(): Promise<void> {

@@ -12,7 +12,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../shared/logger';
 import type { PrimaryToWorker, ShutdownReason } from '../cluster/ipc';
-import { nodeIdOf, processName, type ChildRole } from '../cluster/roles';
+import { entryPath, nodeIdOf, processName, type ChildRole } from '../../shared/process-roles';
 import type { HostMonitor } from './host-monitor';
 import { RespawnPolicy } from './respawn-policy';
 import { stopReadingBeforeHandoff } from './socket-handoff';
@@ -223,7 +223,9 @@ export class Supervisor {
     if (slot.respawnTimer !== undefined) clearTimeout(slot.respawnTimer);
     slot.respawnTimer = undefined;
     slot.respawnAt = undefined;
-    const worker = cluster.fork({ HERALD_ROLE: slot.role, HERALD_WORKER_INDEX: String(slot.index) });
+    // The role's own entry file (shared/process-roles.ts); settings given to setupPrimary apply to the next fork.
+    cluster.setupPrimary({ exec: entryPath(slot.role) });
+    const worker = cluster.fork({ HERALD_WORKER_INDEX: String(slot.index) });
     stopReadingBeforeHandoff(worker);
     const pid = worker.process.pid ?? 0;
     const child: Child = {

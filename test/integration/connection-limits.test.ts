@@ -7,7 +7,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect as tcpConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { expect } from 'chai';
-import { HandedConnections } from '../../server/worker/handed-connections';
+import { HandedConnections } from '../../workers/socket/handed-connections';
 import { call, closeClients, connect } from '../support/clients';
 import { createFakeClock } from '../support/fake-clock';
 import { startHost, type HeraldHost } from '../support/herald-host';

@@ -19,21 +19,8 @@ import { bootChild } from '../../server/cluster/child-runtime';
 import { TASK_REPLY_TIMEOUT_MS } from '../../server/cluster/ipc';
 import { baseReport } from '../../server/cluster/process-report';
 import type { PrimaryClient } from '../../server/cluster/primary-client';
+import type { CronRow } from '../../server/primary/commands';
 import { FileStoppedJobs, RedisStoppedJobs, type StoppedJobs } from './stopped-jobs';
-
-/** One row of `crontab show`. */
-export interface CronRow {
-  name: string;
-  rule: string;
-  runs: number;
-  /** ms since epoch, or null. */
-  nextRun: number | null;
-  lastRun: number | null;
-  /** `ok: …`, `failed: …`, `skipped: …`, or null before the first run. */
-  lastResult: string | null;
-  running: boolean;
-  stopped: boolean;
-}
 
 interface Job {
   name: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../shared/config';
-import type { CronRow } from '../../../workers/cron/cron-process';
+import type { CronRow } from '../../primary/commands';
 import { commandOrFail } from '../control-client';
 import { formatTable, time } from '../table';
 

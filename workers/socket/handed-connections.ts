@@ -6,12 +6,12 @@
  *   own `headersTimeout` is checked only by servers that listen, and a worker's never does, so a
  *   connection that sent half a request stayed open forever (400 of them after 150 s).
  * - Its close is reported to the primary (`herald:connection-closed`), which counts open
- *   connections per client address and per worker (primary/connection-limits.ts).
+ *   connections per client address and per worker (server/primary/connection-limits.ts).
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../../shared/clock';
-import { HeadDeadlines } from '../cluster/head-deadlines';
+import { HeadDeadlines } from '../../server/cluster/head-deadlines';
 
 export interface HandedConnectionsOptions {
   /** Milliseconds a handed-over connection has to send its first request head. @default 10000 (10 s) */

@@ -11,16 +11,16 @@ import type { Socket } from 'node:net';
 import { setupWorker } from '@socket.io/sticky';
 import type { HeraldConfig } from '../../shared/config';
 import { createMessageStore } from '../../shared/store';
-import { bootChild, pushPlumbing } from '../cluster/child-runtime';
-import { PrimaryClusterLink } from '../cluster/cluster-link';
-import { isHeraldMessage, TASK_REPLY_TIMEOUT_MS } from '../cluster/ipc';
-import { newSessionId, sessionIdPrefix } from '../cluster/session-id';
-import { Gateway } from '../gateway';
-import { Metrics } from '../metrics';
-import type { PushResult } from '../push/push-service';
-import { RedisIngress } from '../push/redis-ingress';
+import { bootChild, pushPlumbing } from '../../server/cluster/child-runtime';
+import { PrimaryClusterLink } from '../../server/cluster/cluster-link';
+import { isHeraldMessage, TASK_REPLY_TIMEOUT_MS } from '../../server/cluster/ipc';
+import { newSessionId, sessionIdPrefix } from '../../server/cluster/session-id';
+import { Gateway } from '../../server/gateway';
+import { Metrics } from '../../server/metrics';
+import type { PushResult } from '../../server/push/push-service';
+import { RedisIngress } from '../../server/push/redis-ingress';
 import { HandedConnections } from './handed-connections';
-import { KeepAliveConnections } from '../http/keep-alive';
+import { KeepAliveConnections } from '../../server/http/keep-alive';
 
 /** Milliseconds of shutdownTimeout kept for closing Socket.IO and the store after the HTTP drain. */
 const DRAIN_RESERVE_MS = 1000;
@@ -58,7 +58,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
     });
   } else {
     // Every session id names this process, so the primary routes its requests here without
-    // waiting to be told (primary/sticky-balancer.ts).
+    // waiting to be told (server/primary/sticky-balancer.ts).
     const prefix = sessionIdPrefix(cluster.worker?.id ?? 0);
     gateway.io.engine.generateId = () => newSessionId(prefix);
     const before = new Set(httpServer.listeners('request'));

@@ -1,0 +1,4 @@
+/** The file a task process runs (ROLES.task.entry in shared/process-roles.ts). */
+import { runTaskProcess } from './task-process';
+
+runTaskProcess();
