@@ -165,7 +165,7 @@ const KillArgs = z
 /** The job name; its absence is answered by the cron process ("give --name=<job>"). */
 const CronJobArgs = z.object({ name: z.string().optional() }).strict();
 
-const spec = <A extends z.ZodTypeAny>(args: A, answeredBy: Answerer, callers: readonly Caller[]) => ({ args, answeredBy, callers }) as const;
+const spec = <A extends z.ZodTypeAny, const B extends Answerer, const C extends readonly Caller[]>(args: A, answeredBy: B, callers: C) => ({ args, answeredBy, callers }) as const;
 
 /** The one command map. */
 export const CONTROL_COMMANDS = {
