@@ -7,7 +7,7 @@
  */
 import type { Worker } from 'node:cluster';
 import type { ArgsOf, ControlCommand, ResultOf } from '../../shared/control/contract';
-import { Rpc, type Handlers } from '../../shared/control/rpc';
+import { isRpcMessage, Rpc, type Handlers } from '../../shared/control/rpc';
 import { HeraldError } from '../../shared/errors';
 import type { Child, Supervisor } from './supervisor';
 
@@ -27,6 +27,7 @@ export class ChildRpc {
 
   /** A message from a child; false when it is not an RPC message. */
   receive(worker: Worker, message: unknown): boolean {
+    if (!isRpcMessage(message)) return false;
     const child = this.supervisor.childOf(worker);
     if (child === undefined) return false;
     return this.rpcOf(child).receive(message);
