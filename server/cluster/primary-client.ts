@@ -29,6 +29,7 @@ export class PrimaryClient {
     const { timeoutMs } = { ...DEFAULT_PRIMARY_CLIENT_OPTIONS, ...options };
     this.rpc = new Rpc({ send: (message) => this.sendRpc(message) }, { peer: 'the primary', timeoutMs });
     process.on('message', this.onMessage);
+    process.on('disconnect', this.onDisconnect);
   }
 
   request<K extends PrimaryCommand>(command: K, args: ArgsOf<K>, timeoutMs?: number): Promise<ResultOf<K>> {
@@ -55,6 +56,7 @@ export class PrimaryClient {
     if (this.closed) return;
     this.closed = true;
     process.off('message', this.onMessage);
+    process.off('disconnect', this.onDisconnect);
     this.rpc.close(new HeraldError('UNAVAILABLE', 'shutting down'));
   }
 
@@ -68,6 +70,11 @@ export class PrimaryClient {
     process.send(message, undefined, {}, (err) => done(err));
     return sent;
   }
+
+  /** The IPC channel closed: what this process asked the primary will get no answer. */
+  private readonly onDisconnect = (): void => {
+    this.rpc.close(new HeraldError('UNAVAILABLE', 'the primary process is gone'));
+  };
 
   private readonly onMessage = (message: unknown): void => {
     if (!isHeraldMessage(message)) return;
