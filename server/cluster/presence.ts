@@ -6,17 +6,8 @@
  * workers reach it over IPC (ipc-presence.ts); with Redis it lives in Redis (redis-presence.ts).
  */
 
-export interface PresenceEntry {
-  /** Socket.IO socket id; unique cluster-wide. */
-  sid: string;
-  uid: string;
-  platform: string;
-  device: string | null;
-  /** The worker holding the socket: `<hostId>/<worker index>/<pid>`. */
-  nodeId: string;
-  /** Login time, ms since epoch; orders a user's connections for the per-user limit. */
-  since: number;
-}
+export type { PresenceEntry } from '../../shared/control/reports';
+import type { PresenceEntry } from '../../shared/control/reports';
 
 export interface Presence {
   /** Records a login; resolves to all of the user's entries (this one included), oldest first. */

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { toErrorBody } from '../../../shared/errors';
 import { UidSchema } from '../../../shared/protocol';
-import type { AdminCommand } from '../../cluster/cluster-link';
+import { OVERVIEW_SECTIONS, type AdminCommand } from '../../../shared/control/contract';
 import { CSRF_HEADER, type AdminCaller, type AdminGuard } from '../admin/admin-guard';
 import { readJsonBody } from '../body';
 import type { ApiRequest, ApiResponse, Method, Route } from '../router';
@@ -97,22 +97,21 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
       },
     })),
     guarded('GET', '/api/v1/admin/overview', 'admin.overview', async () => {
-      const [stats, history, processes, tasks, cron] = await Promise.all([
+      const [stats, history, sections] = await Promise.all([
         // Without the primary's stats the page shows no hosts; the other parts still show.
         cluster.stats().catch(() => ({ hosts: [] })),
         cluster.history().catch(() => []),
-        section('process.show'),
-        section('task.status'),
-        section('crontab.show'),
+        // One section per admin command the contract marks `overview` (processes, tasks, cron).
+        Promise.all(OVERVIEW_SECTIONS.map(async ({ key, command }) => [key, await section(command)] as const)),
       ]);
-      return { status: 200, json: { ok: true, hostId: config.hostId, at: deps.clock.now(), stats, history, processes, tasks, cron } };
+      return { status: 200, json: { ok: true, hostId: config.hostId, at: deps.clock.now(), stats, history, ...Object.fromEntries(sections) } };
     }),
     guarded('POST', '/api/v1/admin/crontab/:action', 'admin.crontab', async (req) => {
       const action = parseOrBadRequest(CronActionSchema, req.params.action, 'action: ');
       const { name } = parseOrBadRequest(CronBodySchema, req.body);
       const result = await cluster.control(`crontab.${action}`, { name });
       deps.logger.info('cron job changed through the admin API', { job: name, action, by: req.keyId });
-      return { status: 200, json: { ok: true, ...(result as object) } };
+      return { status: 200, json: { ok: true, ...result } };
     }, { body: true }),
     guarded('POST', '/api/v1/admin/push', 'admin.push', (req) => push.handle(req), { body: true }),
     guarded('POST', '/api/v1/admin/kick', 'admin.kick', (req) => kick.handle(req), { body: true }),
