@@ -15,7 +15,8 @@ import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
 import { PROMETHEUS_CONTENT_TYPE, type AdminCommand, type ClusterLink } from './cluster/cluster-link';
 import type { StatsSample } from './cluster/ipc';
-import type { ProcessRow } from './primary/commands';
+import type { ArgsOf, ProcessRow, ResultOf } from '../shared/control/contract';
+import { callLocal } from '../shared/control/rpc';
 import type { Presence } from './cluster/presence';
 import { baseReport } from './cluster/process-report';
 import { ZERO_COUNTERS, summarize, type WorkerReport } from './cluster/stats';
@@ -381,8 +382,11 @@ class SelfClusterLink implements ClusterLink {
   }
 
   /** `process.show` lists this process; the rest needs a primary. */
-  async control(command: AdminCommand): Promise<unknown> {
-    if (command !== 'process.show') throw new HeraldError('UNAVAILABLE', `${command} needs a primary process (this gateway runs alone)`);
+  control<K extends AdminCommand>(command: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
+    return callLocal({ 'process.show': () => this.processRows() }, command, args);
+  }
+
+  private processRows(): ProcessRow[] {
     const report = this.gateway.report({ nodeId: 'self', index: 0 });
     const row: ProcessRow = {
       pid: process.pid,

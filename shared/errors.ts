@@ -1,6 +1,7 @@
 /**
  * The one error catalog. Codes are stable: clients, the SDK and the main site branch on them.
- * docs/PROTOCOL.md (socket events) and docs/API.md (HTTP) document every one.
+ * docs/PROTOCOL.md (socket events) and docs/API.md (HTTP) document every one; the last three are
+ * the CLI's own (the control socket, docs/OPERATIONS.md).
  */
 export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, message: 'The request is malformed or fails validation' },
@@ -20,6 +21,9 @@ export const ERROR_CATALOG = {
   UNAVAILABLE: { status: 503, message: 'The service is not ready' },
   STORE_UNAVAILABLE: { status: 503, message: 'The message store is unavailable' },
   REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unreachable and the outage buffer is full; retry later' },
+  NOT_RUNNING: { status: 503, message: 'Herald is not running (no server answers on the control socket)' },
+  TIMEOUT: { status: 504, message: 'No answer in time' },
+  IO: { status: 502, message: 'The control socket failed or sent an unreadable answer' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
@@ -58,6 +62,10 @@ export class HeraldError extends Error {
     if (this.retryAfter !== undefined) body.retryAfter = this.retryAfter;
     return body;
   }
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOG, code);
 }
 
 /** Turns any thrown value into the wire shape, hiding internals of unexpected errors. */

@@ -1,10 +1,14 @@
 /**
- * The CLI's side of the control socket: one JSON line to the running primary, one back. With no
- * server running it says so in one line and exits non-zero.
+ * The CLI's side of the control socket: one call of the control contract to the running primary
+ * (the RPC's envelope, one JSON line each way). With no server running it says so in one line
+ * and exits non-zero.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import type { HeraldConfig } from '../../shared/config';
+import type { ArgsOf, CliCommand, ResultOf } from '../../shared/control/contract';
+import { Rpc } from '../../shared/control/rpc';
+import { HeraldError } from '../../shared/errors';
 import { controlSocketPath, pidFilePath } from '../primary/host-files';
 import { fail } from './output';
 
@@ -41,57 +45,49 @@ function isHeraldProcess(pid: number): boolean {
   }
 }
 
-export class ControlError extends Error {
-  override readonly name = 'ControlError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Sends one command; rejects with ControlError for the server's refusals, or when no server answers. */
-export function sendCommand<T = unknown>(config: HeraldConfig, command: string, args: Record<string, unknown> = {}, timeoutMs = 120_000): Promise<T> {
+/**
+ * Calls one command on the running primary, over one connection. Rejects with a HeraldError:
+ * the server's refusal as it sent it, NOT_RUNNING when no server answers, TIMEOUT, or IO.
+ */
+export function sendCommand<K extends CliCommand>(config: HeraldConfig, command: K, args: ArgsOf<K> = {} as ArgsOf<K>, timeoutMs = 120_000): Promise<ResultOf<K>> {
   const path = controlSocketPath(config);
-  return new Promise<T>((resolve, reject) => {
-    const socket = createConnection(path);
-    let buffer = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ControlError('TIMEOUT', `no answer from the running server within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(`${JSON.stringify({ command, args })}\n`));
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      const notRunning = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
-      reject(new ControlError(notRunning ? 'NOT_RUNNING' : 'IO', notRunning ? `herald is not running (no server answers at ${path})` : err.message));
-    });
-    socket.on('end', () => {
-      clearTimeout(timer);
-      let reply: { ok: boolean; result?: T; error?: { code: string; message: string } };
-      try {
-        reply = JSON.parse(buffer) as typeof reply;
-      } catch {
-        reject(new ControlError('IO', 'the server sent an unreadable answer'));
-        return;
-      }
-      if (reply.ok) resolve(reply.result as T);
-      else reject(new ControlError(reply.error?.code ?? 'INTERNAL', reply.error?.message ?? 'failed'));
-    });
+  const socket = createConnection(path);
+  const rpc = new Rpc(
+    {
+      send: (message) => {
+        socket.write(`${JSON.stringify(message)}\n`);
+      },
+    },
+    { peer: 'the running server', timeoutError: (_command, ms) => new HeraldError('TIMEOUT', `no answer from the running server within ${ms / 1000} s`) },
+  );
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
   });
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    const notRunning = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+    rpc.close(notRunning ? new HeraldError('NOT_RUNNING', `herald is not running (no server answers at ${path})`) : new HeraldError('IO', err.message, { cause: err }));
+  });
+  socket.on('end', () => {
+    let reply: unknown;
+    try {
+      reply = JSON.parse(buffer);
+    } catch {
+      reply = undefined;
+    }
+    if (!rpc.receive(reply)) rpc.close(new HeraldError('IO', 'the server sent an unreadable answer'));
+  });
+  // Written once connected (the socket buffers it); the call's own timer bounds the wait.
+  return rpc.call(command, args, timeoutMs).finally(() => socket.destroy());
 }
 
 /** sendCommand, turning a refusal into the CLI's one-line error. */
-export async function commandOrFail<T = unknown>(config: HeraldConfig, command: string, args: Record<string, unknown> = {}, timeoutMs?: number): Promise<T> {
+export async function commandOrFail<K extends CliCommand>(config: HeraldConfig, command: K, args: ArgsOf<K> = {} as ArgsOf<K>, timeoutMs?: number): Promise<ResultOf<K>> {
   try {
-    return await sendCommand<T>(config, command, args, timeoutMs);
+    return await sendCommand(config, command, args, timeoutMs);
   } catch (err) {
-    if (err instanceof ControlError) fail(err.message, 1);
+    if (err instanceof HeraldError) fail(err.message, 1);
     throw err;
   }
 }

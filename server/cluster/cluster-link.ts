@@ -2,6 +2,7 @@
  * What a worker needs to know about the rest of its host and cluster, behind one interface:
  * over IPC from the primary in a real cluster, or computed in place for a one-process gateway.
  */
+import { isAdminCommand, type AdminCommand, type ArgsOf, type ResultOf } from '../../shared/control/contract';
 import { HeraldError } from '../../shared/errors';
 import type { HostReadiness, StatsSample } from './ipc';
 import type { AdminState } from '../http/admin/admin-state';
@@ -9,15 +10,11 @@ import type { PrimaryClient } from './primary-client';
 import type { ClusterStats } from './stats';
 
 /**
- * The CLI's commands a worker may run for the admin API (the dashboard). Never `stop`, `reload`
- * or `process.kill`: those stay with operators on the host's control socket.
+ * The CLI's commands a worker may run for the admin API (the dashboard), from the contract
+ * (`callers: 'admin'`). Never `stop`, `reload` or `process.kill`: those stay with operators on
+ * the host's control socket.
  */
-export const ADMIN_COMMANDS = ['process.show', 'task.status', 'crontab.show', 'crontab.stop', 'crontab.resume', 'crontab.run'] as const;
-export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
-
-export function isAdminCommand(command: string): command is AdminCommand {
-  return (ADMIN_COMMANDS as readonly string[]).includes(command);
-}
+export { ADMIN_COMMANDS, isAdminCommand, type AdminCommand } from '../../shared/control/contract';
 
 /** Milliseconds a worker waits for an admin command (crontab.run waits for the job, up to 10 s). */
 const ADMIN_COMMAND_TIMEOUT_MS = 15_000;
@@ -35,7 +32,7 @@ export interface ClusterLink {
   /** The least-loaded healthy host's URL when several hosts share Redis; else undefined. */
   endpointUrl(): Promise<string | undefined>;
   /** Runs one of the allowlisted CLI commands on this host's primary, as the CLI would. */
-  control(command: AdminCommand, args: Record<string, unknown>): Promise<unknown>;
+  control<K extends AdminCommand>(command: K, args: ArgsOf<K>): Promise<ResultOf<K>>;
   /** This host's connections, users and rates every 5 s over the last 30 minutes, oldest first. */
   history(): Promise<StatsSample[]>;
   /** Revoked admin sessions and admin login attempts, the same for every worker of the cluster. */
@@ -73,10 +70,10 @@ export class PrimaryClusterLink implements ClusterLink {
     return (await this.primary.request('cluster.endpoint', {})).url;
   }
 
-  control(command: AdminCommand, args: Record<string, unknown>): Promise<unknown> {
+  control<K extends AdminCommand>(command: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
     // Checked again here: the type keeps honest callers in line, this line keeps the others out.
     if (!isAdminCommand(command)) return Promise.reject(new HeraldError('FORBIDDEN', `${String(command)} is not available over HTTP`));
-    return this.primary.request('control', { command, args }, ADMIN_COMMAND_TIMEOUT_MS);
+    return this.primary.request(command, args, ADMIN_COMMAND_TIMEOUT_MS);
   }
 
   history(): Promise<StatsSample[]> {

@@ -1,82 +1,82 @@
 /**
- * Requests from the primary to one child, answered by a message carrying the same id: jobs for
- * task processes (`herald:task-run` → `herald:task-done`) and commands for the cron process
- * (`herald:command` → `herald:command-result`). A child that dies takes its pending requests down
- * with it, as UNAVAILABLE.
+ * The primary's RPC with each child, one `Rpc` (shared/control/rpc.ts) per child over Node IPC:
+ * the children's calls (presence, stats, admin commands, background jobs) are answered with the
+ * handlers the primary gives; the primary calls task processes (jobs, least busy first) and the
+ * cron process (crontab commands). A child that exits takes its pending calls down with it, as
+ * UNAVAILABLE.
  */
+import type { Worker } from 'node:cluster';
+import type { ArgsOf, ControlCommand, ResultOf } from '../../shared/control/contract';
+import { Rpc, type Handlers } from '../../shared/control/rpc';
 import { HeraldError } from '../../shared/errors';
-import type { ResultMessage, TaskJob } from '../cluster/ipc';
-import { toHeraldError } from '../cluster/primary-client';
 import type { Child, Supervisor } from './supervisor';
 
-interface Pending {
-  child: Child;
-  resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
+/** The jobs a task process runs. */
+export type TaskCommand = 'task.push' | 'task.cleanup';
 
 export class ChildRpc {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly rpcs = new Map<Child, Rpc>();
   /** Jobs in flight per task process, for the least-loaded choice. */
   private readonly inflight = new Map<Child, number>();
 
-  constructor(private readonly supervisor: Supervisor) {}
+  constructor(
+    private readonly supervisor: Supervisor,
+    /** What children may ask the primary. */
+    private readonly handlers: Partial<Handlers<ControlCommand>>,
+  ) {}
+
+  /** A message from a child; false when it is not an RPC message. */
+  receive(worker: Worker, message: unknown): boolean {
+    const child = this.supervisor.childOf(worker);
+    if (child === undefined) return false;
+    return this.rpcOf(child).receive(message);
+  }
 
   /** Runs a job in the least busy ready task process; rejects UNAVAILABLE when there is none. */
-  runTask(job: TaskJob, timeoutMs: number): Promise<unknown> {
+  runTask<K extends TaskCommand>(command: K, args: ArgsOf<K>, timeoutMs: number): Promise<ResultOf<K>> {
     const tasks = this.supervisor.current('task');
     if (tasks.length === 0) return Promise.reject(new HeraldError('UNAVAILABLE', 'no task process is running'));
     let best = tasks[0] as Child;
     for (const t of tasks) if ((this.inflight.get(t) ?? 0) < (this.inflight.get(best) ?? 0)) best = t;
     this.inflight.set(best, (this.inflight.get(best) ?? 0) + 1);
-    return this.call(best, timeoutMs, (id) => ({ type: 'herald:task-run', id, job })).finally(() => {
+    return this.call(best, command, args, timeoutMs).finally(() => {
       // Not for a process already gone (childGone forgot it): that would keep it alive here.
       const n = this.inflight.get(best);
       if (n !== undefined) this.inflight.set(best, Math.max(0, n - 1));
     });
   }
 
-  /** Sends a command to a child and resolves with its answer. */
-  command(child: Child, command: string, args: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
-    return this.call(child, timeoutMs, (id) => ({ type: 'herald:command', id, command, args }));
-  }
-
-  /** A `herald:task-done` or `herald:command-result` arrived. */
-  settle(message: ResultMessage<string>): void {
-    const pending = this.pending.get(message.id);
-    if (pending === undefined) return;
-    this.pending.delete(message.id);
-    clearTimeout(pending.timer);
-    if (message.ok) pending.resolve(message.result);
-    else pending.reject(toHeraldError(message.error, message.code));
+  /** Calls a command on one child and resolves with its answer. */
+  call<K extends ControlCommand>(child: Child, command: K, args: ArgsOf<K>, timeoutMs: number): Promise<ResultOf<K>> {
+    return this.rpcOf(child).call(command, args, timeoutMs);
   }
 
   /** A child exited: what it was asked fails. */
   childGone(child: Child): void {
     this.inflight.delete(child);
-    for (const [id, pending] of this.pending) {
-      if (pending.child !== child) continue;
-      this.pending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(new HeraldError('UNAVAILABLE', `${child.name} exited while working on the request`));
-    }
+    this.rpcs.get(child)?.close(new HeraldError('UNAVAILABLE', `${child.name} exited while working on the request`));
+    this.rpcs.delete(child);
   }
 
-  private call(
-    child: Child,
-    timeoutMs: number,
-    build: (id: number) => { type: 'herald:task-run'; id: number; job: TaskJob } | { type: 'herald:command'; id: number; command: string; args: Record<string, unknown> },
-  ): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new HeraldError('UNAVAILABLE', `${child.name} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { child, resolve, reject, timer });
-      this.supervisor.send(child, build(id));
-    });
+  private rpcOf(child: Child): Rpc {
+    let rpc = this.rpcs.get(child);
+    if (rpc === undefined) {
+      rpc = new Rpc({ send: (message) => sendTo(child, message) }, { peer: child.name });
+      rpc.serve(this.handlers as Handlers<ControlCommand>);
+      this.rpcs.set(child, rpc);
+    }
+    return rpc;
   }
+}
+
+/** Sends over IPC; throws when the message cannot be serialized, rejects when the child is gone. */
+function sendTo(child: Child, message: object): Promise<void> {
+  if (!child.worker.isConnected()) return Promise.reject(new HeraldError('UNAVAILABLE', `${child.name} is gone`));
+  let done!: (err: Error | null) => void;
+  const sent = new Promise<void>((resolve, reject) => {
+    done = (err) => (err === null ? resolve() : reject(new HeraldError('UNAVAILABLE', `${child.name} is gone`, { cause: err })));
+  });
+  // Outside the promise: a serializing error must throw here (the RPC answers it INTERNAL).
+  child.worker.send(message, undefined, (err: Error | null) => done(err));
+  return sent;
 }

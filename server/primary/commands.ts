@@ -1,66 +1,20 @@
 /**
- * What the control socket's commands do (the CLI's `server`, `process`, `task`, `crontab`), in
- * terms of the primary's parts. The rows returned here are what the CLI prints.
+ * What the CLI's commands (`server`, `process`, `task`, `crontab`) do, in terms of the primary's
+ * parts: one handler per command of the control contract (shared/control/contract.ts). The
+ * control socket serves all of them; the admin API (through a worker) only the allowlisted ones.
+ * The rows returned here are what the CLI prints and the dashboard shows.
  */
-import { HeraldError } from '../../shared/errors';
 import type { HeraldConfig } from '../../shared/config';
+import type { CliCommand, ParsedArgsOf, ProcessRow, ReloadReport, StatusReport, TaskRow } from '../../shared/control/contract';
+import type { Handlers } from '../../shared/control/rpc';
+import { HeraldError } from '../../shared/errors';
 import { TASK_REPLY_TIMEOUT_MS } from '../cluster/ipc';
-import { parseGroup, processName, type ProcessGroup } from '../cluster/roles';
-import type { Rates, TaskCounters, WorkerCounters } from '../cluster/stats';
+import { parseGroup, processName } from '../cluster/roles';
 import type { ChildRpc } from './child-rpc';
 import type { HostMonitor } from './host-monitor';
 import type { Child, Supervisor } from './supervisor';
 
-/** One row of `process show`. */
-export interface ProcessRow {
-  pid: number;
-  name: string;
-  group: ProcessGroup;
-  state: 'starting' | 'ready' | 'stopping' | 'running';
-  /** Resident memory, bytes. */
-  memory: number;
-  /** Highest resident memory seen, bytes. */
-  peakMemory: number;
-  /** ms since epoch. */
-  startedAt: number;
-  /** Socket.IO connections (workers). */
-  connections: number;
-  /** When the process last reported, ms since epoch. */
-  lastHeartbeat: number;
-}
-
-/** One row of `task status`. */
-export interface TaskRow extends TaskCounters {
-  index: number;
-  pid: number;
-  startedAt: number;
-}
-
-export interface StatusReport {
-  pid: number;
-  hostId: string;
-  env: string;
-  port: number;
-  tls: boolean;
-  adapter: 'cluster' | 'redis';
-  store: 'mysql' | 'sqlite';
-  startedAt: number;
-  workers: { ready: number; expected: number };
-  taskProcesses: number;
-  cron: boolean;
-  connections: number;
-  users: number;
-  totals: WorkerCounters;
-  rates: Rates;
-}
-
-export interface ReloadReport {
-  seconds: number;
-  replaced: { name: string; oldPid?: number; newPid: number }[];
-  added: string[];
-  removed: string[];
-  /** Settings that changed but need a restart of the primary to apply. */
-}
+export type { CronRow, ProcessRow, ReloadReport, StatusReport, StopAnswer, TaskRow } from '../../shared/control/contract';
 
 /** What the commands need from the primary. */
 export interface CommandContext {
@@ -78,33 +32,30 @@ export interface CommandContext {
 /** Milliseconds the cron process has to answer a crontab command. */
 const CRON_COMMAND_TIMEOUT_MS = 10_000;
 
-export async function runCommand(ctx: CommandContext, command: string, args: Record<string, unknown>): Promise<unknown> {
-  switch (command) {
-    case 'status':
-      return status(ctx);
-    case 'process.show':
-      return processRows(ctx);
-    case 'process.kill':
-      return killProcesses(ctx, args);
-    case 'task.status':
-      return taskRows(ctx);
-    case 'reload':
-      return ctx.reload();
-    case 'stop':
+/** The handler of every CLI command. */
+export function commandHandlers(ctx: CommandContext): Handlers<CliCommand> {
+  return {
+    status: () => status(ctx),
+    'process.show': () => processRows(ctx),
+    'process.kill': (args) => killProcesses(ctx, args),
+    'task.status': () => taskRows(ctx),
+    reload: () => ctx.reload(),
+    stop: () => {
       ctx.beginStop();
       return { pid: process.pid, timeoutSeconds: ctx.config.shutdownTimeout };
-    case 'crontab.show':
-    case 'crontab.stop':
-    case 'crontab.resume':
-    case 'crontab.run': {
-      const cron = ctx.supervisor.current('cron')[0];
-      if (cron === undefined) throw new HeraldError('UNAVAILABLE', ctx.config.cron.enabled ? 'the cron process is not running right now' : 'cron is disabled (cron.enabled: false)');
-      // `crontab run` waits for the job, which may hand a task process a long fan-out.
-      return ctx.rpc.command(cron, command, args, command === 'crontab.run' ? TASK_REPLY_TIMEOUT_MS : CRON_COMMAND_TIMEOUT_MS);
-    }
-    default:
-      throw new HeraldError('BAD_REQUEST', `unknown command ${JSON.stringify(command)}`);
-  }
+    },
+    'crontab.show': (args) => ctx.rpc.call(cronProcess(ctx), 'crontab.show', args, CRON_COMMAND_TIMEOUT_MS),
+    'crontab.stop': (args) => ctx.rpc.call(cronProcess(ctx), 'crontab.stop', args, CRON_COMMAND_TIMEOUT_MS),
+    'crontab.resume': (args) => ctx.rpc.call(cronProcess(ctx), 'crontab.resume', args, CRON_COMMAND_TIMEOUT_MS),
+    // `crontab run` waits for the job, which may hand a task process a long fan-out.
+    'crontab.run': (args) => ctx.rpc.call(cronProcess(ctx), 'crontab.run', args, TASK_REPLY_TIMEOUT_MS),
+  };
+}
+
+function cronProcess(ctx: CommandContext): Child {
+  const cron = ctx.supervisor.current('cron')[0];
+  if (cron === undefined) throw new HeraldError('UNAVAILABLE', ctx.config.cron.enabled ? 'the cron process is not running right now' : 'cron is disabled (cron.enabled: false)');
+  return cron;
 }
 
 function status(ctx: CommandContext): StatusReport {
@@ -164,7 +115,7 @@ function processRows(ctx: CommandContext): ProcessRow[] {
   return rows;
 }
 
-function killProcesses(ctx: CommandContext, args: Record<string, unknown>): ProcessRow[] {
+function killProcesses(ctx: CommandContext, args: ParsedArgsOf<'process.kill'>): ProcessRow[] {
   const force = args.force === true;
   let targets: Child[];
   if (args.all === true) {

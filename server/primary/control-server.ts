@@ -1,15 +1,16 @@
 /**
  * The local control socket the CLI talks to: a Unix domain socket `<runDir>/herald.sock` that
- * only Herald's user can open (mode 0600, in a 0700 folder). One JSON line in
- * (`{ "command": "status", "args": {} }`), one JSON line out (`{ ok, result }` or
- * `{ ok: false, error: { code, message } }`).
+ * only Herald's user can open (mode 0600, in a 0700 folder). One call per connection, in the
+ * RPC's envelope (shared/control/rpc.ts) as one JSON line each way: in
+ * `{ "type": "herald:call", "id": 1, "command": "status", "args": {} }` (a bare
+ * `{ "command", "args" }` is taken as a call too), out `{ type, id, ok, result }` or
+ * `{ type, id, ok: false, error: { code, message, retryAfter?, cause? } }`.
  */
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { toErrorBody } from '../../shared/errors';
+import type { CliCommand } from '../../shared/control/contract';
+import { Rpc, type Handlers, type ReplyMessage } from '../../shared/control/rpc';
 import type { Logger } from '../../shared/logger';
-
-export type CommandHandler = (command: string, args: Record<string, unknown>) => Promise<unknown>;
 
 /** Longest request line accepted, in bytes. */
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -19,7 +20,7 @@ export class ControlServer {
 
   constructor(
     readonly path: string,
-    private readonly handle: CommandHandler,
+    private readonly handlers: Handlers<CliCommand>,
     private readonly logger: Logger,
   ) {}
 
@@ -60,37 +61,35 @@ export class ControlServer {
     let buffer = '';
     socket.setEncoding('utf8');
     socket.on('error', () => socket.destroy());
+    const reply = (message: ReplyMessage): void => {
+      socket.end(`${JSON.stringify(message)}\n`);
+    };
+    const refuse = (code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE', message: string): void => reply({ type: 'herald:reply', id: 0, ok: false, error: { code, message } });
     socket.on('data', (chunk: string) => {
       buffer += chunk;
       if (buffer.length > MAX_REQUEST_BYTES) {
-        socket.end(`${JSON.stringify({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', message: 'request too large' } })}\n`);
+        refuse('PAYLOAD_TOO_LARGE', 'request too large');
         return;
       }
       const end = buffer.indexOf('\n');
       if (end < 0) return;
       const line = buffer.slice(0, end);
       socket.removeAllListeners('data');
-      void this.answer(line).then((reply) => socket.end(`${JSON.stringify(reply)}\n`));
+      let request: { type?: unknown; id?: unknown; command?: unknown; args?: unknown };
+      try {
+        request = JSON.parse(line) as typeof request;
+      } catch {
+        refuse('BAD_REQUEST', 'send one JSON object per line');
+        return;
+      }
+      if (typeof request !== 'object' || request === null || typeof request.command !== 'string') {
+        refuse('BAD_REQUEST', 'command is required');
+        return;
+      }
+      const rpc = new Rpc({ send: (message) => reply(message as ReplyMessage) }, { peer: 'the CLI' });
+      rpc.serve(this.handlers);
+      rpc.receive({ type: 'herald:call', id: typeof request.id === 'number' ? request.id : 0, command: request.command, args: request.args ?? {} });
     });
-  }
-
-  private async answer(line: string): Promise<unknown> {
-    let request: { command?: unknown; args?: unknown };
-    try {
-      request = JSON.parse(line) as { command?: unknown; args?: unknown };
-    } catch {
-      return { ok: false, error: { code: 'BAD_REQUEST', message: 'send one JSON object per line' } };
-    }
-    if (typeof request.command !== 'string') return { ok: false, error: { code: 'BAD_REQUEST', message: 'command is required' } };
-    const args = typeof request.args === 'object' && request.args !== null ? (request.args as Record<string, unknown>) : {};
-    try {
-      return { ok: true, result: await this.handle(request.command, args) };
-    } catch (err) {
-      const body = toErrorBody(err);
-      // Control commands are run by the operator: say what went wrong, even for unexpected errors.
-      if (body.code === 'INTERNAL') body.message = (err as Error).message;
-      return { ok: false, error: body };
-    }
   }
 }
 

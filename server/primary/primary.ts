@@ -18,8 +18,9 @@ import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { createRedisClient } from '../../shared/redis';
 import { migrateStore } from '../../shared/store';
-import { isAdminCommand } from '../cluster/cluster-link';
-import { isHeraldMessage, TASK_TIMEOUT_MS, type PrimaryRequests, type PrimaryToWorker, type ReadyNotice, type RequestMessage, type WorkerToPrimary } from '../cluster/ipc';
+import { ADMIN_COMMANDS, commandsFor, type AdminCommand, type ChildRequest, type CliCommand } from '../../shared/control/contract';
+import type { Handler, Handlers } from '../../shared/control/rpc';
+import { isHeraldMessage, TASK_TIMEOUT_MS, type ReadyNotice, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
 import { CHILD_ROLES, type ChildRole } from '../cluster/roles';
 import { summarize } from '../cluster/stats';
@@ -27,7 +28,7 @@ import { systemClock } from '../../shared/clock';
 import { MemoryAdminState, RedisAdminState, type AdminState } from '../http/admin/admin-state';
 import { AdapterRelay } from './adapter-relay';
 import { ChildRpc } from './child-rpc';
-import { runCommand, type CommandContext, type ReloadReport } from './commands';
+import { commandHandlers, type CommandContext, type ReloadReport } from './commands';
 import { ConnectionLimits } from './connection-limits';
 import { ControlServer } from './control-server';
 import { controlSocketPath, pidFilePath } from './host-files';
@@ -88,8 +89,9 @@ export class Primary implements CommandContext {
       startedAt: this.startedAt,
     });
     this.supervisor = new Supervisor(config.hostId, logger, this.monitor, { onExit: (child, code, signal) => this.onChildExit(child, code, signal) });
-    this.rpc = new ChildRpc(this.supervisor);
-    this.control = new ControlServer(controlSocketPath(config), (command, args) => runCommand(this, command, args), logger);
+    const commands = commandHandlers(this);
+    this.rpc = new ChildRpc(this.supervisor, { ...this.childHandlers(), ...adminOnly(commands) });
+    this.control = new ControlServer(controlSocketPath(config), commands, logger);
     this.adminState = new MemoryAdminState(config.rateLimits.adminLogin, systemClock);
   }
 
@@ -283,6 +285,7 @@ export class Primary implements CommandContext {
   private readonly onMessage = (worker: Worker, message: unknown): void => {
     if (!isHeraldMessage(message)) return;
     try {
+      if (this.rpc.receive(worker, message)) return;
       this.dispatch(worker, message as WorkerToPrimary);
     } catch (err) {
       // A child's message must never take the primary (and every connection of the host) down.
@@ -309,73 +312,37 @@ export class Primary implements CommandContext {
       case 'herald:presence-remove':
         this.monitor.presence.remove(msg.uid, msg.sid);
         break;
-      case 'herald:request':
-        void this.answer(worker, msg);
-        break;
-      case 'herald:task-done':
-      case 'herald:command-result':
-        this.rpc.settle(msg);
-        break;
     }
   }
 
-  private async answer(worker: Worker, request: RequestMessage): Promise<void> {
-    let reply: PrimaryToWorker;
-    try {
-      reply = { type: 'herald:response', id: request.id, ok: true, result: await this.handle(request) };
-    } catch (err) {
-      const code = err instanceof HeraldError ? err.code : undefined;
-      reply = { type: 'herald:response', id: request.id, ok: false, error: (err as Error).message, ...(code !== undefined ? { code } : {}) };
-    }
-    if (!worker.isConnected()) return;
-    try {
-      worker.send(reply, undefined, () => undefined);
-    } catch (err) {
-      // The result could not be serialized: the asker gets an error instead of waiting for nothing.
-      this.logger.warn('an answer to a child could not be sent', { op: request.op, error: (err as Error).message });
-      worker.send({ type: 'herald:response', id: request.id, ok: false, error: 'the answer could not be sent over IPC', code: 'INTERNAL' }, undefined, () => undefined);
-    }
-  }
-
-  private async handle(request: RequestMessage): Promise<PrimaryRequests[RequestMessage['op']]['result']> {
-    const presence = this.monitor.presence;
-    switch (request.op) {
-      case 'presence.add':
-        return presence.add(request.args);
-      case 'presence.list':
-        return presence.list(request.args.uid);
-      case 'presence.count':
-        return presence.countConnections(request.args.uids, request.args.platform);
-      case 'cluster.stats':
-        return summarize(this.registry?.hosts() ?? [this.monitor.snapshot(Date.now())]);
-      case 'stats.history':
-        return this.monitor.history();
-      case 'host.metrics':
-        return this.aggregator.clusterMetrics();
-      case 'host.readiness': {
+  /** What a child may ask the primary (the admin commands come from commands.ts). */
+  private childHandlers(): Handlers<ChildRequest> {
+    const presence = () => this.monitor.presence;
+    return {
+      'presence.add': (entry) => presence().add(entry),
+      'presence.list': ({ uid }) => presence().list(uid),
+      'presence.count': ({ uids, platform }) => presence().countConnections(uids, platform),
+      'cluster.stats': () => summarize(this.registry?.hosts() ?? [this.monitor.snapshot(Date.now())]),
+      'stats.history': () => this.monitor.history(),
+      'host.metrics': () => this.aggregator.clusterMetrics(),
+      'host.readiness': () => {
         const base = { readyWorkers: this.monitor.readyWorkers, expectedWorkers: this.supervisor.slotCount('worker') };
         return this.registry !== undefined ? { ...base, redis: this.registry.redisReady ? 'ready' : 'down' } : base;
-      }
-      case 'cluster.endpoint': {
+      },
+      'cluster.endpoint': () => {
         const url = this.registry?.leastLoadedUrl();
         return url !== undefined ? { url } : {};
-      }
-      case 'task.run':
-        // A fan-out with no task process to take it goes back to the worker (null), not refused.
-        if (request.args.kind === 'push' && this.supervisor.current('task').length === 0) return null;
-        return this.rpc.runTask(request.args, TASK_TIMEOUT_MS);
-      case 'admin.revoke':
-        await this.adminState.revoke(request.args.sid, request.args.expiresAt);
+      },
+      // A fan-out with no task process to take it goes back to the worker (null), not refused.
+      'task.push': (args) => (this.supervisor.current('task').length === 0 ? null : this.rpc.runTask('task.push', args, TASK_TIMEOUT_MS)),
+      'task.cleanup': () => this.rpc.runTask('task.cleanup', {}, TASK_TIMEOUT_MS),
+      'admin.revoke': async ({ sid, expiresAt }) => {
+        await this.adminState.revoke(sid, expiresAt);
         return null;
-      case 'admin.revoked':
-        return this.adminState.isRevoked(request.args.sid);
-      case 'admin.login':
-        return this.adminState.takeLogin(request.args.ip);
-      case 'control':
-        // The allowlist is enforced here, where the authority is, not only in the worker.
-        if (!isAdminCommand(request.args.command)) throw new HeraldError('FORBIDDEN', `${request.args.command} is not available to the admin API`);
-        return runCommand(this, request.args.command, request.args.args);
-    }
+      },
+      'admin.revoked': ({ sid }) => this.adminState.isRevoked(sid),
+      'admin.login': ({ ip }) => this.adminState.takeLogin(ip),
+    };
   }
 
   private onChildExit(child: Child, code: number | null, signal: string | null): void {
@@ -386,4 +353,20 @@ export class Primary implements CommandContext {
     }
     if (child.deliberate) this.logger.info('process stopped on request; starting a new one', { process: child.name, pid: child.pid, code, signal });
   }
+}
+
+/**
+ * The CLI commands a child may run for the admin API: the allowlisted ones, and a refusal for
+ * the others, enforced here where the authority is, not only in the worker.
+ */
+function adminOnly(commands: Handlers<CliCommand>): Partial<Handlers<CliCommand>> {
+  const table: Partial<Record<CliCommand, Handler<CliCommand>>> = {};
+  for (const name of commandsFor('cli')) {
+    table[name] = (ADMIN_COMMANDS as readonly string[]).includes(name)
+      ? (commands[name as AdminCommand] as Handler<CliCommand>)
+      : () => {
+          throw new HeraldError('FORBIDDEN', `${name} is not available to the admin API`);
+        };
+  }
+  return table as Partial<Handlers<CliCommand>>;
 }

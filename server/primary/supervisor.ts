@@ -130,6 +130,11 @@ export class Supervisor {
     return undefined;
   }
 
+  /** The child a cluster worker is, while it lives. */
+  childOf(worker: Worker): Child | undefined {
+    return this.byWorker.get(worker.id);
+  }
+
   findByPid(pid: number): Child | undefined {
     return this.children().find((c) => c.pid === pid);
   }

@@ -17,7 +17,6 @@ import { isHeraldMessage, TASK_REPLY_TIMEOUT_MS } from '../cluster/ipc';
 import { newSessionId, sessionIdPrefix } from '../cluster/session-id';
 import { Gateway } from '../gateway';
 import { Metrics } from '../metrics';
-import type { PushResult } from '../push/push-service';
 import { RedisIngress } from '../push/redis-ingress';
 import { HandedConnections } from './handed-connections';
 import { KeepAliveConnections } from '../http/keep-alive';
@@ -46,8 +45,8 @@ export function runWorker(releaseHeldConnections: () => void): void {
     store,
     offload: async (request, origin) => {
       // null: no task process to take it, so it is done here rather than refused.
-      const result = await primary.request('task.run', { kind: 'push', request, origin }, TASK_REPLY_TIMEOUT_MS);
-      return result === null ? undefined : (result as PushResult);
+      const result = await primary.request('task.push', { request, origin }, TASK_REPLY_TIMEOUT_MS);
+      return result ?? undefined;
     },
   });
   if (tls) {

@@ -154,7 +154,7 @@ describe('operations CLI against a daemonized host', function () {
     // …and a close watch on the same control socket, to see the job running.
     let sawRunning = false;
     while (inFlight && !sawRunning) {
-      const rows = await sendCommand<{ running: number }[]>(config, 'task.status');
+      const rows = await sendCommand(config, 'task.status');
       sawRunning = rows.some((r) => r.running > 0);
       await sleep(10);
     }

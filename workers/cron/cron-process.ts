@@ -17,23 +17,12 @@ import { pushRequestSchema } from '../../shared/protocol';
 import { createRedisClient } from '../../shared/redis';
 import { bootChild } from '../../server/cluster/child-runtime';
 import { TASK_REPLY_TIMEOUT_MS } from '../../server/cluster/ipc';
+import type { CronRow, ParsedArgsOf } from '../../shared/control/contract';
 import { baseReport } from '../../server/cluster/process-report';
 import type { PrimaryClient } from '../../server/cluster/primary-client';
 import { FileStoppedJobs, RedisStoppedJobs, type StoppedJobs } from './stopped-jobs';
 
-/** One row of `crontab show`. */
-export interface CronRow {
-  name: string;
-  rule: string;
-  runs: number;
-  /** ms since epoch, or null. */
-  nextRun: number | null;
-  lastRun: number | null;
-  /** `ok: …`, `failed: …`, `skipped: …`, or null before the first run. */
-  lastResult: string | null;
-  running: boolean;
-  stopped: boolean;
-}
+export type { CronRow } from '../../shared/control/contract';
 
 interface Job {
   name: string;
@@ -100,7 +89,7 @@ export function runCronProcess(): void {
       stopped: job.stopped,
     }));
 
-  const find = (args: Record<string, unknown>): Job => {
+  const find = (args: ParsedArgsOf<'crontab.run'>): Job => {
     const name = args.name;
     if (typeof name !== 'string' || name === '') throw new HeraldError('BAD_REQUEST', 'give --name=<job>');
     const job = jobs.find((j) => j.name === name);
@@ -108,26 +97,22 @@ export function runCronProcess(): void {
     return job;
   };
 
-  primary.onCommand(async (command, args) => {
-    switch (command) {
-      case 'crontab.show':
-        return { rows: rows() };
-      case 'crontab.stop':
-      case 'crontab.resume': {
-        const job = find(args);
-        job.stopped = command === 'crontab.stop';
-        await stopped.set(job.name, job.stopped);
-        logger.info(job.stopped ? 'cron job stopped' : 'cron job resumed', { job: job.name });
-        return { message: `${job.name} ${job.stopped ? 'stopped' : 'resumed'}`, rows: rows() };
-      }
-      case 'crontab.run': {
-        const job = find(args);
-        const result = await runOnce(job, undefined);
-        return { message: `${job.name}: ${result}`, rows: rows() };
-      }
-      default:
-        throw new HeraldError('BAD_REQUEST', `unknown command ${JSON.stringify(command)}`);
-    }
+  const setStopped = async (args: ParsedArgsOf<'crontab.stop'>, stop: boolean) => {
+    const job = find(args);
+    job.stopped = stop;
+    await stopped.set(job.name, job.stopped);
+    logger.info(job.stopped ? 'cron job stopped' : 'cron job resumed', { job: job.name });
+    return { message: `${job.name} ${job.stopped ? 'stopped' : 'resumed'}`, rows: rows() };
+  };
+  primary.serve({
+    'crontab.show': () => ({ rows: rows() }),
+    'crontab.stop': (args) => setStopped(args, true),
+    'crontab.resume': (args) => setStopped(args, false),
+    'crontab.run': async (args) => {
+      const job = find(args);
+      const result = await runOnce(job, undefined);
+      return { message: `${job.name}: ${result}`, rows: rows() };
+    },
   });
 
   void (async () => {
@@ -167,7 +152,7 @@ function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger
   const [cleanupName, statsName] = BUILT_IN_CRON_JOBS;
   return [
     job(cleanupName, config.cron.retentionCleanup, async () => {
-      const deleted = (await primary.request('task.run', { kind: 'store.cleanup' }, TASK_REPLY_TIMEOUT_MS)) as { messages: number; cursors: number };
+      const deleted = await primary.request('task.cleanup', {}, TASK_REPLY_TIMEOUT_MS);
       return `${deleted.messages} messages, ${deleted.cursors} cursors deleted`;
     }),
     job(statsName, config.cron.statsSnapshot, async () => {
@@ -178,9 +163,8 @@ function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger
     ...config.cron.jobs.map((configured) =>
       job(configured.name, configured.schedule, async () => {
         const request = pushRequestSchema(config.push).parse(configured.push);
-        const answer = await primary.request('task.run', { kind: 'push', request, origin: 'cron' }, TASK_REPLY_TIMEOUT_MS);
-        if (answer === null) throw new Error('no task process is running');
-        const result = answer as { id: string; online: number | null };
+        const result = await primary.request('task.push', { request, origin: 'cron' }, TASK_REPLY_TIMEOUT_MS);
+        if (result === null) throw new HeraldError('UNAVAILABLE', 'no task process is running');
         return `push ${result.id}${result.online !== null ? ` to ${result.online} connections` : ''}`;
       }),
     ),

@@ -6,10 +6,8 @@
  */
 import { Server } from 'socket.io';
 import { systemClock } from '../../shared/clock';
-import { HeraldError } from '../../shared/errors';
 import { createMessageStore } from '../../shared/store';
 import { bootChild, pushPlumbing } from '../../server/cluster/child-runtime';
-import type { TaskJob } from '../../server/cluster/ipc';
 import { baseReport } from '../../server/cluster/process-report';
 import { Metrics } from '../../server/metrics';
 import { StoreDurableLane } from '../../server/push/durable-lane';
@@ -39,20 +37,16 @@ export function runTaskProcess(): void {
   });
   const queue = new JobQueue(CONCURRENCY, () => runtime.reportNow());
 
-  const execute = async (job: TaskJob): Promise<unknown> => {
-    switch (job.kind) {
-      case 'push':
-        return push.push(job.request, job.origin);
-      case 'store.cleanup': {
+  // Each job waits its turn in the queue (CONCURRENCY at once).
+  primary.serve({
+    'task.push': ({ request, origin }) => queue.submit(() => push.push(request, origin)),
+    'task.cleanup': () =>
+      queue.submit(async () => {
         const deleted = await store.cleanup(Date.now(), { cursorRetentionMs: config.delivery.cursorRetention * 1000 });
         if (deleted.messages + deleted.cursors > 0) logger.info('expired messages and stale cursors deleted', deleted);
         return deleted;
-      }
-      default:
-        throw new HeraldError('BAD_REQUEST', `unknown job ${JSON.stringify((job as { kind?: unknown }).kind)}`);
-    }
-  };
-  primary.onTask((job) => queue.submit(() => execute(job)));
+      }),
+  });
 
   runtime.onShutdown(async () => {
     await queue.idle();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../shared/config';
-import type { CronRow } from '../../../workers/cron/cron-process';
+import type { CronRow } from '../../../shared/control/contract';
 import { commandOrFail } from '../control-client';
 import { formatTable, time } from '../table';
 
@@ -16,10 +16,10 @@ function print(rows: CronRow[]): void {
 export function registerCrontabCommands(program: Command): void {
   const crontab = program.command('crontab').description('cron jobs (built-in and configured scheduled pushes)');
   const action =
-    (command: string) =>
+    (command: 'crontab.show' | 'crontab.stop' | 'crontab.resume' | 'crontab.run') =>
     async (options: { name?: string; json?: boolean; env?: string }): Promise<void> => {
       if (options.env !== undefined) process.env.PUSH_ENV = options.env;
-      const answer = await commandOrFail<{ rows: CronRow[]; message?: string }>(loadConfig(), command, options.name !== undefined ? { name: options.name } : {}, 10 * 60_000);
+      const answer = await commandOrFail(loadConfig(), command, options.name !== undefined ? { name: options.name } : {}, 10 * 60_000);
       if (options.json === true) return console.log(JSON.stringify(answer, null, 2));
       if (answer.message !== undefined) console.log(answer.message);
       print(answer.rows);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../shared/config';
-import type { ProcessRow } from '../../primary/commands';
+import type { ArgsOf, ProcessRow } from '../../../shared/control/contract';
 import { commandOrFail } from '../control-client';
 import { fail } from '../output';
 import { formatTable, memory, time } from '../table';
@@ -31,14 +31,14 @@ export function registerProcessCommands(program: Command): void {
     .option('--env <env>', 'environment; overrides PUSH_ENV')
     .action(async (options: ShowOptions) => {
       if (options.env !== undefined) process.env.PUSH_ENV = options.env;
-      const rows = await commandOrFail<ProcessRow[]>(loadConfig(), 'process.show');
+      const rows = await commandOrFail(loadConfig(), 'process.show');
       if (options.json === true) console.log(JSON.stringify(rows, null, 2));
       else print(rows, options.d === true);
     });
 
-  const kill = (args: Record<string, unknown>, options: { f?: boolean; d?: boolean; json?: boolean; env?: string }) => async () => {
+  const kill = (args: ArgsOf<'process.kill'>, options: { f?: boolean; d?: boolean; json?: boolean; env?: string }) => async () => {
     if (options.env !== undefined) process.env.PUSH_ENV = options.env;
-    const rows = await commandOrFail<ProcessRow[]>(loadConfig(), 'process.kill', { ...args, force: options.f === true });
+    const rows = await commandOrFail(loadConfig(), 'process.kill', { ...args, force: options.f === true });
     if (options.json === true) return console.log(JSON.stringify(rows, null, 2));
     console.log(`${options.f === true ? 'killed (SIGKILL)' : 'stopping gracefully'}; the primary starts new ones:`);
     print(rows, true);
@@ -54,7 +54,7 @@ export function registerProcessCommands(program: Command): void {
     .option('--env <env>', 'environment; overrides PUSH_ENV')
     .action(async (options: { pid?: string; group?: string; f?: boolean; json?: boolean; env?: string }) => {
       if ((options.pid === undefined) === (options.group === undefined)) fail('give exactly one of --pid and --group');
-      let args: Record<string, unknown>;
+      let args: ArgsOf<'process.kill'>;
       if (options.pid !== undefined) {
         const pid = Number(options.pid);
         if (!Number.isInteger(pid) || pid <= 0) fail('--pid must be a process id');

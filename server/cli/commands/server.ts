@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadConfig, type HeraldConfig } from '../../../shared/config';
-import type { ReloadReport, StatusReport } from '../../primary/commands';
+import type { StopAnswer } from '../../../shared/control/contract';
+import { HeraldError } from '../../../shared/errors';
 import { runPrimary } from '../../primary/run';
-import { commandOrFail, ControlError, isAlive, livePid, pidFilePath, sendCommand } from '../control-client';
+import { commandOrFail, isAlive, livePid, pidFilePath, sendCommand } from '../control-client';
 import { startDaemon } from '../daemon';
 import { fail } from '../output';
 import { formatItems, formatTable, time } from '../table';
@@ -46,11 +47,11 @@ export function registerServerCommands(program: Command): void {
       const config = configFor(options.env);
       if (options.force === true) return forceStop(config);
       const pid = livePid(config);
-      let answer: { pid: number; timeoutSeconds: number };
+      let answer: StopAnswer;
       try {
         answer = await sendCommand(config, 'stop');
       } catch (err) {
-        if (err instanceof ControlError && err.code === 'NOT_RUNNING' && pid !== undefined) {
+        if (err instanceof HeraldError && err.code === 'NOT_RUNNING' && pid !== undefined) {
           fail(`herald (pid ${pid}) does not answer on its control socket; use herald server stop -force`, 1);
         }
         fail((err as Error).message, 1);
@@ -67,7 +68,7 @@ export function registerServerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option('--env <env>', 'environment; overrides PUSH_ENV')
     .action(async (options: { json?: boolean; env?: string }) => {
-      const s = await commandOrFail<StatusReport>(configFor(options.env), 'status');
+      const s = await commandOrFail(configFor(options.env), 'status');
       if (options.json === true) return console.log(JSON.stringify(s, null, 2));
       console.log(
         formatItems([
@@ -98,7 +99,7 @@ export function registerServerCommands(program: Command): void {
     .description('re-read the configuration and replace every process one at a time, without downtime')
     .option('--env <env>', 'environment; overrides PUSH_ENV')
     .action(async (options: { env?: string }) => {
-      const report = await commandOrFail<ReloadReport>(configFor(options.env), 'reload', {}, 15 * 60_000);
+      const report = await commandOrFail(configFor(options.env), 'reload', {}, 15 * 60_000);
       console.log(formatTable(['process', 'old pid', 'new pid'], report.replaced.map((r) => [r.name, r.oldPid ?? '-', r.newPid])));
       if (report.added.length > 0) console.log(`added: ${report.added.join(', ')}`);
       if (report.removed.length > 0) console.log(`removed: ${report.removed.join(', ')}`);

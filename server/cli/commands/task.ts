@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../shared/config';
-import type { TaskRow } from '../../primary/commands';
 import { commandOrFail } from '../control-client';
 import { formatTable, time } from '../table';
 
@@ -14,7 +13,7 @@ export function registerTaskCommands(program: Command): void {
     .option('--env <env>', 'environment; overrides PUSH_ENV')
     .action(async (options: { json?: boolean; env?: string }) => {
       if (options.env !== undefined) process.env.PUSH_ENV = options.env;
-      const rows = await commandOrFail<TaskRow[]>(loadConfig(), 'task.status');
+      const rows = await commandOrFail(loadConfig(), 'task.status');
       if (options.json === true) return console.log(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return console.log('no task process is running (tasks.processes: 0?)');
       console.log(

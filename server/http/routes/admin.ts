@@ -112,7 +112,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
       const { name } = parseOrBadRequest(CronBodySchema, req.body);
       const result = await cluster.control(`crontab.${action}`, { name });
       deps.logger.info('cron job changed through the admin API', { job: name, action, by: req.keyId });
-      return { status: 200, json: { ok: true, ...(result as object) } };
+      return { status: 200, json: { ok: true, ...result } };
     }, { body: true }),
     guarded('POST', '/api/v1/admin/push', 'admin.push', (req) => push.handle(req), { body: true }),
     guarded('POST', '/api/v1/admin/kick', 'admin.kick', (req) => kick.handle(req), { body: true }),
