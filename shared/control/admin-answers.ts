@@ -51,8 +51,8 @@ export interface AdminOverview {
   hostId: string;
   /** ms since epoch. */
   at: number;
-  /** Every host's snapshot; `{ hosts: [] }` when the primary did not answer. */
-  stats: ClusterStats | { hosts: [] };
+  /** Every host's snapshot and the totals; only `{ hosts: [] }` when the primary did not answer. */
+  stats: ClusterStats | { hosts: HostSnapshot[]; totals?: undefined };
   /** This host's samples over the last 30 minutes, oldest first; empty when the primary did not answer. */
   history: StatsSample[];
   processes: Section<ResultOf<'process.show'>>;
