@@ -14,7 +14,7 @@ import type { Writable } from 'node:stream';
 import type Redis from 'ioredis';
 import { AggregatorRegistry } from 'prom-client';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
-import { HeraldError } from '../../shared/errors';
+import { ConfigError, HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { createRedisClient } from '../../shared/redis';
 import { migrateStore } from '../../shared/store';
@@ -196,7 +196,7 @@ export class Primary implements CommandContext {
     this.reloading = true;
     const started = Date.now();
     try {
-      const next = loadConfig();
+      const next = loadConfigForReload();
       const needsRestart = (['port', 'host', 'hostId', 'tls', 'redis', 'db', 'dataDir'] as const).filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
       );
@@ -369,4 +369,14 @@ function adminOnly(commands: Handlers<CliCommand>): Partial<Handlers<CliCommand>
         };
   }
   return table as Partial<Handlers<CliCommand>>;
+}
+
+/** The configuration on disk; an invalid one is the operator's to fix, said in one line (BAD_REQUEST). */
+function loadConfigForReload(): HeraldConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new HeraldError('BAD_REQUEST', `invalid configuration, nothing was replaced: ${err.message}`, { cause: err });
+    throw err;
+  }
 }

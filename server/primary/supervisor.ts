@@ -10,6 +10,7 @@
  *   keeps only the sessions it already has.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import type { PrimaryToWorker, ShutdownReason } from '../cluster/ipc';
 import { nodeIdOf, processName, type ChildRole } from '../cluster/roles';
@@ -181,15 +182,19 @@ export class Supervisor {
    */
   async replace(role: ChildRole, index: number, readyTimeoutMs: number, drainTimeoutMs: number): Promise<{ old?: Child; next: Child }> {
     const slot = this.slots.find((s) => s.role === role && s.index === index);
-    if (slot === undefined) throw new Error(`no ${role} slot ${index}`);
-    if (this.stopping) throw new Error('the host is stopping');
+    if (slot === undefined) throw new HeraldError('INTERNAL', `reload: no ${role} slot ${index} to replace`);
+    if (this.stopping) throw new HeraldError('UNAVAILABLE', 'the host is stopping; the reload was abandoned');
     const next = this.fork(slot);
     const deadline = Date.now() + readyTimeoutMs;
     while (!next.ready && Date.now() < deadline && !next.worker.isDead()) await sleep(20);
     if (!next.ready) {
       next.retiring = true;
       next.worker.process.kill('SIGKILL');
-      throw new Error(`the new ${processName(role, index)} did not get ready within ${readyTimeoutMs} ms`);
+      // Processes replaced before this one stay; this slot's old process keeps serving.
+      throw new HeraldError(
+        'UNAVAILABLE',
+        `reload stopped: the new ${processName(role, index)} did not get ready within ${readyTimeoutMs / 1000} s (see its log); the old one keeps running, later processes were not replaced`,
+      );
     }
     const old = slot.current;
     slot.current = next;

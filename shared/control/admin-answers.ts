@@ -45,8 +45,8 @@ export interface AdminSessionAnswer {
   console: boolean;
 }
 
-/** GET /api/v1/admin/overview: what the dashboard refreshes every 5 s. */
-export interface AdminOverview {
+/** GET /api/v1/admin/overview, besides the command sections. */
+export interface OverviewHead {
   ok: true;
   hostId: string;
   /** ms since epoch. */
@@ -55,10 +55,21 @@ export interface AdminOverview {
   stats: ClusterStats | { hosts: HostSnapshot[]; totals?: undefined };
   /** This host's samples over the last 30 minutes, oldest first; empty when the primary did not answer. */
   history: StatsSample[];
+}
+
+/**
+ * The overview's command sections: one per admin command the contract marks `overview: '<key>'`
+ * (OVERVIEW_SECTIONS in contract.ts), each that command's result or its error. The server fills
+ * them from OVERVIEW_SECTIONS; test/unit/admin-answers.test.ts holds the two together.
+ */
+export interface OverviewSections {
   processes: Section<ResultOf<'process.show'>>;
   tasks: Section<ResultOf<'task.status'>>;
   cron: Section<ResultOf<'crontab.show'>>;
 }
+
+/** GET /api/v1/admin/overview: what the dashboard refreshes every 5 s. */
+export type AdminOverview = OverviewHead & OverviewSections;
 
 /** POST /api/v1/admin/crontab/:action (stop, resume, run): the jobs, and what was done. */
 export type AdminCronAnswer = { ok: true } & ResultOf<'crontab.stop'>;

@@ -27,6 +27,8 @@ export interface CommandSpec {
   readonly args: z.ZodTypeAny;
   readonly answeredBy: Answerer;
   readonly callers: readonly Caller[];
+  /** For an `admin` command without args: the key of its section in GET /api/v1/admin/overview. */
+  readonly overview?: string;
 }
 
 // ---- Result rows (what the CLI prints and the dashboard shows) ----
@@ -165,19 +167,20 @@ const KillArgs = z
 /** The job name; its absence is answered by the cron process ("give --name=<job>"). */
 const CronJobArgs = z.object({ name: z.string().optional() }).strict();
 
-const spec = <A extends z.ZodTypeAny, const B extends Answerer, const C extends readonly Caller[]>(args: A, answeredBy: B, callers: C) => ({ args, answeredBy, callers }) as const;
+const spec = <A extends z.ZodTypeAny, const B extends Answerer, const C extends readonly Caller[]>(args: A, answeredBy: B, callers: C, overview?: string) =>
+  ({ args, answeredBy, callers, ...(overview !== undefined ? { overview } : {}) }) as const;
 
 /** The one command map. */
 export const CONTROL_COMMANDS = {
   // Operators (CLI), some also the dashboard.
   status: spec(NoArgs, 'primary', ['cli']),
-  'process.show': spec(NoArgs, 'primary', ['cli', 'admin']),
+  'process.show': spec(NoArgs, 'primary', ['cli', 'admin'], 'processes'),
   'process.kill': spec(KillArgs, 'primary', ['cli']),
-  'task.status': spec(NoArgs, 'primary', ['cli', 'admin']),
+  'task.status': spec(NoArgs, 'primary', ['cli', 'admin'], 'tasks'),
   reload: spec(NoArgs, 'primary', ['cli']),
   stop: spec(NoArgs, 'primary', ['cli']),
   // The primary passes these on to the cron process.
-  'crontab.show': spec(NoArgs, 'cron', ['cli', 'admin', 'primary']),
+  'crontab.show': spec(NoArgs, 'cron', ['cli', 'admin', 'primary'], 'cron'),
   'crontab.stop': spec(CronJobArgs, 'cron', ['cli', 'admin', 'primary']),
   'crontab.resume': spec(CronJobArgs, 'cron', ['cli', 'admin', 'primary']),
   'crontab.run': spec(CronJobArgs, 'cron', ['cli', 'admin', 'primary']),
@@ -265,6 +268,12 @@ export function commandsFor<C extends Caller>(caller: C): CommandsFor<C>[] {
 
 /** The dashboard's allowlist, checked where it runs (the primary) and where it is asked (a worker). */
 export const ADMIN_COMMANDS: readonly AdminCommand[] = commandsFor('admin');
+
+/** The dashboard's overview sections: section key → the admin command that fills it. */
+export const OVERVIEW_SECTIONS: readonly { key: string; command: AdminCommand }[] = ADMIN_COMMANDS.flatMap((command) => {
+  const key = (CONTROL_COMMANDS[command] as CommandSpec).overview;
+  return key !== undefined ? [{ key, command }] : [];
+});
 
 export function isAdminCommand(name: string): name is AdminCommand {
   return (ADMIN_COMMANDS as readonly string[]).includes(name);

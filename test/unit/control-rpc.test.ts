@@ -1,7 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { ADMIN_COMMANDS, commandsFor, CONTROL_COMMANDS, isAdminCommand, parseArgs } from '../../shared/control/contract';
-import { callLocal, fromWireError, Rpc, toWireError, type RpcMessage } from '../../shared/control/rpc';
+import { sendCommand } from '../../server/cli/control-client';
+import { ControlServer } from '../../server/primary/control-server';
+import type { HeraldConfig } from '../../shared/config';
+import { ADMIN_COMMANDS, commandsFor, CONTROL_COMMANDS, isAdminCommand, parseArgs, type CliCommand } from '../../shared/control/contract';
+import { callLocal, fromWireError, Rpc, toWireError, type Handlers, type RpcMessage } from '../../shared/control/rpc';
 import { HeraldError } from '../../shared/errors';
+import { silentLogger } from '../../shared/logger';
 
 /** Two RPCs wired to each other, as the two ends of a channel; messages cross on the next tick. */
 function pair(options: { timeoutMs?: number } = {}) {
@@ -191,3 +199,63 @@ describe('the control contract', function () {
     for (const [name, spec] of Object.entries(CONTROL_COMMANDS)) expect(['primary', 'task', 'cron'], name).to.include(spec.answeredBy);
   });
 });
+
+describe('the control socket (CLI ↔ primary, the same RPC)', function () {
+  let dir: string;
+  let server: ControlServer;
+  const config = () => ({ runDir: dir }) as HeraldConfig;
+
+  beforeEach(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'herald-control-'));
+    const handlers = {
+      status: () => ({ pid: 1 }) as never,
+      reload: () => {
+        throw new HeraldError('BAD_REQUEST', 'invalid configuration, nothing was replaced: in port: bad', { cause: new Error('in port: bad') });
+      },
+      'task.status': () => new Promise<never>(() => undefined),
+    } as unknown as Handlers<CliCommand>;
+    server = new ControlServer(join(dir, 'herald.sock'), handlers, silentLogger());
+    await server.start(dir);
+  });
+  afterEach(async function () {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a call with its result, and a refusal as the HeraldError the handler threw', async function () {
+    expect(await sendCommand(config(), 'status')).to.deep.equal({ pid: 1 });
+    const err = await rejection(sendCommand(config(), 'reload'));
+    expect([err.code, err.message]).to.deep.equal(['BAD_REQUEST', 'invalid configuration, nothing was replaced: in port: bad']);
+    expect((err.cause as Error).message).to.equal('in port: bad');
+  });
+
+  it('answers bad args, an unknown command and a line that is not JSON BAD_REQUEST', async function () {
+    expect((await rejection(sendCommand(config(), 'status', { verbose: true } as never))).code).to.equal('BAD_REQUEST');
+    expect(await rawLine(join(dir, 'herald.sock'), '{"command":"server.explode"}')).to.deep.include({ ok: false, error: { code: 'BAD_REQUEST', message: 'unknown command "server.explode"' } });
+    expect(await rawLine(join(dir, 'herald.sock'), 'status please')).to.deep.include({ ok: false, error: { code: 'BAD_REQUEST', message: 'send one JSON object per line' } });
+    // The envelope before the RPC (no type, no id) still works.
+    expect(await rawLine(join(dir, 'herald.sock'), '{"command":"status","args":{}}')).to.deep.include({ ok: true, result: { pid: 1 } });
+  });
+
+  it('says TIMEOUT when the server does not answer in time, and NOT_RUNNING when nothing listens', async function () {
+    const slow = await rejection(sendCommand(config(), 'task.status', {}, 100));
+    expect([slow.code, slow.message]).to.deep.equal(['TIMEOUT', 'no answer from the running server within 0.1 s']);
+    await server.close();
+    const gone = await rejection(sendCommand(config(), 'status'));
+    expect(gone.code).to.equal('NOT_RUNNING');
+    expect(gone.message).to.match(/^herald is not running \(no server answers at .*herald\.sock\)$/);
+  });
+});
+
+/** One raw line to the control socket, its JSON answer back. */
+function rawLine(path: string, line: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('end', () => resolve(JSON.parse(text) as Record<string, unknown>));
+    socket.write(`${line}\n`);
+  });
+}

@@ -9,14 +9,15 @@ import { z } from 'zod';
 import type {
   AdminCronAnswer,
   AdminLoginAnswer,
-  AdminOverview,
   AdminSessionAnswer,
   AdminUserAnswer,
+  OverviewHead,
   RecentMessages,
   Section,
 } from '../../../shared/control/admin-answers';
 import { toErrorBody } from '../../../shared/errors';
 import { UidSchema } from '../../../shared/protocol';
+import { OVERVIEW_SECTIONS } from '../../../shared/control/contract';
 import { CSRF_HEADER, type AdminCaller, type AdminGuard } from '../admin/admin-guard';
 import { readJsonBody } from '../body';
 import type { ApiRequest, ApiResponse, Method, Route } from '../router';
@@ -105,15 +106,15 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
       } satisfies AdminSessionAnswer,
     })),
     guarded('GET', '/api/v1/admin/overview', 'admin.overview', async () => {
-      const [stats, history, processes, tasks, cron] = await Promise.all([
+      const [stats, history, sections] = await Promise.all([
         // Without the primary's stats the page shows no hosts; the other parts still show.
         cluster.stats().catch(() => ({ hosts: [] })),
         cluster.history().catch(() => []),
-        section(cluster.control('process.show', {})),
-        section(cluster.control('task.status', {})),
-        section(cluster.control('crontab.show', {})),
+        // One section per admin command the contract marks `overview` (processes, tasks, cron).
+        Promise.all(OVERVIEW_SECTIONS.map(async ({ key, command }) => [key, await section(cluster.control(command, {}))] as const)),
       ]);
-      return { status: 200, json: { ok: true, hostId: config.hostId, at: deps.clock.now(), stats, history, processes, tasks, cron } satisfies AdminOverview };
+      const head: OverviewHead = { ok: true, hostId: config.hostId, at: deps.clock.now(), stats, history };
+      return { status: 200, json: { ...head, ...Object.fromEntries(sections) } };
     }),
     guarded('POST', '/api/v1/admin/crontab/:action', 'admin.crontab', async (req) => {
       const action = parseOrBadRequest(CronActionSchema, req.params.action, 'action: ');
