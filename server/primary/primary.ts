@@ -372,7 +372,7 @@ function adminOnly(commands: Handlers<CliCommand>): Partial<Handlers<CliCommand>
 }
 
 /** The configuration on disk; an invalid one is the operator's to fix, said in one line (BAD_REQUEST). */
-function loadConfigForReload(): HeraldConfig {
+export function loadConfigForReload(): HeraldConfig {
   try {
     return loadConfig();
   } catch (err) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { sendCommand } from '../../server/cli/control-client';
 import { ControlServer } from '../../server/primary/control-server';
+import { loadConfigForReload } from '../../server/primary/primary';
 import type { HeraldConfig } from '../../shared/config';
 import { ADMIN_COMMANDS, commandsFor, CONTROL_COMMANDS, isAdminCommand, parseArgs, type CliCommand } from '../../shared/control/contract';
 import { callLocal, fromWireError, Rpc, toWireError, type Handlers, type RpcMessage } from '../../shared/control/rpc';
@@ -259,3 +260,18 @@ function rawLine(path: string, line: string): Promise<Record<string, unknown>> {
     socket.write(`${line}\n`);
   });
 }
+
+describe('the reload path', function () {
+  it('answers an invalid configuration on disk BAD_REQUEST in one line that names the key, not INTERNAL', function () {
+    const before = process.env.HERALD_PORT;
+    process.env.HERALD_PORT = 'not-a-port';
+    try {
+      expect(() => loadConfigForReload())
+        .to.throw(HeraldError)
+        .that.satisfies((err: HeraldError) => err.code === 'BAD_REQUEST' && /^invalid configuration, nothing was replaced: in port/.test(err.message) && !err.message.includes('\n'));
+    } finally {
+      if (before === undefined) delete process.env.HERALD_PORT;
+      else process.env.HERALD_PORT = before;
+    }
+  });
+});
