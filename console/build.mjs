@@ -5,8 +5,13 @@
 //   node console/build.mjs                 -> dist/console/
 //   node console/build.mjs --outdir DIR    -> DIR (the freshness test compares the two)
 // Type-checking is separate: tsc -p console/tsconfig.json (part of npm run build).
+//
+// The pages take the server's types (shared/control/: the control contract, the admin answers)
+// with `import type`, which is erased. A runtime import of this repository's server-side code
+// (shared/, server/, workers/, the SDK's sources) or of zod fails the build, and nothing is
+// written — the same guard client/build.mjs has for the SDK bundle.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -34,9 +39,22 @@ const result = await build({
   minify: true,
   legalComments: 'eof',
   metafile: true,
+  write: false,
   plugins: [heraldSdk],
   logLevel: 'warning',
 });
+
+/** Inputs that are neither the pages' own code nor a browser package: server code bundled in. */
+const leaked = Object.keys(result.metafile.inputs).filter(
+  (file) => /(^|\/)node_modules\/zod\//.test(file) || (!file.includes('node_modules/') && !file.startsWith('console/src/')),
+);
+if (leaked.length > 0) {
+  const names = [...new Set(leaked.map((file) => file.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, 'package $1')))];
+  console.error(`console/build.mjs: server-side modules leaked into the bundle (import their types with \`import type\`): ${names.join(', ')}`);
+  process.exit(1);
+}
+
+for (const file of result.outputFiles) writeFileSync(file.path, file.contents);
 for (const file of ['console.html', 'admin.html', 'console.css']) copyFileSync(join(root, 'console', 'pages', file), join(outdir, file));
 
 const sizes = Object.entries(result.metafile.outputs).map(([file, { bytes }]) => `${relative(root, resolve(root, file))} (${(bytes / 1024).toFixed(1)} KiB)`);

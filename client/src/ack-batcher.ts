@@ -28,6 +28,8 @@ export class AckBatcher {
   private highest = 0;
   private waiting = 0;
   private paused = true;
+  /** The seq of the last ack sent, null before the first one (or since `reset()`). */
+  private lastSent: number | null = null;
   /** Seqs whose handlers run, in the order they started; `done` marks those that finished. */
   private readonly running: number[] = [];
   private readonly done = new Set<number>();
@@ -43,6 +45,11 @@ export class AckBatcher {
   /** Pushes processed but not acknowledged yet. */
   get pending(): number {
     return this.waiting;
+  }
+
+  /** The seq of the last ack sent (the server may still refuse it), null before the first. */
+  get sent(): number | null {
+    return this.lastSent;
   }
 
   /** A durable push's handlers started: no ack may cover it until `record(seq)`. */
@@ -76,6 +83,7 @@ export class AckBatcher {
     this.timer.clear();
     if (this.paused || this.waiting === 0) return;
     this.waiting = 0;
+    this.lastSent = this.highest;
     this.send(this.highest);
   }
 
@@ -102,6 +110,7 @@ export class AckBatcher {
     this.timer.clear();
     this.highest = 0;
     this.waiting = 0;
+    this.lastSent = null;
     this.running.length = 0;
     this.done.clear();
   }

@@ -7,6 +7,7 @@
  * timer, when it fires early, sleeps for the rest of the silence.
  */
 import { Timer, type Clock } from './clock';
+import type { HeartbeatSnapshot } from './types';
 
 export interface HeartbeatMonitorOptions {
   /** Milliseconds of silence before a heartbeat. */
@@ -41,6 +42,12 @@ export class HeartbeatMonitor {
 
   get probing(): boolean {
     return this.unanswered > 0;
+  }
+
+  /** The monitor's timers as figures (for `HeraldClient.inspect()`). */
+  snapshot(): HeartbeatSnapshot {
+    const { interval, timeout, retries } = this.options;
+    return { running: this.running, lastActivity: this.lastActivity, unanswered: this.unanswered, interval, timeout, retries };
   }
 
   start(): void {

@@ -34,6 +34,7 @@ import { SeqOrder, type Arrival } from './seq-order';
 import { defaultStorage, SafeStorage } from './storage';
 import { LIFECYCLE_EVENTS } from './types';
 import type {
+  ClientSnapshot,
   ClientState,
   Credentials,
   DisconnectReason,
@@ -83,6 +84,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A deep copy of plain data (the policy): a snapshot's reader cannot change the client. */
+function structuredCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function isBrowser(): boolean {
@@ -137,6 +143,8 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   private attemptAbort: AbortController | null = null;
   /** When the reconnect delays are counted from: the loss, or the previous attempt's start. */
   private anchor = 0;
+  /** The reconnect attempt scheduled or running, and when it starts (ms since epoch). */
+  private nextAttempt: { attempt: number; at: number } | null = null;
 
   constructor(options: HeraldClientOptions) {
     if ((options.endpoint === undefined) === (options.url === undefined)) {
@@ -204,6 +212,35 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
     return [...this.topics];
   }
 
+  /**
+   * A plain copy of the client's state now — connection, login, reconnect plan, heartbeat timers,
+   * durable seqs and acks, policy — for a debug panel or a log line (see `ClientSnapshot`).
+   */
+  inspect(): ClientSnapshot {
+    const credentials = this.credentials === null ? null : this.credentials.token !== undefined ? 'token' : 'ukey';
+    const next = this.nextAttempt;
+    return {
+      state: this.state_,
+      url: this.url,
+      transport: this.state_ === 'connected' ? this.socket?.io.engine?.transport?.name ?? null : null,
+      deviceId: this.deviceId,
+      credentials,
+      user: this.user_ === null ? null : structuredCopy(this.user_),
+      subscriptions: this.subscriptions,
+      openRequests: this.openRequests.size,
+      reconnect: { attempts: this.reconnectPolicy.attempt, next: next === null ? null : { ...next } },
+      heartbeat: this.heartbeat.snapshot(),
+      durable: {
+        lastSeq: this.order.contiguous ?? null,
+        ackedSeq: this.acks.sent,
+        pendingAcks: this.acks.pending,
+        waiting: this.order.waitingCount,
+        resyncing: this.resyncing,
+      },
+      policy: structuredCopy(this.currentPolicy),
+    };
+  }
+
   // -------------------------------------------------------------------------------------------
   // Events
   // -------------------------------------------------------------------------------------------
@@ -247,6 +284,8 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   connect(): void {
     if (this.state_ === 'connecting' || this.state_ === 'connected') return;
     if (this.state_ !== 'reconnecting') this.reconnectPolicy.reset();
+    // A scheduled attempt runs now; otherwise this is a fresh start.
+    this.nextAttempt = this.state_ === 'reconnecting' && this.nextAttempt !== null ? { ...this.nextAttempt, at: this.clock.now() } : null;
     this.reconnectTimer.clear();
     this.startAttempt();
   }
@@ -312,6 +351,23 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   }
 
   /**
+   * Sends any event with `payload` on the current connection, outside the SDK's own requests: for
+   * test tools (Herald's /console sends `heartbeat`, `ack`, or something Herald refuses, to see
+   * the answer). It counts as activity for the heartbeat. Resolves with `{ ok: true, answer }` once
+   * the server answers — whatever it says — or with `DISCONNECTED` (not connected, or the
+   * connection closed first), `CLOSED`, or `TIMEOUT` after `timeout` ms (default: the policy's
+   * `heartbeat.timeout`). Never rejects.
+   */
+  emitRaw(event: string, payload: unknown, timeout?: number): Promise<RequestAnswer<{ answer: unknown }>> {
+    if (this.state_ !== 'connected') return Promise.resolve({ ok: false, error: { code: 'DISCONNECTED', message: 'not connected' } });
+    return this.request<{ answer: unknown }>((settle) => {
+      this.heartbeat.noteSent();
+      const emit = (this.socket as HeraldSocket).emit as (event: string, ...args: unknown[]) => void;
+      emit.call(this.socket, event, payload, (answer: unknown) => settle({ ok: true, answer }));
+    }, timeout);
+  }
+
+  /**
    * Closes the connection for good: no reconnect, every timer stopped, pending requests answered
    * `CLOSED`. Idempotent. Handlers stay registered; `connect()` starts again.
    */
@@ -319,6 +375,7 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
     const wasConnected = this.state_ === 'connected';
     this.stopAttempt();
     this.reconnectTimer.clear();
+    this.nextAttempt = null;
     if (wasConnected) this.acks.flush();
     this.dropSocket('CLOSED');
     this.state_ = 'closed';
@@ -415,12 +472,14 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   private scheduleReconnect(error: HeraldErrorBody): void {
     const step = this.reconnectPolicy.next();
     if (step === null) {
+      this.nextAttempt = null;
       this.state_ = 'failed';
       this.endpointCache?.drop();
       this.emitLifecycle('failed', { attempts: this.reconnectPolicy.attempt, error });
       return;
     }
     const delay = Math.max(0, this.anchor + step.delay - this.clock.now());
+    this.nextAttempt = { attempt: step.attempt, at: this.clock.now() + delay };
     this.reconnectTimer.set(() => this.startAttempt(), delay);
     this.emitLifecycle('reconnecting', { attempt: step.attempt, delay });
   }
@@ -429,6 +488,7 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
     this.stopAttempt();
     this.state_ = 'connected';
     this.reconnectPolicy.reset();
+    this.nextAttempt = null;
     if (this.options.heartbeat ?? true) this.heartbeat.start();
     this.emitLifecycle('connected', {
       url: this.target?.url ?? '',
@@ -452,6 +512,7 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
     if (!reconnect || this.state_ !== 'reconnecting' || this.reconnectTimer.pending) return;
     if (quickDelay !== undefined) {
       // Not one of the policy's attempts: if it fails, the policy starts from its first delay.
+      this.nextAttempt = { attempt: 0, at: this.clock.now() + quickDelay };
       this.reconnectTimer.set(() => this.startAttempt(), quickDelay);
       this.emitLifecycle('reconnecting', { attempt: 0, delay: quickDelay });
       return;
@@ -659,8 +720,11 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
     (socket.emit as (event: string, ...args: unknown[]) => void)(event, ...args);
   }
 
-  /** A request with an answer: resolves with the answer, `TIMEOUT`, or `DISCONNECTED`. */
-  private request<T extends object>(send: (ack: (answer: Answer<T>) => void) => void): Promise<RequestAnswer<T>> {
+  /**
+   * A request with an answer: resolves with the answer, `TIMEOUT` (after `timeoutMs`, by default
+   * the policy's heartbeat timeout), or `DISCONNECTED`.
+   */
+  private request<T extends object>(send: (ack: (answer: Answer<T>) => void) => void, timeoutMs?: number): Promise<RequestAnswer<T>> {
     return new Promise((resolve) => {
       const timer = new Timer(this.clock);
       const settle = (answer: RequestAnswer<T>): void => {
@@ -669,8 +733,8 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
         resolve(answer);
       };
       this.openRequests.add(settle as (answer: RequestAnswer) => void);
-      const timeout = this.currentPolicy.heartbeat.timeout;
-      timer.set(() => settle({ ok: false, error: { code: 'TIMEOUT', message: `no answer within ${timeout} s` } }), timeout * 1000);
+      const ms = timeoutMs ?? this.currentPolicy.heartbeat.timeout * 1000;
+      timer.set(() => settle({ ok: false, error: { code: 'TIMEOUT', message: `no answer within ${ms / 1000} s` } }), ms);
       if (this.socket === null) {
         settle({ ok: false, error: { code: 'DISCONNECTED', message: 'not connected' } });
         return;

@@ -17,12 +17,15 @@ export type { KeyValueStorage } from './storage';
 export type { EndpointInfo } from './endpoint-cache';
 export type {
   ClientErrorCode,
+  ClientSnapshot,
   ClientState,
   ConnectedInfo,
   Credentials,
   DisconnectedInfo,
   DisconnectReason,
+  DurableSnapshot,
   FailedInfo,
+  HeartbeatSnapshot,
   HeraldErrorBody,
   HeraldLifecycleEvents,
   LifecycleEventName,
@@ -30,6 +33,7 @@ export type {
   PushHandler,
   PushMeta,
   ReconnectingInfo,
+  ReconnectSnapshot,
   RequestAnswer,
   ServerErrorCode,
 } from './types';

@@ -1,9 +1,10 @@
 /**
  * The SDK's public types: credentials, answers, push metadata and the lifecycle event map.
  * Protocol types come from `shared/protocol` as type-only imports, so the browser bundle never
- * pulls zod.
+ * pulls zod. `ClientSnapshot` is what `inspect()` returns.
  */
 import type { ErrorAnswer, KickPayload, LoginResult, RejectedPayload } from '../../shared/protocol/events';
+import type { ClientPolicy } from './policy';
 
 /** `{ ukey }` for web sessions, `{ token }` for apps (contract section 3). */
 export type Credentials = { ukey: string; token?: never } | { token: string; ukey?: never };
@@ -160,3 +161,75 @@ export const LIFECYCLE_EVENTS: readonly LifecycleEventName[] = Object.freeze([
   'rejected',
   'error',
 ]);
+
+/** The heartbeat monitor's figures, in milliseconds (the policy's are seconds). */
+export interface HeartbeatSnapshot {
+  /** Whether the monitor runs: connected, with `heartbeat` not switched off. */
+  running: boolean;
+  /** ms since epoch of the last event sent or received on the connection. */
+  lastActivity: number;
+  /** Heartbeats sent without an answer yet; 0 while none is outstanding. */
+  unanswered: number;
+  /** ms of silence before a heartbeat. */
+  interval: number;
+  /** ms to wait for a heartbeat answer. */
+  timeout: number;
+  /** Heartbeats sent again after an unanswered one before the connection counts as dead. */
+  retries: number;
+}
+
+/** Where the reconnect rule stands. */
+export interface ReconnectSnapshot {
+  /** Attempts scheduled since the last successful connection (3 once `failed`, with the defaults). */
+  attempts: number;
+  /**
+   * The attempt scheduled (`at` still ahead) or running (`at` past, state `connecting`), `at` in
+   * ms since epoch; attempt 0 is the quick return after a reload kick. Null when none: connected,
+   * closed, failed, or no connection lost yet.
+   */
+  next: { attempt: number; at: number } | null;
+}
+
+/** Durable delivery on this login. */
+export interface DurableSnapshot {
+  /**
+   * The highest seq handed to the push handlers with none missing before it: the device's cursor
+   * from the login answer, then every durable push received in order. Null until known.
+   */
+  lastSeq: number | null;
+  /** The seq of the last `ack` sent, null before the first one of this uid. */
+  ackedSeq: number | null;
+  /** Pushes processed but not acknowledged yet (sent within `ackBatch.maxDelay`). */
+  pendingAcks: number;
+  /** Pushes waiting behind a hole in the seqs for the resync's answer. */
+  waiting: number;
+  /** A `resync` is under way on this connection. */
+  resyncing: boolean;
+}
+
+/**
+ * What `client.inspect()` returns: a plain copy of the client's state at one moment, for a debug
+ * panel (Herald's /console shows it) or a log line. Changing it changes nothing in the client.
+ * The credential itself is never in it, only its kind.
+ */
+export interface ClientSnapshot {
+  state: ClientState;
+  /** The Socket.IO URL of the current or last connection attempt. */
+  url: string | null;
+  /** The live connection's transport (`websocket`, `polling`; it changes on upgrade), else null. */
+  transport: string | null;
+  deviceId: string;
+  /** The kind of credentials the client logs in with, or null without any. */
+  credentials: 'token' | 'ukey' | null;
+  /** The login answer while logged in on the current connection, else null. */
+  user: LoginResult | null;
+  /** Topics kept (sent again after every reconnect). */
+  subscriptions: string[];
+  /** Requests (`subscribe`, `unsubscribe`, `logout`, `resync`, `emitRaw`) waiting for their answer. */
+  openRequests: number;
+  reconnect: ReconnectSnapshot;
+  heartbeat: HeartbeatSnapshot;
+  durable: DurableSnapshot;
+  /** The connection policy in force (seconds). */
+  policy: ClientPolicy;
+}

@@ -4,7 +4,20 @@
  * every 5 s: hosts and workers, a chart of the last 30 minutes, this host's processes (the data
  * of `herald process show`), cron jobs with stop / resume / run, task processes, a push form and
  * a user look-up with kick. Every action is an /api/v1/admin/ call; everything shown is text.
+ * The answers' types are the server's own (shared/control/), imported as types only.
  */
+import type {
+  AdminCronAnswer,
+  AdminLoginAnswer,
+  AdminOverview,
+  AdminSessionAnswer,
+  AdminUserAnswer,
+  HostSnapshot,
+  KickAnswer,
+  PushAnswer,
+  Section,
+} from '../../shared/control/admin-answers';
+import type { CronRow } from '../../shared/control/contract';
 import { AdminApi, type Answer } from './admin-api';
 import { drawChart } from './chart';
 import { byId, el, fillTable, replace, setText, type Child } from './dom';
@@ -12,98 +25,6 @@ import { dateTime, json, megabytes } from './format';
 
 /** Milliseconds between two refreshes of the overview. */
 const REFRESH_MS = 5000;
-
-interface SessionInfo {
-  via: string;
-  expiresAt: number | null;
-  csrf: string | null;
-  csrfHeader: string;
-  hostId: string;
-  env: string;
-  console: boolean;
-}
-
-interface Rates {
-  pushes: number;
-  deliveries: number;
-  logins: number;
-}
-
-interface WorkerSnapshot {
-  nodeId: string;
-  index: number;
-  pid: number;
-  state: string;
-  connections: number;
-  loggedIn: number;
-  memory: { rss: number; heapUsed: number };
-  at: number;
-}
-
-interface HostSnapshot {
-  hostId: string;
-  env: string;
-  adapter: string;
-  expectedWorkers: number;
-  connections: number;
-  users: number;
-  rates: Rates;
-  updatedAt: number;
-  workers: WorkerSnapshot[];
-}
-
-interface ProcessRow {
-  pid: number;
-  name: string;
-  group: string;
-  state: string;
-  memory: number;
-  peakMemory: number;
-  startedAt: number;
-  connections: number;
-  lastHeartbeat: number;
-}
-
-interface TaskRow {
-  index: number;
-  pid: number;
-  running: number;
-  done: number;
-  failed: number;
-  queued: number;
-  averageMs: number;
-  startedAt: number;
-}
-
-interface CronRow {
-  name: string;
-  rule: string;
-  runs: number;
-  nextRun: number | null;
-  lastRun: number | null;
-  lastResult: string | null;
-  running: boolean;
-  stopped: boolean;
-}
-
-type Section<T> = { ok: true; result: T } | { ok: false; error: { code: string; message: string } };
-
-interface Overview {
-  hostId: string;
-  stats: { hosts: HostSnapshot[] };
-  history: { at: number; connections: number; users: number; rates: Rates }[];
-  processes: Section<ProcessRow[]>;
-  tasks: Section<TaskRow[]>;
-  cron: Section<{ rows: CronRow[] }>;
-}
-
-interface UserInfo {
-  uid: string;
-  online: boolean;
-  connections: number;
-  sessions: { sid: string; platform: string; device: string | null; since: number; node: string }[];
-  messages: { ok: true; truncated: boolean; rows: { seq: number; id: string; event: string; data: unknown; ts: number; topic?: string }[] } | { ok: false; error: { code: string; message: string } };
-}
 
 const api = new AdminApi();
 let refreshTimer: ReturnType<typeof setInterval> | undefined;
@@ -131,7 +52,7 @@ function showLogin(message?: string): void {
 }
 
 async function openSession(): Promise<boolean> {
-  const answer = await api.get<SessionInfo>('session');
+  const answer = await api.get<AdminSessionAnswer>('session');
   if (!answer.ok) return false;
   api.useSession(answer.csrf, answer.csrfHeader);
   document.body.dataset.view = 'dashboard';
@@ -148,7 +69,7 @@ async function login(event: Event): Promise<void> {
   const secret = value('login-secret');
   if (secret === '') return note('login-result', 'give the admin password or an API key', false);
   const body = value('login-kind') === 'password' ? { password: secret } : { apiKey: secret };
-  const answer = await api.post<{ csrf: string }>('login', body);
+  const answer = await api.post<AdminLoginAnswer>('login', body);
   if (!answer.ok) return note('login-result', failure(answer), false);
   byId<HTMLInputElement>('login-secret').value = '';
   note('login-result', '', true);
@@ -170,7 +91,7 @@ async function logout(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 async function refresh(): Promise<void> {
-  const answer = await api.get<Overview>('overview');
+  const answer = await api.get<AdminOverview>('overview');
   if (!answer.ok) {
     if (answer.status !== 401) note('refresh-result', `could not refresh: ${failure(answer)}`, false);
     return;
@@ -215,7 +136,7 @@ function renderHosts(hosts: HostSnapshot[]): void {
   );
 }
 
-function renderHistory(history: Overview['history']): void {
+function renderHistory(history: AdminOverview['history']): void {
   const times = history.map((s) => s.at);
   drawChart(byId('chart-connections'), 'Connections and logged-in users, last 30 minutes', times, [
     { label: 'connections', className: 's1', values: history.map((s) => s.connections) },
@@ -249,7 +170,7 @@ async function cronAction(event: Event): Promise<void> {
   const action = button?.dataset.action;
   if (button === null || button === undefined || name === undefined || action === undefined) return;
   button.disabled = true;
-  const answer = await api.post<{ message?: string }>(`crontab/${action}`, { name });
+  const answer = await api.post<AdminCronAnswer>(`crontab/${action}`, { name });
   note('cron-result', answer.ok ? answer.message ?? `${name}: ${action} done` : failure(answer), answer.ok);
   await refresh();
 }
@@ -281,7 +202,7 @@ async function sendPush(event: Event): Promise<void> {
   if (value('push-event') !== '') body.event = value('push-event');
   if (value('push-platform') !== '') body.platform = value('push-platform');
   if (value('push-durable') !== '') body.durable = value('push-durable') === 'true';
-  const answer = await api.post<{ id: string; stored: boolean; online: number | null }>('push', body);
+  const answer = await api.post<PushAnswer>('push', body);
   note('push-result', answer.ok ? `sent ${answer.id}: stored ${answer.stored}, online ${answer.online ?? 'not counted (topic/all)'}` : failure(answer), answer.ok);
 }
 
@@ -289,7 +210,7 @@ async function lookUp(event?: Event): Promise<void> {
   event?.preventDefault();
   const uid = value('user-uid');
   if (uid === '') return note('user-result', 'give a uid', false);
-  const answer: Answer<UserInfo> = await api.get<UserInfo>(`users/${encodeURIComponent(uid)}`);
+  const answer: Answer<AdminUserAnswer> = await api.get<AdminUserAnswer>(`users/${encodeURIComponent(uid)}`);
   if (!answer.ok) return note('user-result', failure(answer), false);
   note('user-result', `${answer.uid}: ${answer.online ? `online, ${answer.connections} connection${answer.connections === 1 ? '' : 's'}` : 'offline'}`, true);
   byId('user-details').hidden = false;
@@ -318,7 +239,7 @@ async function kick(): Promise<void> {
   if (uid === '') return note('user-result', 'give a uid', false);
   const body: Record<string, unknown> = { uid, reason: value('kick-reason') || 'admin' };
   if (value('kick-message') !== '') body.message = value('kick-message');
-  const answer = await api.post<{ kicked: number }>('kick', body);
+  const answer = await api.post<KickAnswer>('kick', body);
   note('kick-result', answer.ok ? `kicked ${answer.kicked} connection${answer.kicked === 1 ? '' : 's'}` : failure(answer), answer.ok);
   if (answer.ok) setTimeout(() => void lookUp(), 500);
 }

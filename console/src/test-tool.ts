@@ -3,20 +3,18 @@
  * Herald serves (/sdk/herald.js): connect to an endpoint or a Socket.IO URL over websocket or
  * long-polling, log in with a token or a ukey, subscribe to topics, send `heartbeat` or any event
  * with a JSON body, and watch a timestamped log of every packet in and out (wire-tap.ts) next to
- * the SDK's lifecycle events and state. Everything is written as text (dom.ts).
+ * the SDK's lifecycle events and its state (`client.inspect()`). Everything is written as text
+ * (dom.ts).
  */
-import { HeraldClient, type ClientState, type Credentials, type HeraldClientOptions } from 'herald-sdk';
+import { HeraldClient, type ClientSnapshot, type Credentials, type HeraldClientOptions } from 'herald-sdk';
 import { byId, el, replace, setText } from './dom';
 import { clockTime, json, seconds } from './format';
-import { currentSocket, heartbeatView } from './sdk-internals';
 import { PacketType, tappedParser, type Packet, type WireDirection } from './wire-tap';
 
 /** Log lines kept; older ones are dropped. */
 const MAX_LOG_LINES = 1000;
 /** Milliseconds a raw event waits for its answer before the log says so. */
 const ANSWER_TIMEOUT_MS = 10_000;
-/** Server events that are part of the protocol, not pushes. */
-const PROTOCOL_EVENTS = new Set(['kick', 'rejected', 'login']);
 
 type LogSource = WireDirection | 'sdk' | 'page';
 
@@ -28,10 +26,8 @@ interface SentEvent {
 let client: HeraldClient | null = null;
 /** Events sent with an ack id on the current connection, to name their answers. */
 let sent = new Map<number, SentEvent>();
-let lastSeq: number | null = null;
-let lastAck: number | null = null;
 let lastHeartbeatSent: number | null = null;
-let reconnect: { attempt: number; due: number } | { failed: number } | null = null;
+/** The transport the log last named, to log an upgrade (polling → websocket) once. */
 let connectedTransport = '';
 
 const ARROWS: Record<LogSource, string> = { in: '←', out: '→', sdk: '•', page: '·' };
@@ -91,11 +87,6 @@ function logPacket(direction: WireDirection, packet: Packet): void {
       if (direction === 'out') {
         if (packet.id !== undefined) sent.set(packet.id, { event: name, at: now });
         if (name === 'heartbeat') lastHeartbeatSent = now;
-        const seq = (args[0] as { seq?: unknown } | undefined)?.seq;
-        if (name === 'ack' && typeof seq === 'number') lastAck = seq;
-      } else if (!PROTOCOL_EVENTS.has(name)) {
-        const seq = (args[0] as { seq?: unknown } | undefined)?.seq;
-        if (typeof seq === 'number' && (lastSeq === null || seq > lastSeq)) lastSeq = seq;
       }
       return;
     }
@@ -148,9 +139,7 @@ function connect(): void {
   const c = new HeraldClient(options);
   client = c;
   sent = new Map();
-  reconnect = null;
-  lastSeq = null;
-  lastAck = null;
+  connectedTransport = '';
   const mine =
     <A extends unknown[]>(fn: (...args: A) => void) =>
     (...args: A): void => {
@@ -159,26 +148,14 @@ function connect(): void {
     };
   c.on('connected', mine((info) => {
     sent = new Map();
-    reconnect = null;
     connectedTransport = info.transport;
     log('sdk', 'connected', `${info.url} over ${info.transport}`);
-    currentSocket(c)?.io.engine?.on('upgrade', (next: { name: string }) => {
-      connectedTransport = next.name;
-      log('sdk', 'upgrade', `transport upgraded to ${next.name}`);
-      showState();
-    });
   }));
   c.on('loggedIn', mine((user) => log('sdk', 'loggedIn', `uid ${user.uid}, platform ${user.platform}, device ${user.device ?? '-'}, heartbeat every ${user.heartbeatInterval} s, idle kick after ${user.idleTimeout} s`)));
   c.on('loginFailed', mine((e) => log('sdk', 'loginFailed', `${e.code}: ${e.message}; next try in ${seconds(e.retryIn)}`)));
   c.on('loggedOut', mine(() => log('sdk', 'loggedOut', 'the connection stays up, anonymous')));
-  c.on('reconnecting', mine((r) => {
-    reconnect = { attempt: r.attempt, due: Date.now() + r.delay };
-    log('sdk', 'reconnecting', `attempt ${r.attempt} in ${seconds(r.delay)}`);
-  }));
-  c.on('failed', mine((f) => {
-    reconnect = { failed: f.attempts };
-    log('sdk', 'failed', `gave up after ${f.attempts} attempts: ${f.error.code} ${f.error.message}`);
-  }));
+  c.on('reconnecting', mine((r) => log('sdk', 'reconnecting', `attempt ${r.attempt} in ${seconds(r.delay)}`)));
+  c.on('failed', mine((f) => log('sdk', 'failed', `gave up after ${f.attempts} attempts: ${f.error.code} ${f.error.message}`)));
   c.on('kicked', mine((k) => log('sdk', 'kicked', `${k.reason}${k.reconnect ? ', will reconnect' : ', will not reconnect'}${k.message !== undefined ? `: ${k.message}` : ''}`)));
   c.on('disconnected', mine((d) => {
     connectedTransport = '';
@@ -224,10 +201,9 @@ async function topic(action: 'subscribe' | 'unsubscribe'): Promise<void> {
   showState();
 }
 
-/** Sends any event on the SDK's connection; the wire log shows it and its answer. */
-function send(event: string, bodyText: string): void {
-  const socket = client !== null ? currentSocket(client) : null;
-  if (socket === null || !socket.connected) {
+/** Sends any event on the SDK's connection (`emitRaw`); the wire log shows it and its answer. */
+async function send(event: string, bodyText: string): Promise<void> {
+  if (client === null || client.state !== 'connected') {
     log('page', 'error', 'not connected');
     return;
   }
@@ -238,46 +214,55 @@ function send(event: string, bodyText: string): void {
     log('page', 'error', `the body is not JSON: ${(error as Error).message}`);
     return;
   }
-  socket.timeout(ANSWER_TIMEOUT_MS).emit(event, body, (error: Error | null) => {
-    if (error !== null) log('page', 'timeout', `no answer to ${event} within ${seconds(ANSWER_TIMEOUT_MS)}`);
-  });
+  const answer = await client.emitRaw(event, body, ANSWER_TIMEOUT_MS);
+  if (answer.ok) return;
+  const why = answer.error.code === 'TIMEOUT' ? `within ${seconds(ANSWER_TIMEOUT_MS)}` : `(${answer.error.message})`;
+  log('page', 'timeout', `no answer to ${event} ${why}`);
 }
 
-/** The SDK's state, as the panel shows it. */
+/** The SDK's state (`inspect()`), as the panel shows it. */
 function showState(): void {
-  const c = client;
-  const state: ClientState | 'none' = c?.state ?? 'none';
+  const snap = client?.inspect() ?? null;
+  const state = snap?.state ?? 'none';
   document.body.dataset.state = state;
   setText('state', state);
-  setText('state-user', c?.user ? `${c.user.uid} (${c.user.platform}, device ${c.user.device ?? '-'})` : 'not logged in');
-  const socket = c !== null ? currentSocket(c) : null;
-  setText('state-transport', state === 'connected' ? socket?.io.engine?.transport?.name ?? connectedTransport : '-');
-  setText('state-url', c?.url ?? '-');
-  setText('state-device', c?.deviceId ?? '-');
-  setText('state-reconnect', describeReconnect());
-  setText('state-heartbeat', describeHeartbeat());
-  setText('state-seq', lastSeq === null ? '-' : `${lastSeq}${lastAck !== null ? ` (acked up to ${lastAck})` : ''}`);
-  setText('state-topics', c !== null && c.subscriptions.length > 0 ? c.subscriptions.join(', ') : '-');
-  if (c !== null) {
-    const p = c.policy;
+  const user = snap?.user ?? null;
+  setText('state-user', user !== null ? `${user.uid} (${user.platform}, device ${user.device ?? '-'})` : 'not logged in');
+  if (snap !== null) noteUpgrade(snap);
+  setText('state-transport', state === 'connected' ? snap?.transport ?? connectedTransport : '-');
+  setText('state-url', snap?.url ?? '-');
+  setText('state-device', snap?.deviceId ?? '-');
+  setText('state-reconnect', snap !== null ? describeReconnect(snap) : '-');
+  setText('state-heartbeat', snap !== null ? describeHeartbeat(snap) : '-');
+  const durable = snap?.durable;
+  setText('state-seq', durable === undefined || durable.lastSeq === null ? '-' : `${durable.lastSeq}${durable.ackedSeq !== null ? ` (acked up to ${durable.ackedSeq})` : ''}`);
+  setText('state-topics', snap !== null && snap.subscriptions.length > 0 ? snap.subscriptions.join(', ') : '-');
+  if (snap !== null) {
+    const p = snap.policy;
     setText('state-policy', `reconnect after ${p.reconnect.delays.join('/')} s; heartbeat answer within ${p.heartbeat.timeout} s (${p.heartbeat.retries} retry); login retry every ${p.login.retryInterval} s`);
   }
-  byId<HTMLButtonElement>('disconnect').disabled = c === null || state === 'closed';
-  byId<HTMLButtonElement>('reconnect-now').disabled = c === null || !['reconnecting', 'failed', 'closed'].includes(state);
+  byId<HTMLButtonElement>('disconnect').disabled = snap === null || state === 'closed';
+  byId<HTMLButtonElement>('reconnect-now').disabled = snap === null || !['reconnecting', 'failed', 'closed'].includes(state);
 }
 
-function describeReconnect(): string {
-  if (reconnect === null) return '-';
-  if ('failed' in reconnect) return `gave up after ${reconnect.failed} attempts (Connect tries again)`;
-  const left = reconnect.due - Date.now();
-  return left > 0 ? `attempt ${reconnect.attempt} in ${seconds(left)}` : `attempt ${reconnect.attempt} running`;
+/** Logs a transport upgrade (long-polling → websocket) the first time the state shows it. */
+function noteUpgrade(snap: ClientSnapshot): void {
+  if (snap.state !== 'connected' || snap.transport === null || connectedTransport === '' || snap.transport === connectedTransport) return;
+  connectedTransport = snap.transport;
+  log('sdk', 'upgrade', `transport upgraded to ${snap.transport}`);
 }
 
-function describeHeartbeat(): string {
-  const c = client;
-  if (c === null || c.state !== 'connected') return '-';
-  const beat = heartbeatView(c);
-  if (beat === null) return 'unknown (this SDK build hides its timers)';
+function describeReconnect(snap: ClientSnapshot): string {
+  const { attempts, next } = snap.reconnect;
+  if (snap.state === 'failed') return `gave up after ${attempts} attempts (Connect tries again)`;
+  if (next === null) return '-';
+  const left = next.at - Date.now();
+  return left > 0 ? `attempt ${next.attempt} in ${seconds(left)}` : `attempt ${next.attempt} running`;
+}
+
+function describeHeartbeat(snap: ClientSnapshot): string {
+  if (snap.state !== 'connected') return '-';
+  const beat = snap.heartbeat;
   if (!beat.running) return 'off';
   const silence = Date.now() - beat.lastActivity;
   const sentAt = lastHeartbeatSent !== null ? `; last sent ${clockTime(lastHeartbeatSent)}` : '';
@@ -318,9 +303,9 @@ function start(): void {
   on('unsubscribe', 'click', () => void topic('unsubscribe'));
   on('send-form', 'submit', (event) => {
     event.preventDefault();
-    send(formValue('event'), formValue('body'));
+    void send(formValue('event'), formValue('body'));
   });
-  on('send-heartbeat', 'click', () => send('heartbeat', '{}'));
+  on('send-heartbeat', 'click', () => void send('heartbeat', '{}'));
   on('clear-log', 'click', () => replace(byId('log')));
   setInterval(showState, 500);
   showState();

@@ -1,11 +1,12 @@
 /**
  * The console's built files: current (a fresh build of console/src and console/pages equals what
- * dist/console holds, i.e. what Herald serves), free of HTML sinks, and pages that load nothing
- * from elsewhere and hold no inline script — what the Content-Security-Policy then enforces.
+ * dist/console holds, i.e. what Herald serves), free of HTML sinks and of server code (the build
+ * refuses a runtime import of shared/), and pages that load nothing from elsewhere and hold no
+ * inline script — what the Content-Security-Policy then enforces.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +34,36 @@ describe('console assets', function () {
       }
     } finally {
       rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to bundle server code: a runtime import of the control contract fails the build and writes nothing; `import type` is erased', async function () {
+    this.timeout(30_000);
+    // A copy of console/ whose pages import shared/control/ (the real one, through a link).
+    const copy = mkdtempSync(join(tmpdir(), 'herald-console-guard-'));
+    try {
+      for (const dir of ['src', 'pages']) mkdirSync(join(copy, 'console', dir), { recursive: true });
+      for (const file of ['build.mjs', 'tsconfig.json']) copyFileSync(join(root, 'console', file), join(copy, 'console', file));
+      for (const file of ['console.html', 'admin.html', 'console.css']) copyFileSync(join(root, 'console', 'pages', file), join(copy, 'console', 'pages', file));
+      for (const dir of ['shared', 'server', 'node_modules']) symlinkSync(join(root, dir), join(copy, dir));
+      const typeOnly = "import type { AdminOverview } from '../../shared/control/admin-answers';\nconst overview: AdminOverview | null = null;\nconsole.log(overview);\n";
+      writeFileSync(join(copy, 'console', 'src', 'dashboard.ts'), typeOnly);
+      writeFileSync(join(copy, 'console', 'src', 'test-tool.ts'), "import { ADMIN_COMMANDS } from '../../shared/control/contract';\nconsole.log(ADMIN_COMMANDS);\n");
+      const out = join(copy, 'out');
+      const refused = await run(process.execPath, [join(copy, 'console', 'build.mjs'), '--outdir', out], { cwd: copy }).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refused, 'the build fails').to.not.equal(null);
+      expect(refused?.code).to.equal(1);
+      expect(refused?.stderr).to.include('server-side modules leaked into the bundle').and.include('shared/control/contract.ts').and.include('package zod');
+      expect(existsSync(join(out, 'console.js')) || existsSync(join(out, 'admin.js')), 'nothing written').to.equal(false);
+
+      writeFileSync(join(copy, 'console', 'src', 'test-tool.ts'), typeOnly);
+      await run(process.execPath, [join(copy, 'console', 'build.mjs'), '--outdir', out], { cwd: copy });
+      expect(readFileSync(join(out, 'console.js'), 'utf8')).to.not.include('process.show');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 

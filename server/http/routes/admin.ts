@@ -6,9 +6,18 @@
  * `stop`, `reload` or `process kill`).
  */
 import { z } from 'zod';
+import type {
+  AdminCronAnswer,
+  AdminLoginAnswer,
+  AdminSessionAnswer,
+  AdminUserAnswer,
+  OverviewHead,
+  RecentMessages,
+  Section,
+} from '../../../shared/control/admin-answers';
 import { toErrorBody } from '../../../shared/errors';
 import { UidSchema } from '../../../shared/protocol';
-import { OVERVIEW_SECTIONS, type AdminCommand } from '../../../shared/control/contract';
+import { OVERVIEW_SECTIONS } from '../../../shared/control/contract';
 import { CSRF_HEADER, type AdminCaller, type AdminGuard } from '../admin/admin-guard';
 import { readJsonBody } from '../body';
 import type { ApiRequest, ApiResponse, Method, Route } from '../router';
@@ -54,9 +63,9 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
   });
 
   /** The section of the overview a command fills, or its error: one failing part (cron down) leaves the others. */
-  const section = async (command: AdminCommand) => {
+  const section = async <T>(result: Promise<T>): Promise<Section<T>> => {
     try {
-      return { ok: true, result: await cluster.control(command, {}) };
+      return { ok: true, result: await result };
     } catch (err) {
       return { ok: false, error: toErrorBody(err) };
     }
@@ -73,7 +82,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
         const { issued, cookie } = guard.login(req, await readJsonBody(req.raw, LOGIN_MAX_BYTES));
         return {
           status: 200,
-          json: { ok: true, via: issued.session.via, expiresAt: issued.session.exp, csrf: issued.csrf },
+          json: { ok: true, via: issued.session.via, expiresAt: issued.session.exp, csrf: issued.csrf } satisfies AdminLoginAnswer,
           headers: { 'set-cookie': cookie },
         };
       },
@@ -94,7 +103,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
         hostId: config.hostId,
         env: config.env,
         console: config.console.enabled,
-      },
+      } satisfies AdminSessionAnswer,
     })),
     guarded('GET', '/api/v1/admin/overview', 'admin.overview', async () => {
       const [stats, history, sections] = await Promise.all([
@@ -102,23 +111,24 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
         cluster.stats().catch(() => ({ hosts: [] })),
         cluster.history().catch(() => []),
         // One section per admin command the contract marks `overview` (processes, tasks, cron).
-        Promise.all(OVERVIEW_SECTIONS.map(async ({ key, command }) => [key, await section(command)] as const)),
+        Promise.all(OVERVIEW_SECTIONS.map(async ({ key, command }) => [key, await section(cluster.control(command, {}))] as const)),
       ]);
-      return { status: 200, json: { ok: true, hostId: config.hostId, at: deps.clock.now(), stats, history, ...Object.fromEntries(sections) } };
+      const head: OverviewHead = { ok: true, hostId: config.hostId, at: deps.clock.now(), stats, history };
+      return { status: 200, json: { ...head, ...Object.fromEntries(sections) } };
     }),
     guarded('POST', '/api/v1/admin/crontab/:action', 'admin.crontab', async (req) => {
       const action = parseOrBadRequest(CronActionSchema, req.params.action, 'action: ');
       const { name } = parseOrBadRequest(CronBodySchema, req.body);
       const result = await cluster.control(`crontab.${action}`, { name });
       deps.logger.info('cron job changed through the admin API', { job: name, action, by: req.keyId });
-      return { status: 200, json: { ok: true, ...result } };
+      return { status: 200, json: { ok: true, ...result } satisfies AdminCronAnswer };
     }, { body: true }),
     guarded('POST', '/api/v1/admin/push', 'admin.push', (req) => push.handle(req), { body: true }),
     guarded('POST', '/api/v1/admin/kick', 'admin.kick', (req) => kick.handle(req), { body: true }),
     guarded('GET', '/api/v1/admin/users/:uid', 'admin.user', async (req) => {
       const uid = parseOrBadRequest(UidSchema, req.params.uid, 'uid: ');
       const entries = await deps.presence.list(uid);
-      let messages: unknown;
+      let messages: RecentMessages;
       if (deps.store === undefined) {
         messages = { ok: false, error: { code: 'STORE_UNAVAILABLE', message: 'durable delivery is off on this host' } };
       } else {
@@ -134,7 +144,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
           messages = { ok: false, error: toErrorBody(err) };
         }
       }
-      return { status: 200, json: { ...onlineJson(uid, entries), messages } };
+      return { status: 200, json: { ...onlineJson(uid, entries), messages } satisfies AdminUserAnswer };
     }),
   ];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KickAnswer, MessageRow, OnlineAnswer } from '../../../shared/control/admin-answers';
 import { HeraldError } from '../../../shared/errors';
 import { KickRequestSchema, UidSchema } from '../../../shared/protocol';
 import type { StoredMessage } from '../../../shared/store/message-store';
@@ -9,7 +10,7 @@ import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
 
 /** What GET /api/v1/online/:uid answers; the admin user look-up adds the user's messages. */
-export function onlineJson(uid: string, entries: PresenceEntry[]): Record<string, unknown> {
+export function onlineJson(uid: string, entries: PresenceEntry[]): OnlineAnswer {
   return {
     ok: true,
     uid,
@@ -21,7 +22,7 @@ export function onlineJson(uid: string, entries: PresenceEntry[]): Record<string
 }
 
 /** A stored push as the history and admin APIs show it. */
-export function messageJson(m: StoredMessage): Record<string, unknown> {
+export function messageJson(m: StoredMessage): MessageRow {
   return {
     seq: m.seq,
     id: m.id,
@@ -90,7 +91,7 @@ export function kickRoute(deps: RouteDeps): Route {
       const room = userRoom(uid, platform);
       deps.kicker.kickEverywhere([room], request.reason ?? 'admin', entries.length, message);
       deps.logger.info('user kicked through the API', { uid, platform, kicked: entries.length, key: req.keyId });
-      return { status: 200, json: { ok: true, uid, kicked: entries.length } };
+      return { status: 200, json: { ok: true, uid, kicked: entries.length } satisfies KickAnswer };
     },
   };
 }
