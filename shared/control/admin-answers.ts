@@ -7,7 +7,7 @@
  * (console/build.mjs fails the build otherwise). Add fields, do not rename: the page reads them.
  */
 import type { ErrorBody } from '../errors';
-import type { ResultOf, StatsSample, TaskPushResult } from './contract';
+import type { OverviewCommands, ResultOf, StatsSample, TaskPushResult } from './contract';
 
 /** Every host's snapshot and the cluster's totals (`cluster.stats`). */
 export type ClusterStats = ResultOf<'cluster.stats'>;
@@ -59,14 +59,10 @@ export interface OverviewHead {
 
 /**
  * The overview's command sections: one per admin command the contract marks `overview: '<key>'`
- * (OVERVIEW_SECTIONS in contract.ts), each that command's result or its error. The server fills
- * them from OVERVIEW_SECTIONS; test/unit/admin-answers.test.ts holds the two together.
+ * (OverviewCommands in contract.ts, derived from the command map), each that command's result or
+ * its error. The server fills them from OVERVIEW_SECTIONS, the same marks at run time.
  */
-export interface OverviewSections {
-  processes: Section<ResultOf<'process.show'>>;
-  tasks: Section<ResultOf<'task.status'>>;
-  cron: Section<ResultOf<'crontab.show'>>;
-}
+export type OverviewSections = { [S in keyof OverviewCommands]: Section<ResultOf<OverviewCommands[S]>> };
 
 /** GET /api/v1/admin/overview: what the dashboard refreshes every 5 s. */
 export type AdminOverview = OverviewHead & OverviewSections;

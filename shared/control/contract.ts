@@ -166,8 +166,11 @@ const KillArgs = z
 /** The job name; its absence is answered by the cron process ("give --name=<job>"). */
 const CronJobArgs = z.object({ name: z.string().optional() }).strict();
 
-const spec = <A extends z.ZodTypeAny, const B extends Answerer, const C extends readonly Caller[]>(args: A, answeredBy: B, callers: C, overview?: string) =>
-  ({ args, answeredBy, callers, ...(overview !== undefined ? { overview } : {}) }) as const;
+function spec<A extends z.ZodTypeAny, const B extends Answerer, const C extends readonly Caller[]>(args: A, answeredBy: B, callers: C): { args: A; answeredBy: B; callers: C };
+function spec<A extends z.ZodTypeAny, const B extends Answerer, const C extends readonly Caller[], const O extends string>(args: A, answeredBy: B, callers: C, overview: O): { args: A; answeredBy: B; callers: C; overview: O };
+function spec(args: z.ZodTypeAny, answeredBy: Answerer, callers: readonly Caller[], overview?: string): CommandSpec {
+  return { args, answeredBy, callers, ...(overview !== undefined ? { overview } : {}) };
+}
 
 /** The one command map. */
 export const CONTROL_COMMANDS = {
@@ -273,6 +276,11 @@ export const OVERVIEW_SECTIONS: readonly { key: string; command: AdminCommand }[
   const key = (CONTROL_COMMANDS[command] as CommandSpec).overview;
   return key !== undefined ? [{ key, command }] : [];
 });
+
+/** The overview's section keys, each with the admin command that fills it (as types). */
+export type OverviewCommands = {
+  [K in AdminCommand as (typeof CONTROL_COMMANDS)[K] extends { overview: infer O extends string } ? O : never]: K;
+};
 
 export function isAdminCommand(name: string): name is AdminCommand {
   return (ADMIN_COMMANDS as readonly string[]).includes(name);
