@@ -18,6 +18,7 @@ import type {
   Section,
 } from '../../shared/control/admin-answers';
 import type { CronRow } from '../../shared/control/contract';
+import type { TargetForm } from '../../shared/protocol/push-targets';
 import { AdminApi, type Answer } from './admin-api';
 import { drawChart } from './chart';
 import { byId, el, fillTable, replace, setText, type Child } from './dom';
@@ -59,6 +60,7 @@ async function openSession(): Promise<boolean> {
   setText('session-host', `${answer.hostId} (${answer.env})`);
   setText('session-via', `${answer.via === 'password' ? 'admin password' : `API key ${answer.via.replace(/^key:/, '')}`}${answer.expiresAt !== null ? `, until ${dateTime(answer.expiresAt)}` : ''}`);
   byId('console-link').hidden = !answer.console;
+  fillPushTargets(answer.pushTargets);
   await refresh();
   if (refreshTimer === undefined) refreshTimer = setInterval(() => void refresh(), REFRESH_MS);
   return true;
@@ -179,13 +181,30 @@ async function cronAction(event: Event): Promise<void> {
 // Push and user look-up
 // ---------------------------------------------------------------------------------------------
 
+/** The push targets the server offers (its target table), filled in when the session opens. */
+let pushTargets: readonly TargetForm[] = [];
+
+function selectedTarget(): TargetForm | undefined {
+  return pushTargets.find((t) => t.kind === value('push-target'));
+}
+
+function fillPushTargets(targets: readonly TargetForm[]): void {
+  pushTargets = targets;
+  const options = targets.map((t) => {
+    return el('option', { value: t.kind }, `${t.kind} (${t.summary})`);
+  });
+  replace(byId('push-target'), ...options);
+  byId<HTMLInputElement>('push-to').disabled = selectedTarget()?.input === 'flag';
+}
+
 function pushTarget(): Record<string, unknown> | string {
-  const kind = value('push-target');
-  const target = value('push-to');
-  if (kind === 'all') return { all: true };
-  if (target === '') return `give the ${kind}`;
-  if (kind === 'uids') return { uids: target.split(',').map((u) => u.trim()).filter((u) => u !== '') };
-  return { [kind]: target };
+  const target = selectedTarget();
+  if (target === undefined) return 'choose a target';
+  const text = value('push-to');
+  if (target.input === 'flag') return { [target.kind]: true };
+  if (text === '') return `give the ${target.kind}`;
+  if (target.input === 'list') return { [target.kind]: text.split(',').map((u) => u.trim()).filter((u) => u !== '') };
+  return { [target.kind]: text };
 }
 
 async function sendPush(event: Event): Promise<void> {
@@ -254,7 +273,7 @@ function start(): void {
   byId('cron-body').addEventListener('click', (event) => void cronAction(event));
   byId('push-form').addEventListener('submit', (event) => void sendPush(event));
   byId('push-target').addEventListener('change', () => {
-    byId<HTMLInputElement>('push-to').disabled = value('push-target') === 'all';
+    byId<HTMLInputElement>('push-to').disabled = selectedTarget()?.input === 'flag';
   });
   byId('user-form').addEventListener('submit', (event) => void lookUp(event));
   byId('kick').addEventListener('click', () => void kick());

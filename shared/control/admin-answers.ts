@@ -7,6 +7,7 @@
  * (console/build.mjs fails the build otherwise). Add fields, do not rename: the page reads them.
  */
 import type { ErrorBody } from '../errors';
+import type { TargetForm } from '../protocol/push-targets';
 import type { OverviewCommands, ResultOf, StatsSample, TaskPushResult } from './contract';
 
 /** Every host's snapshot and the cluster's totals (`cluster.stats`). */
@@ -43,6 +44,8 @@ export interface AdminSessionAnswer {
   env: string;
   /** Whether the test tool (/console) is on. */
   console: boolean;
+  /** The push targets the push form offers, in the table's order (shared/protocol/push-targets.ts). */
+  pushTargets: readonly TargetForm[];
 }
 
 /** GET /api/v1/admin/overview, besides the command sections. */

@@ -127,6 +127,16 @@ export const PushTargetSchema: z.ZodType<PushTarget, z.ZodTypeDef, unknown> = z
     }),
   );
 
+/** How an operator tool offers a target: the dashboard builds its target list from this. */
+export interface TargetForm {
+  kind: TargetKind;
+  input: PushTargetSpec<z.ZodTypeAny>['input'];
+  summary: string;
+}
+
+/** The table as operator tools read it, in table order. */
+export const TARGET_FORMS: readonly TargetForm[] = TARGET_KINDS.map((kind) => ({ kind, input: PUSH_TARGETS[kind].input, summary: PUSH_TARGETS[kind].summary }));
+
 /** The kind of a valid `to`: its one field. */
 export function targetKind(to: PushTarget): TargetKind {
   return Object.keys(to)[0] as TargetKind;

@@ -18,6 +18,7 @@ import type {
 import { toErrorBody } from '../../../shared/errors';
 import { UidSchema } from '../../../shared/protocol';
 import { OVERVIEW_SECTIONS } from '../../../shared/control/contract';
+import { TARGET_FORMS } from '../../../shared/protocol/push-targets';
 import { CSRF_HEADER, type AdminCaller, type AdminGuard } from '../admin/admin-guard';
 import { readJsonBody } from '../body';
 import type { ApiRequest, ApiResponse, Method, Route } from '../router';
@@ -103,6 +104,7 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
         hostId: config.hostId,
         env: config.env,
         console: config.console.enabled,
+        pushTargets: TARGET_FORMS,
       } satisfies AdminSessionAnswer,
     })),
     guarded('GET', '/api/v1/admin/overview', 'admin.overview', async () => {
