@@ -17,6 +17,7 @@
  */
 import { unrefTimer, type Clock, type TimerHandle } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedBytes, type EngineOutput, type EnginePacket } from '../../shared/patches/engine-io-output';
 import type { Metrics } from '../metrics';
 import type { HeraldServer, HeraldSocket } from './types';
 
@@ -35,32 +36,10 @@ export const DEFAULT_OUTPUT_CAP_OPTIONS: OutputCapOptions = {
 /** The reason logged (and given to the socket's `disconnect`) when a connection is dropped. */
 export const SLOW_READER = 'slow_reader';
 
-interface EnginePacket {
-  data?: unknown;
-}
-
-/** The parts of an Engine.IO connection the cap reads. */
-interface EngineConnection {
-  writeBuffer?: EnginePacket[];
-  transport?: { socket?: { bufferedAmount?: number; terminate?: () => void } };
-  on(event: 'packetCreate', listener: (packet: EnginePacket) => void): void;
-  close(discard?: boolean): void;
-}
-
-/** A packet's size: one byte per character of text (a cheap lower bound for non-ASCII). */
-function packetBytes(packet: EnginePacket): number {
-  const data = packet.data;
-  if (typeof data === 'string') return data.length;
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
-  return 0;
-}
-
 /** Bytes a connection holds unsent: Engine.IO's queue plus the websocket's buffer. */
 export function bufferedBytes(socket: HeraldSocket): number {
-  const conn = socket.conn as unknown as EngineConnection;
-  let bytes = 0;
-  for (const packet of conn.writeBuffer ?? []) bytes += packetBytes(packet);
-  return bytes + (conn.transport?.socket?.bufferedAmount ?? 0);
+  const conn = engineOutput(socket);
+  return queuedBytes(conn) + socketBufferedBytes(conn);
 }
 
 export class OutputCap {
@@ -97,7 +76,7 @@ export class OutputCap {
   sweep(): number {
     let dropped = 0;
     for (const socket of this.io.of('/').sockets.values()) {
-      const conn = socket.conn as unknown as EngineConnection;
+      const conn = engineOutput(socket);
       if (this.check(socket, conn, this.queued.get(conn) ?? 0)) dropped++;
     }
     return dropped;
@@ -106,7 +85,7 @@ export class OutputCap {
   /** Watches a new connection's output. */
   track(socket: HeraldSocket): void {
     if (!this.enabled) return;
-    const conn = socket.conn as unknown as EngineConnection;
+    const conn = engineOutput(socket);
     conn.on('packetCreate', (packet) => this.onPacket(socket, conn, packet));
   }
 
@@ -118,15 +97,15 @@ export class OutputCap {
     this.timer = undefined;
   }
 
-  private onPacket(socket: HeraldSocket, conn: EngineConnection, packet: EnginePacket): void {
+  private onPacket(socket: HeraldSocket, conn: EngineOutput, packet: EnginePacket): void {
     const queued = (this.queued.get(conn) ?? 0) + packetBytes(packet);
     this.queued.set(conn, queued);
     this.check(socket, conn, queued);
   }
 
   /** Drops the connection if it holds more than the cap; true if it was dropped now. */
-  private check(socket: HeraldSocket, conn: EngineConnection, queued: number): boolean {
-    const held = queued + (conn.transport?.socket?.bufferedAmount ?? 0);
+  private check(socket: HeraldSocket, conn: EngineOutput, queued: number): boolean {
+    const held = queued + socketBufferedBytes(conn);
     if (held <= this.options.maxBufferedBytes || this.dropping.has(conn)) return false;
     this.dropping.add(conn);
     this.logger.warn('dropping a connection that does not read its output', {
@@ -139,21 +118,11 @@ export class OutputCap {
     });
     this.metrics.slowReaderDrops.inc();
     // After the packet is queued: closing inside Engine.IO's own send would run under its feet.
-    setImmediate(() => drop(conn));
+    setImmediate(() => closeAtOnce(conn));
     return true;
   }
 
   private readonly onFlush = (conn: object): void => {
     this.queued.delete(conn);
   };
-}
-
-/**
- * Closes at once, discarding what is queued: a graceful close waits for the queue to drain,
- * which a client that does not read never lets happen.
- */
-function drop(conn: EngineConnection): void {
-  const ws = conn.transport?.socket;
-  conn.close(true);
-  ws?.terminate?.();
 }

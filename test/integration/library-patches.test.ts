@@ -19,6 +19,7 @@ import { Adapter, MessageType } from 'socket.io-adapter';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { HeraldError } from '../../shared/errors';
 import { writeFrameDirectly } from '../../shared/patches/engine-io-direct-write';
+import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedBytes, type EnginePacket } from '../../shared/patches/engine-io-output';
 import { releaseHandshakeRequest } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
@@ -152,6 +153,31 @@ describe('library patches (shared/patches/)', function () {
         expect(await received).to.deep.equal(['bytes', 2]);
         expect(wrote).to.equal(true);
         expect(written).to.equal(0);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('engine-io-output', function () {
+    it("a websocket connection has writeBuffer, packetCreate and ws's bufferedAmount; closeAtOnce disconnects the client", async function () {
+      const pair = await socketPair();
+      try {
+        const conn = engineOutput(pair.server);
+        expect(conn.writeBuffer, 'conn.writeBuffer').to.be.an('array');
+        expect(conn.transport?.socket?.bufferedAmount, 'conn.transport.socket.bufferedAmount').to.be.a('number');
+        expect(conn.transport?.socket?.terminate, 'conn.transport.socket.terminate').to.be.a('function');
+        const created: EnginePacket[] = [];
+        conn.on('packetCreate', (packet) => created.push(packet));
+        pair.server.emit('size', 'x'.repeat(100));
+        // The packet is queued (and counted) before Engine.IO flushes it to the transport.
+        expect(created.length).to.equal(1);
+        expect(packetBytes(created[0] as EnginePacket)).to.be.greaterThan(100);
+        expect(queuedBytes(conn) + socketBufferedBytes(conn)).to.be.a('number');
+        const gone = nextEvent(pair.client, 'disconnect');
+        closeAtOnce(conn);
+        const [reason] = await gone;
+        expect(reason).to.equal('transport close');
       } finally {
         await pair.close();
       }
