@@ -173,6 +173,12 @@ describe('client SDK: the npm package (@herald/client), packed, installed and us
     const ours = readJson(join(clientDir, 'package.json'));
     expect(manifest.name).to.equal('@herald/client');
     expect(manifest.version).to.equal(ours.version);
+    expect(manifest.engines).to.deep.equal({ node: '>=20.0.0' });
+    expect(manifest.exports['.']).to.deep.equal({
+      types: './dist-package/types/client/src/index.d.ts',
+      import: './dist-package/esm/index.mjs',
+      require: './dist-package/cjs/index.cjs',
+    });
     expect(manifest.dependencies).to.deep.equal({ 'socket.io-client': readJson(join(root, 'package.json')).dependencies['socket.io-client'] });
     expect(readJson(join(project, 'node_modules', 'socket.io-client', 'package.json')).version).to.equal(manifest.dependencies['socket.io-client']);
     const probe = createRequire(join(project, 'package.json'));
