@@ -9,15 +9,8 @@
  * delay runs on the injected clock, so the timings are exact and a test can drive them.
  */
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Answer,
-  ClientToServerEvents,
-  KickPayload,
-  LoginResult,
-  PushPayload,
-  RejectedPayload,
-  ServerToClientEvents,
-} from '../../shared/protocol/events';
+import type { Answer, KickPayload, LoginResult, RejectedPayload } from '../../shared/protocol/client-payloads';
+import type { ClientToServerEvents, PushPayload, ServerToClientEvents } from '../../shared/protocol/events';
 import type { LoginRequest } from '../../shared/protocol/schemas';
 import { AckBatcher, DEFAULT_ACK_BATCHER_OPTIONS } from './ack-batcher';
 import type { HeraldClientOptions } from './client-options';

@@ -37,4 +37,4 @@ export type {
   RequestAnswer,
   ServerErrorCode,
 } from './types';
-export type { KickPayload, KickReason, LoginResult } from '../../shared/protocol/events';
+export type { KickPayload, KickReason, LoginResult } from '../../shared/protocol/client-payloads';

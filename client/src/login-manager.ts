@@ -8,7 +8,7 @@
  * retried alike (the main site may be briefly down); a `retryAfter` longer than the interval
  * (rate limits) pushes the next attempt back.
  */
-import type { Answer, LoginResult } from '../../shared/protocol/events';
+import type { Answer, LoginResult } from '../../shared/protocol/client-payloads';
 import type { LoginRequest } from '../../shared/protocol/schemas';
 import { Timer, type Clock } from './clock';
 import type { HeraldErrorBody } from './types';

@@ -3,7 +3,7 @@
  * Protocol types come from `shared/protocol` as type-only imports, so the browser bundle never
  * pulls zod. `ClientSnapshot` is what `inspect()` returns.
  */
-import type { ErrorAnswer, KickPayload, LoginResult, RejectedPayload } from '../../shared/protocol/events';
+import type { ErrorAnswer, KickPayload, LoginResult, RejectedPayload } from '../../shared/protocol/client-payloads';
 import type { ClientPolicy } from './policy';
 
 /** `{ ukey }` for web sessions, `{ token }` for apps (contract section 3). */

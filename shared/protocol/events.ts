@@ -2,11 +2,10 @@
  * The Socket.IO event surface, typed for socket.io's generics. docs/PROTOCOL.md is the prose
  * version of this file for web and app developers.
  */
-import type { ErrorBody } from '../errors';
+import type { Answer, KickPayload, KickReason, LoginResult, RejectedPayload } from './client-payloads';
 import type { AckRequest, HeartbeatRequest, LoginRequest, LogoutRequest, ResyncRequest, TopicRequest } from './schemas';
 
-/** Why the server closes a connection; sent in `kick` right before it does. */
-export type KickReason = 'idle' | 'logout' | 'admin' | 'shutdown' | 'reload' | 'too_many_connections';
+export type { Answer, ErrorAnswer, KickPayload, KickReason, LoginResult, RejectedPayload } from './client-payloads';
 
 /** Whether a client should reconnect after a kick for this reason. */
 export const KICK_RECONNECTS: Readonly<Record<KickReason, boolean>> = {
@@ -17,13 +16,6 @@ export const KICK_RECONNECTS: Readonly<Record<KickReason, boolean>> = {
   reload: true,
   too_many_connections: false,
 };
-
-export interface KickPayload {
-  reason: KickReason;
-  reconnect: boolean;
-  /** Free text given by an operator through POST /api/v1/kick. */
-  message?: string;
-}
 
 /** What a push looks like on the wire, under the push's event name (default `message`). */
 export interface PushPayload {
@@ -41,26 +33,6 @@ export interface PushPayload {
   ts: number;
   /** Present when the push went to a topic. */
   topic?: string;
-}
-
-export type ErrorAnswer = { ok: false; error: ErrorBody };
-export type Answer<T extends object = object> = ({ ok: true } & T) | ErrorAnswer;
-
-export interface LoginResult {
-  uid: string;
-  platform: string;
-  device: string | null;
-  /** Milliseconds since the epoch. */
-  serverTime: number;
-  /** Seconds of silence after which the server kicks the connection. */
-  idleTimeout: number;
-  /** Seconds of silence after which a client should send `heartbeat`. */
-  heartbeatInterval: number;
-  /**
-   * Present when the login had a device id and durable delivery is on: how many stored messages
-   * follow this answer (before any live push), and whether older ones were dropped.
-   */
-  replay?: { count: number; truncated: boolean; after?: number; unavailable?: true };
 }
 
 export interface ResyncResult {
@@ -85,12 +57,6 @@ export interface ClientToServerEvents {
 }
 
 export type ClientEventName = keyof ClientToServerEvents;
-
-/** Sent when a request without an ack callback fails, or for an unknown event. */
-export interface RejectedPayload {
-  event: string;
-  error: ErrorBody;
-}
 
 export interface ServerToClientEvents {
   /** Pushes arrive under their own event name; `message` is the default. */
