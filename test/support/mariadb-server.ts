@@ -8,7 +8,7 @@
  * Root has an empty password. Every child process is registered with trackChild.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -168,6 +168,7 @@ export async function startMariaDb(options: PrivateMariaDbOptions = {}): Promise
     freeze() {
       if (child?.pid === undefined) throw new Error('mariadbd is not running');
       process.kill(child.pid, 'SIGSTOP');
+      waitUntilStopped(child.pid);
       frozen = true;
     },
     thaw() {
@@ -196,4 +197,28 @@ export async function startMariaDb(options: PrivateMariaDbOptions = {}): Promise
     throw err;
   }
   return server;
+}
+
+/**
+ * Waits (up to 2 s) until every thread of the process is stopped. SIGSTOP stops a multi-threaded
+ * process only once one of its threads takes the signal and stops the others: on a busy machine
+ * the other threads can still answer a query for a few milliseconds after kill() returns.
+ */
+function waitUntilStopped(pid: number): void {
+  const until = Date.now() + 2000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < until) {
+    let running = false;
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== 'T' && state !== 't') running = true;
+      }
+    } catch {
+      return; // no /proc (not Linux) or the process is gone: nothing to wait for
+    }
+    if (!running) return;
+    Atomics.wait(pause, 0, 0, 2);
+  }
 }
