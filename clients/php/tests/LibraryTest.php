@@ -131,4 +131,20 @@ final class LibraryTest extends TestCase
         $this->assertSame(0, $code, implode("\n", $output));
         $this->assertSame(['ok'], $output);
     }
+
+    public function testEveryReadmeExampleIsValidPhp(): void
+    {
+        foreach (['README.md', 'README.zh-CN.md'] as $readme) {
+            preg_match_all('/```php\n(.*?)```/s', (string) file_get_contents(dirname(__DIR__) . '/' . $readme), $blocks);
+            $this->assertGreaterThanOrEqual(12, count($blocks[1]), $readme);
+            foreach ($blocks[1] as $i => $block) {
+                $file = (string) tempnam(sys_get_temp_dir(), 'herald-readme');
+                file_put_contents($file, (strpos(ltrim($block), '<?php') === 0 ? '' : "<?php\n") . $block);
+                exec(escapeshellarg(PHP_BINARY) . ' -l ' . escapeshellarg($file) . ' 2>&1', $output, $code);
+                unlink($file);
+                $this->assertSame(0, $code, "{$readme} example {$i}:\n{$block}");
+                $this->assertSame([], Php74Syntax::findings("<?php\n" . preg_replace('/^<\?php/', '', ltrim($block))), "{$readme} example {$i}");
+            }
+        }
+    }
 }
