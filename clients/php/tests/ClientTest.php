@@ -225,6 +225,31 @@ final class ClientTest extends TestCase
         }
     }
 
+    public function testAPushWhoseAnswerWasLostIsRetriedAndDeliveredOnce(): void
+    {
+        $listener = $this->listen('u11', [], 'cut-device');
+        $proxy = proc_open(['node', __DIR__ . '/Support/cut-proxy.js', (string) self::$herald->port, '1'], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+        $this->assertIsResource($proxy);
+        try {
+            $port = (int) fgets($pipes[1]);
+            $client = new Client('http://127.0.0.1:' . $port, HeraldProcess::API_KEY, ['retries' => 2, 'retryDelay' => 0.05]);
+            $answer = $client->pushToUid('u11', 'answer lost once');
+            $this->assertSame("cut\n", fgets($pipes[1]), 'the first attempt was not cut');
+            $this->assertSame("pass\n", fgets($pipes[1]), 'no retry');
+        } finally {
+            fclose($pipes[0]);
+            proc_terminate($proxy);
+            proc_close($proxy);
+        }
+        $this->assertNotNull($listener->waitForPush('answer lost once'));
+        $same = array_filter($listener->pushes(1.0), static function (array $p): bool {
+            return $p['payload']['data'] === 'answer lost once';
+        });
+        $this->assertCount(1, $same, 'the retry delivered again');
+        $this->assertSame($answer['id'], array_values($same)[0]['payload']['id'], 'the retry did not get the first answer');
+        $this->assertCount(1, $this->client()->messages('u11')['messages'], 'stored twice');
+    }
+
     /** Last: it restarts the shared Herald. */
     public function testAPushRetriedThroughARestartArrivesOnce(): void
     {
