@@ -13,6 +13,7 @@ use Herald\Client;
 use Herald\Exception\RateLimitedException;
 use Herald\Exception\RedisUnavailableException;
 use Herald\Exception\UnavailableException;
+use Herald\Exception\ConnectionException;
 use Herald\Exception\ForbiddenException;
 use Herald\Tests\Support\PhpServer;
 use PHPUnit\Framework\TestCase;
@@ -149,5 +150,34 @@ final class RetryTest extends TestCase
         $this->script([['status' => 503, 'body' => 'bad gateway']]);
         $this->expectException(UnavailableException::class);
         (new Client(self::$server->url, 'k', ['retries' => 0]))->online('42');
+    }
+
+    public function testAKeyStillInProgressIsRetriedAfterItsRetryAfter(): void
+    {
+        $this->script([self::error(409, 'IDEMPOTENCY_IN_PROGRESS', [], ['retryAfter' => 0.2]), self::OK]);
+        $started = microtime(true);
+        $answer = (new Client(self::$server->url, 'k', ['retries' => 1, 'retryDelay' => 0.01]))->pushToUid('42', 'x');
+        $this->assertSame('p1', $answer['id']);
+        $this->assertCount(1, array_unique($this->requests()));
+        $this->assertCount(2, $this->requests());
+        $this->assertGreaterThanOrEqual(0.2, microtime(true) - $started);
+    }
+
+    public function testASlowAnswerTimesOutAndIsRetriedWithTheSameKey(): void
+    {
+        $this->script([['status' => 200, 'delay' => 1.0, 'body' => self::OK['body']]]);
+        $started = microtime(true);
+        try {
+            (new Client(self::$server->url, 'k', ['timeout' => 0.3, 'retries' => 1, 'retryDelay' => 0.01]))->pushToUid('42', 'x');
+            $this->fail('no exception');
+        } catch (ConnectionException $error) {
+            $this->assertStringContainsString('timed out', $error->getMessage());
+        }
+        $this->assertLessThan(1.5, microtime(true) - $started, 'the timeout was not applied');
+        // php -S answers one request at a time: the second attempt is logged once the first ends.
+        usleep(1200000);
+        $keys = $this->requests();
+        $this->assertCount(2, $keys);
+        $this->assertCount(1, array_unique($keys));
     }
 }
