@@ -26,7 +26,7 @@ class Client
         'connectTimeout' => 2.0,   // seconds to open a connection
         'retries' => 3,            // extra attempts on connection errors, 503, 429, 409 in progress
         'retryDelay' => 0.2,       // seconds before the first retry; doubled each time, with jitter
-        'maxRetryAfter' => 10.0,   // a Retry-After longer than this is not waited for: the error is thrown
+        'maxRetryAfter' => 10.0,   // longest wait between attempts: back-off stops growing here, a longer Retry-After is thrown
     ];
 
     /** Push options copied into the request body. */
@@ -283,7 +283,7 @@ class Client
         if ($retryAfter !== null) {
             return $retryAfter <= (float) $this->options['maxRetryAfter'] ? $retryAfter : null;
         }
-        $ceiling = (float) $this->options['retryDelay'] * (2 ** $attempt);
+        $ceiling = min((float) $this->options['retryDelay'] * (2 ** $attempt), (float) $this->options['maxRetryAfter']);
         // "Equal jitter": half fixed, half random, so retries of many callers spread out.
         return $ceiling / 2 + $ceiling / 2 * (mt_rand() / mt_getrandmax());
     }

@@ -163,6 +163,15 @@ final class RetryTest extends TestCase
         $this->assertGreaterThanOrEqual(0.2, microtime(true) - $started);
     }
 
+    public function testTheBackOffStopsGrowingAtMaxRetryAfter(): void
+    {
+        $this->script([self::error(503, 'UNAVAILABLE'), self::error(503, 'UNAVAILABLE'), self::OK]);
+        $started = microtime(true);
+        (new Client(self::$server->url, 'k', ['retries' => 2, 'retryDelay' => 30.0, 'maxRetryAfter' => 0.2]))->online('42');
+        $this->assertLessThan(1.0, microtime(true) - $started);
+        $this->assertCount(3, $this->requests());
+    }
+
     public function testASlowAnswerTimesOutAndIsRetriedWithTheSameKey(): void
     {
         $this->script([['status' => 200, 'delay' => 1.0, 'body' => self::OK['body']]]);
