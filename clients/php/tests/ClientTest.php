@@ -258,8 +258,11 @@ final class ClientTest extends TestCase
         // Herald comes up while the push retries (connection refused, then 503 until ready).
         self::$herald->spawn();
         $client = $this->client(['retries' => 12, 'retryDelay' => 0.25, 'timeout' => 5.0]);
+        $started = microtime(true);
         $answer = $client->pushToUid('u10', 'through the restart');
         $this->assertTrue($answer['stored']);
+        // Herald needs seconds to come up: the first attempts failed and were retried.
+        $this->assertGreaterThan(0.5, microtime(true) - $started, 'the push did not wait for the restart');
         self::$herald->waitReady();
         $push = $listener->waitForPush('through the restart', 20.0);
         $this->assertNotNull($push, 'the push never arrived: ' . json_encode($listener->lines));
