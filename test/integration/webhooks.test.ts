@@ -189,6 +189,14 @@ describe('webhooks: dead letters after retryFor', function () {
     expect(dead.events[0].lastError).to.equal('HTTP 500');
     expect(receiver.ofType('user.offline'), 'events not configured are not sent').to.have.length(0);
 
+    // The dashboard's Webhooks section (a task process answers it through the primary).
+    const session = await api(host.url, '/api/v1/admin/login', { key: null, body: { apiKey: 'local-development-api-key' } });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const overview = await api(host.url, '/api/v1/admin/overview', { key: null, headers: { cookie } });
+    expect(overview.json.webhooks.ok, overview.text).to.equal(true);
+    expect(overview.json.webhooks.result).to.deep.include({ enabled: true, receivers: 1, queued: 0, dead: 1, oldestPendingAt: null });
+    expect(overview.json.webhooks.result.deadLetters[0]).to.deep.include({ id: dead.events[0].id, type: 'user.online', uid, lastError: 'HTTP 500' });
+
     const metrics = await api(host.url, '/metrics');
     expect(metrics.text).to.match(/herald_webhook_events_total\{type="user.online",result="dead"\} [1-9]/);
 

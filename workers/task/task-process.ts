@@ -13,6 +13,7 @@ import { Metrics } from '../../server/metrics';
 import { StoreDurableLane } from '../../server/push/durable-lane';
 import { PushService } from '../../server/push/push-service';
 import type { HeraldServer } from '../../server/socket/types';
+import { webhookOverview } from '../../server/webhooks/webhook-overview';
 import { WebhookSender } from '../../server/webhooks/webhook-sender';
 import { JobQueue } from './job-queue';
 
@@ -49,6 +50,7 @@ export function runTaskProcess(): void {
         if (deleted.messages + deleted.cursors > 0) logger.info('expired messages and stale cursors deleted', deleted);
         return deleted;
       }),
+    'task.webhooks': () => webhookOverview(store.webhooks, config),
   });
 
   runtime.onShutdown(async () => {
