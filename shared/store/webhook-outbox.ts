@@ -70,6 +70,14 @@ export function newEventId(): string {
   return `evt_${randomUUID().replace(/-/g, '')}`;
 }
 
+/**
+ * The id of a fact that may be reported more than once (a message's expiry, scanned again when a
+ * cleanup run is repeated): the same fact always gets the same id, so receivers drop the repeat.
+ */
+export function stableEventId(...parts: (string | number)[]): string {
+  return `evt_${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
+}
+
 const COLUMNS = 'seq, id, type, uid, payload, created_at, ready_at, next_at, attempts';
 
 interface RawRow {
@@ -195,6 +203,12 @@ export class WebhookOutbox {
     );
   }
 
+  /** See scanExpiredUnacked. */
+  expiredUnacked(now: number, after: ExpiryPosition, limit: number): Promise<ExpiredUnacked[]> {
+    this.assertOpen();
+    return scanExpiredUnacked(this.sql, now, after, limit);
+  }
+
   /** Queue size, dead letters and the oldest pending event's time. */
   async stats(): Promise<OutboxStats> {
     this.assertOpen();
@@ -242,6 +256,36 @@ export class WebhookOutbox {
       [now, now, ...(ids ?? [])],
     );
   }
+}
+
+/** An expired message some device of its user had not acknowledged (a known cursor below its seq). */
+export interface ExpiredUnacked {
+  uid: string;
+  seq: number;
+  pushId: string;
+  expiresAt: number;
+}
+
+/** Where a scan of expired messages goes on from: the last row of the previous page. */
+export type ExpiryPosition = { expiresAt: number; uid: string; seq: number } | undefined;
+
+/**
+ * A page of messages with expires_at <= now that some device of the user had not acked (its
+ * cursor is below the seq), in (expires_at, uid, seq) order after `after`: what the cleanup job
+ * turns into `message.expired` events before it deletes them.
+ */
+export async function scanExpiredUnacked(sql: SqlRunner, now: number, after: ExpiryPosition, limit: number): Promise<ExpiredUnacked[]> {
+  const past = after === undefined ? '' : ' AND (m.expires_at > ? OR (m.expires_at = ? AND (m.uid > ? OR (m.uid = ? AND m.seq > ?))))';
+  const params = after === undefined ? [] : [after.expiresAt, after.expiresAt, after.uid, after.uid, after.seq];
+  const rows = await sql.rows<{ uid: string; seq: number | string; push_id: string; expires_at: number | string }>(
+    'webhookExpiredScan',
+    `SELECT m.uid, m.seq, m.push_id, m.expires_at FROM herald_message m
+     WHERE m.expires_at <= ?${past}
+       AND EXISTS (SELECT 1 FROM herald_cursor c WHERE c.uid = m.uid AND c.seq < m.seq)
+     ORDER BY m.expires_at, m.uid, m.seq LIMIT ?`,
+    [now, ...params, limit],
+  );
+  return rows.map((r) => ({ uid: r.uid, seq: Number(r.seq), pushId: r.push_id, expiresAt: Number(r.expires_at) }));
 }
 
 function toRow(r: RawRow): OutboxRow {

@@ -116,6 +116,21 @@ for (const [kind, makeTarget] of Object.entries(TARGETS)) {
       }
     });
 
+    it('finds expired messages a known device had not acked, page by page', async function () {
+      const uid = `exp${t}`;
+      const lone = `lone${t}`;
+      const msg = (u: string, i: number, expiresAt: number) => ({ id: `p${t}-${u}-${i}`, uid: u, event: 'message', data: '{}', topic: null, createdAt: t, expiresAt });
+      await store.append([msg(uid, 1, t + 100), msg(uid, 2, t + 100), msg(uid, 3, t + 200), msg(uid, 4, t + 9_000_000), msg(lone, 1, t + 100)]);
+      await store.saveCursors([{ uid, device: 'pad', seq: 1, at: t }]);
+      const all = (await store.webhooks.expiredUnacked(t + 1000, undefined, 100)).filter((m) => m.uid === uid || m.uid === lone);
+      expect(all.map((m) => [m.uid, m.seq])).to.deep.equal([[uid, 2], [uid, 3]]);
+      expect(all[0]).to.deep.include({ pushId: `p${t}-${uid}-2`, expiresAt: t + 100 });
+      const first = await store.webhooks.expiredUnacked(t + 1000, { expiresAt: t + 99, uid: '', seq: 0 }, 1);
+      expect(first.map((m) => m.seq)).to.deep.equal([2]);
+      const next = await store.webhooks.expiredUnacked(t + 1000, first[0], 1);
+      expect(next.map((m) => m.seq)).to.deep.equal([3]);
+    });
+
     it('backs a failed batch off, dead-letters it past retryFor, lists it and retries it', async function () {
       const q = `dead${t}`.slice(0, 16);
       const e = event('user.online', `dead${t}`, t);

@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
+import { herald, heraldJson } from '../support/cli';
 import { call, closeClients, connect } from '../support/clients';
 import { DurableClient } from '../support/durable-client';
 import { startHost, uniqueId, type HeraldHost } from '../support/herald-host';
@@ -104,6 +105,28 @@ describe('webhooks (real host, SQLite, real receiver)', function () {
     const acked = await waitFor(() => ofUser(receiver.ofType('message.acked'), uid)[0], 5000, 'message.acked');
     expect(acked).to.include({ type: 'message.acked', uid, device: 'phone-7', seq: 2 });
     client.close();
+  });
+
+  it('sends message.expired for a message past its ttl that a known device had not acked, from the cleanup job', async function () {
+    const uid = uniqueId('expired');
+    const client = new DurableClient(host.url, { token: token(uid) }, 'old-phone');
+    await push(host.url, { to: { uid }, data: { n: 1 } });
+    await client.login();
+    await waitFor(() => client.arrivals.length === 1, 5000, 'the first message');
+    await client.ack(); // the device is known: its cursor is at 1
+    client.close();
+    const short = await push(host.url, { to: { uid }, data: { n: 2 }, ttl: 1 });
+    const other = uniqueId('never-acked');
+    await push(host.url, { to: { uid: other }, data: { n: 1 }, ttl: 1 }); // no device of this user is known
+    await sleep(1200);
+    const env = { HERALD_DATA_DIR: host.dataDir };
+    const ran = await herald(['crontab', 'run', '--name=message-retention-cleanup'], env);
+    expect(ran.stdout, ran.stderr).to.match(/ok/);
+    const expired = await waitFor(() => ofUser(receiver.ofType('message.expired'), uid)[0], 5000, 'message.expired');
+    expect(expired).to.deep.include({ type: 'message.expired', uid, seq: 2, messageId: short.id });
+    expect(ofUser(receiver.events, other), 'no known device').to.have.length(0);
+    const overview = await heraldJson(['task', 'webhooks'], env);
+    expect(overview).to.deep.include({ enabled: true, receivers: 1 });
   });
 
   it('delivers every event once, in order per user, after the receiver was down for a while', async function () {

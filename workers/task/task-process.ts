@@ -13,6 +13,7 @@ import { Metrics } from '../../server/metrics';
 import { StoreDurableLane } from '../../server/push/durable-lane';
 import { PushService } from '../../server/push/push-service';
 import type { HeraldServer } from '../../server/socket/types';
+import { enqueueExpired } from '../../server/webhooks/expiry-events';
 import { webhookOverview } from '../../server/webhooks/webhook-overview';
 import { WebhookSender } from '../../server/webhooks/webhook-sender';
 import { JobQueue } from './job-queue';
@@ -46,7 +47,14 @@ export function runTaskProcess(): void {
     'task.push': ({ request, origin }) => queue.submit(() => push.push(request, origin)),
     'task.cleanup': () =>
       queue.submit(async () => {
-        const deleted = await store.cleanup(Date.now(), { cursorRetentionMs: config.delivery.cursorRetention * 1000 });
+        // Reported before they are deleted; a failure here is logged and the cleanup goes on.
+        const now = Date.now();
+        const expired = await enqueueExpired(store.webhooks, config.webhooks, now).catch((err: Error) => {
+          logger.warn('message.expired webhook events not written', { error: err.message });
+          return { events: 0, capped: false };
+        });
+        if (expired.capped) logger.warn('message.expired: more expired messages than one run reports; the rest go unreported', expired);
+        const deleted = await store.cleanup(now, { cursorRetentionMs: config.delivery.cursorRetention * 1000 });
         if (deleted.messages + deleted.cursors > 0) logger.info('expired messages and stale cursors deleted', deleted);
         return deleted;
       }),
