@@ -3,10 +3,14 @@
  * receiver that checks every signature: user.online / user.offline with the debounce, message.acked
  * after a durable push acked by a real client, a receiver down for a while (every event arrives
  * once after dedupe, in order per user), dead letters after retryFor and their retry through the
- * API, a stalled receiver that does not slow pushes or logins, and nothing in the outbox with
- * webhooks off.
+ * API, a stalled receiver that does not slow pushes or logins, nothing in the outbox with
+ * webhooks off, and two hosts sharing Redis and MariaDB (first/last connection cluster-wide, each
+ * event sent once by the two hosts' task processes).
  */
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { createConnection } from 'mysql2/promise';
+import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { herald, heraldJson } from '../support/cli';
@@ -260,5 +264,57 @@ describe('webhooks off (the default)', function () {
     await sleep(1500);
     const answer = await api(host.url, '/api/v1/webhooks/dead');
     expect(answer.json).to.deep.include({ ok: true, enabled: false, queued: 0, dead: 0, oldestPendingAt: null, events: [] });
+  });
+});
+
+describe('webhooks on two hosts sharing Redis and MariaDB', function () {
+  this.timeout(90_000);
+  const SHARED_REDIS = 'redis://127.0.0.1:6379';
+  const MYSQL = process.env.HERALD_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+  const prefix = `${uniqueId('herald-test')}:`;
+  const database = `herald_test_${randomBytes(5).toString('hex')}`;
+  let receiver: WebhookReceiver;
+  let a: HeraldHost;
+  let b: HeraldHost;
+
+  async function admin(sql: string): Promise<void> {
+    const conn = await createConnection(MYSQL);
+    try {
+      await conn.query(sql);
+    } finally {
+      await conn.end();
+    }
+  }
+
+  before(async function () {
+    receiver = await new WebhookReceiver(SECRET).start();
+    await admin(`CREATE DATABASE \`${database}\``);
+    const env = webhookEnv(receiver, { HERALD_REDIS_URL: SHARED_REDIS, HERALD_REDIS_PREFIX: prefix, HERALD_MYSQL_URL: `${MYSQL}/${database}` });
+    a = await startHost({ env });
+    b = await startHost({ env });
+  });
+  after(async function () {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await deleteKeysWithPrefix(SHARED_REDIS, prefix);
+    await admin(`DROP DATABASE IF EXISTS \`${database}\``);
+    await receiver?.close();
+  });
+  afterEach(closeClients);
+
+  it('sees first and last connections cluster-wide, and the two hosts\' task processes send each event once', async function () {
+    const uid = uniqueId('both');
+    const onA = await login(a.url, uid);
+    const onB = await login(b.url, uid);
+    onA.disconnect();
+    await sleep(2000); // past the debounce: the user is still online on B
+    expect(ofUser(receiver.events, uid).map((e) => e.type)).to.deep.equal(['user.online']);
+    onB.disconnect();
+    await waitFor(() => ofUser(receiver.ofType('user.offline'), uid)[0], 5000, 'user.offline');
+
+    const many = Array.from({ length: 20 }, (_, i) => uniqueId(`many${i}`));
+    for (const [i, u] of many.entries()) (await login(i % 2 === 0 ? a.url : b.url, u)).disconnect();
+    await waitFor(() => many.every((u) => ofUser(receiver.events, u).length === 2), 15_000, 'every online and offline');
+    expect(receiver.duplicates, 'no batch sent twice by the two hosts').to.equal(0);
+    for (const u of many) expect(ofUser(receiver.events, u).map((e) => e.type)).to.deep.equal(['user.online', 'user.offline']);
   });
 });
