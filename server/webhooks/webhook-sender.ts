@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from '../../shared/clock';
 import { unrefTimer } from '../../shared/clock';
 import type { HeraldConfig } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
+import { ThrottledLog } from '../../shared/throttled-log';
 import { targetOf, type OutboxRow, type WebhookOutbox } from '../../shared/store';
 import type { Metrics } from '../metrics';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
@@ -57,17 +58,23 @@ export class WebhookSender {
   private round: Promise<void> | undefined;
   private closed = false;
   private statsAt = 0;
+  /** A database outage fails every round: one line a minute, with the count. */
+  private readonly roundFailures: ThrottledLog;
+  private readonly batchFailures: ThrottledLog;
 
   constructor(
     private readonly outbox: WebhookOutbox,
     private readonly config: HeraldConfig['webhooks'],
     private readonly clock: Clock,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly metrics: Metrics,
     /** This sender's name in the lease table (node id + something unique). */
     private readonly owner: string,
     private readonly post: WebhookPost = fetchPost,
-  ) {}
+  ) {
+    this.roundFailures = new ThrottledLog(logger, 'warn', 'webhook round failed (the store?)', { clock });
+    this.batchFailures = new ThrottledLog(logger, 'warn', 'webhook batch failed', { clock });
+  }
 
   start(): void {
     this.schedule(0);
@@ -79,6 +86,8 @@ export class WebhookSender {
     this.closed = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     await this.round;
+    this.roundFailures.close();
+    this.batchFailures.close();
     for (const url of this.config.urls) await this.outbox.release(targetOf(url), this.owner).catch(() => undefined);
   }
 
@@ -100,9 +109,7 @@ export class WebhookSender {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.round = this.runOnce()
-        .catch((err: Error) => {
-          this.logger.warn('webhook round failed', { error: err.message });
-        })
+        .catch((err: Error) => this.roundFailures.hit({ error: err.message }))
         .finally(() => {
           this.round = undefined;
           this.schedule(TICK_MS);
@@ -150,7 +157,7 @@ export class WebhookSender {
     this.count(rows, 'failed');
     const dead = rows.filter((r) => r.readyAt < deadBefore);
     this.count(dead, 'dead');
-    this.logger.warn('webhook batch failed', { url, events: rows.length, attempt: first.attempts + 1, error: result.error, dead: dead.length });
+    this.batchFailures.hit({ url, events: rows.length, attempt: first.attempts + 1, error: result.error, dead: dead.length });
     return 'idle';
   }
 
