@@ -108,6 +108,11 @@ async function refresh(): Promise<void> {
     rows.map((r) => [r.index, r.pid, r.running, r.done, r.failed, r.queued, r.averageMs, dateTime(r.startedAt)]),
   );
   renderSection('cron', answer.cron, 8, (result) => result.rows.map(cronRow));
+  renderSection('webhooks', answer.webhooks, 6, (w) => {
+    const oldest = w.oldestPendingAt === null ? 'none' : `${Math.max(0, Math.round((Date.now() - w.oldestPendingAt) / 1000))} s`;
+    setText('webhooks-summary', w.enabled ? `${w.receivers} receiver(s), ${w.queued} queued, oldest pending ${oldest}, ${w.dead} dead` : `off (webhooks.urls is empty); ${w.dead} dead`);
+    return w.deadLetters.map((d) => [d.id, d.type, d.uid, dateTime(d.createdAt), d.attempts, d.lastError ?? '']);
+  });
 }
 
 function renderHosts(hosts: HostSnapshot[]): void {

@@ -12,7 +12,7 @@ import { HeraldError } from '../../shared/errors';
 import type { Child, Supervisor } from './supervisor';
 
 /** The jobs a task process runs. */
-export type TaskCommand = 'task.push' | 'task.cleanup';
+export type TaskCommand = 'task.push' | 'task.cleanup' | 'task.webhooks';
 
 export class ChildRpc {
   private readonly rpcs = new Map<Child, Rpc>();

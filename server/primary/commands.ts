@@ -39,6 +39,7 @@ export function commandHandlers(ctx: CommandContext): Handlers<CliCommand> {
     'process.show': () => processRows(ctx),
     'process.kill': (args) => killProcesses(ctx, args),
     'task.status': () => taskRows(ctx),
+    'task.webhooks': () => ctx.rpc.runTask('task.webhooks', {}, CRON_COMMAND_TIMEOUT_MS),
     reload: () => ctx.reload(),
     stop: () => {
       ctx.beginStop();

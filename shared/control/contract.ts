@@ -60,6 +60,33 @@ export interface TaskRow extends TaskCounters {
   startedAt: number;
 }
 
+/** A dead webhook event, as `task webhooks` and the dashboard list it. */
+export interface WebhookDeadRow {
+  id: string;
+  type: string;
+  uid: string;
+  /** When the event happened, ms since the epoch. */
+  createdAt: number;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** `task webhooks`: the webhook outbox of the cluster's database (docs/WEBHOOKS.md). */
+export interface WebhookOverview {
+  /** webhooks.urls is set. */
+  enabled: boolean;
+  /** Receiver URLs configured. */
+  receivers: number;
+  /** Pending events (every receiver). */
+  queued: number;
+  /** Dead letters. */
+  dead: number;
+  /** When the oldest pending event happened, ms since the epoch; null: none. */
+  oldestPendingAt: number | null;
+  /** The newest dead letters (at most 20). */
+  deadLetters: WebhookDeadRow[];
+}
+
 /** `server status`. */
 export interface StatusReport {
   pid: number;
@@ -179,6 +206,8 @@ export const CONTROL_COMMANDS = {
   'process.show': spec(NoArgs, 'primary', ['cli', 'admin'], 'processes'),
   'process.kill': spec(KillArgs, 'primary', ['cli']),
   'task.status': spec(NoArgs, 'primary', ['cli', 'admin'], 'tasks'),
+  // Answered by a task process (they send the webhooks and have the store).
+  'task.webhooks': spec(NoArgs, 'task', ['cli', 'admin', 'primary'], 'webhooks'),
   reload: spec(NoArgs, 'primary', ['cli']),
   stop: spec(NoArgs, 'primary', ['cli']),
   // The primary passes these on to the cron process.
@@ -213,6 +242,7 @@ export interface ControlResults {
   'process.show': ProcessRow[];
   'process.kill': ProcessRow[];
   'task.status': TaskRow[];
+  'task.webhooks': WebhookOverview;
   reload: ReloadReport;
   stop: StopAnswer;
   'crontab.show': CronAnswer;

@@ -84,6 +84,7 @@ describe('admin API (in-process gateway, fake clock)', function () {
     expect(overview.json.stats.totals.workers).to.equal(1);
     expect(overview.json.processes.result.map((r: { group: string }) => r.group)).to.deep.equal(['worker']);
     expect(overview.json.tasks).to.deep.include({ ok: false });
+    expect(overview.json.webhooks).to.deep.include({ ok: false });
     expect(overview.json.cron.error.code).to.equal('UNAVAILABLE');
     expect(overview.json.history).to.have.length(1);
   });

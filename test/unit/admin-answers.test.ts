@@ -14,6 +14,7 @@ type CommandsFilling<S> = { [C in AdminCommand]: Section<ResultOf<C>> extends S 
 const DECLARED: { [K in keyof OverviewSections]: CommandsFilling<OverviewSections[K]> } = {
   processes: 'process.show',
   tasks: 'task.status',
+  webhooks: 'task.webhooks',
   cron: 'crontab.show',
 };
 

@@ -173,12 +173,12 @@ describe('the control RPC', function () {
 
 describe('the control contract', function () {
   it('lets the dashboard call only the allowlisted commands, never stop, reload or process.kill', function () {
-    expect([...ADMIN_COMMANDS].sort()).to.deep.equal(['crontab.resume', 'crontab.run', 'crontab.show', 'crontab.stop', 'process.show', 'task.status']);
+    expect([...ADMIN_COMMANDS].sort()).to.deep.equal(['crontab.resume', 'crontab.run', 'crontab.show', 'crontab.stop', 'process.show', 'task.status', 'task.webhooks']);
     for (const command of ['stop', 'reload', 'process.kill', 'status', 'presence.add', 'constructor', '']) expect(isAdminCommand(command), command).to.equal(false);
   });
 
   it('gives the CLI exactly its commands', function () {
-    expect(commandsFor('cli').sort()).to.deep.equal(['crontab.resume', 'crontab.run', 'crontab.show', 'crontab.stop', 'process.kill', 'process.show', 'reload', 'status', 'stop', 'task.status']);
+    expect(commandsFor('cli').sort()).to.deep.equal(['crontab.resume', 'crontab.run', 'crontab.show', 'crontab.stop', 'process.kill', 'process.show', 'reload', 'status', 'stop', 'task.status', 'task.webhooks']);
   });
 
   it('checks args: extra keys, wrong types and non-objects are BAD_REQUEST; good args pass', function () {
