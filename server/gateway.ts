@@ -30,6 +30,8 @@ import { Metrics } from './metrics';
 import { deliverBulkLocally, PushService, type Offload } from './push/push-service';
 import { DeliveryTracker } from './socket/delivery-tracker';
 import { AckBatcher } from './socket/ack-batcher';
+import { WebhookPresence } from './webhooks/webhook-presence';
+import { WebhookProducer } from './webhooks/webhook-producer';
 import { ReplayService } from './socket/replay-service';
 import { SeqGate } from './socket/seq-gate';
 import { StoreDurableLane } from './push/durable-lane';
@@ -84,6 +86,8 @@ export class Gateway {
   private readonly sweeper: IdleSweeper;
   private readonly outputCap: OutputCap;
   private readonly acks: AckBatcher | undefined;
+  /** Writes webhook events to the outbox; absent when webhooks are off or there is no store. */
+  private readonly webhooks: WebhookProducer | undefined;
   /** Per-device seq order of durable pushes; absent without a message store. */
   private readonly gate: SeqGate | undefined;
   private closing: Promise<void> | undefined;
@@ -124,7 +128,12 @@ export class Gateway {
       tracker.useGate(gate);
       this.gate = gate;
     }
-    this.acks = store !== undefined && this.gate !== undefined ? new AckBatcher(store, this.gate, clock, logger, config.delivery.ackFlushInterval * 1000) : undefined;
+    this.webhooks = store !== undefined && config.webhooks.urls.length > 0 ? new WebhookProducer(store.webhooks, config.webhooks, clock, logger, metrics) : undefined;
+    const webhooks = this.webhooks;
+    this.acks =
+      store !== undefined && this.gate !== undefined
+        ? new AckBatcher(store, this.gate, clock, logger, config.delivery.ackFlushInterval * 1000, webhooks && ((cursors) => webhooks.acked(cursors)))
+        : undefined;
 
     const topics = new TopicPolicy(config.topics);
     this.kicker = new Kicker(this.io, metrics);
@@ -133,7 +142,7 @@ export class Gateway {
       clock,
       logger,
       metrics,
-      presence: options.presence,
+      presence: webhooks !== undefined ? new WebhookPresence(options.presence, webhooks) : options.presence,
       kicker: this.kicker,
       topics,
       nodeId: options.nodeId,
@@ -289,6 +298,7 @@ export class Gateway {
       this.io.close(() => resolve());
     });
     await this.acks?.close().catch(() => undefined);
+    await this.webhooks?.idle();
     await this.options.presence.close().catch(() => undefined);
   }
 

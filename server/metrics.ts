@@ -30,6 +30,14 @@ export class Metrics {
   readonly seqFills: Counter;
   /** Ephemeral pushes dropped because too many waited behind one socket's fill. */
   readonly heldDropped: Counter;
+  /** Webhook events by outcome at the receiver: sent (2xx), failed (an attempt failed), dead. */
+  readonly webhookEvents: Counter<'type' | 'result'>;
+  /** Webhook events that could not be written to the outbox (store down, too many writes waiting). */
+  readonly webhookLost: Counter<'type'>;
+  /** Pending webhook events (every receiver), as the task process last read it. */
+  readonly webhookQueued: Gauge;
+  /** Age in seconds of the oldest pending webhook event (0: none). */
+  readonly webhookOldestAge: Gauge;
 
   /** Plain counters for the worker's report to the primary (cheaper than reading prom-client). */
   readonly counters: WorkerCounters = { ...ZERO_COUNTERS };
@@ -66,6 +74,10 @@ export class Metrics {
     this.seqGaps = new Counter({ name: 'herald_seq_gaps_total', help: 'Durable copies that arrived at a socket past a hole (each fills it from the store)', registers });
     this.seqDuplicates = new Counter({ name: 'herald_seq_duplicates_total', help: 'Durable copies dropped at a socket that already had them', registers });
     this.seqFills = new Counter({ name: 'herald_seq_fills_total', help: 'Store reads that filled a socket (holes, resyncs, recoveries)', registers });
+    this.webhookEvents = new Counter({ name: 'herald_webhook_events_total', help: 'Webhook events by type and result (sent, failed, dead)', labelNames: ['type', 'result'], registers });
+    this.webhookLost = new Counter({ name: 'herald_webhook_enqueue_failures_total', help: 'Webhook events not written to the outbox, by type', labelNames: ['type'], registers });
+    this.webhookQueued = new Gauge({ name: 'herald_webhook_queued', help: 'Pending webhook events in the outbox', registers, aggregator: 'max' });
+    this.webhookOldestAge = new Gauge({ name: 'herald_webhook_oldest_pending_seconds', help: 'Age of the oldest pending webhook event, in seconds', registers, aggregator: 'max' });
     this.heldDropped = new Counter({ name: 'herald_held_dropped_total', help: 'Ephemeral pushes dropped behind a fill (per-socket cap)', registers });
   }
 }

@@ -54,6 +54,8 @@ export class AckBatcher implements AckSink {
     private readonly logger: Logger,
     /** Longest an ack waits for others to share its write (ms). */
     private readonly delayMs: number,
+    /** Told of the cursors of each committed write (webhooks' message.acked). */
+    private readonly onCommitted: (cursors: CursorUpdate[]) => void = () => undefined,
   ) {}
 
   /** Resolves once the cursor is committed; rejects with STORE_UNAVAILABLE when it could not be. */
@@ -93,8 +95,12 @@ export class AckBatcher implements AckSink {
     this.pending = undefined;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    this.writing = this.store.saveCursors([...batch.cursors.values()]).then(
-      () => batch.resolve(),
+    const cursors = [...batch.cursors.values()];
+    this.writing = this.store.saveCursors(cursors).then(
+      () => {
+        batch.resolve();
+        this.onCommitted(cursors);
+      },
       (err: Error) => {
         this.logger.warn('device cursors not saved; the acks are answered with an error and the clients send them again', {
           cursors: batch.cursors.size,

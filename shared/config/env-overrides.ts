@@ -68,6 +68,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_ADMIN_ENABLED', file: 'app', key: 'admin.enabled', kind: 'boolean' },
   { variable: 'HERALD_ADMIN_PASSWORD', file: 'app', key: 'admin.password', kind: 'string' },
   { variable: 'HERALD_ADMIN_SESSION_TTL', file: 'app', key: 'admin.sessionTtl', kind: 'number' },
+  { variable: 'HERALD_WEBHOOK_URLS', file: 'app', key: 'webhooks.urls', kind: 'list' },
+  { variable: 'HERALD_WEBHOOK_SECRET', file: 'app', key: 'webhooks.secret', kind: 'string' },
+  { variable: 'HERALD_WEBHOOK_EVENTS', file: 'app', key: 'webhooks.events', kind: 'list' },
+  { variable: 'HERALD_WEBHOOK_RETRY_FOR', file: 'app', key: 'webhooks.retryFor', kind: 'number' },
+  { variable: 'HERALD_WEBHOOK_DEBOUNCE', file: 'app', key: 'webhooks.debounce', kind: 'number' },
+  { variable: 'HERALD_WEBHOOK_TIMEOUT', file: 'app', key: 'webhooks.timeout', kind: 'number' },
   { variable: 'HERALD_CONSOLE_ENABLED', file: 'app', key: 'console.enabled', kind: 'boolean' },
 ];
 

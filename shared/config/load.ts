@@ -117,6 +117,19 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     }
   }
 
+  if (app.webhooks.urls.length > 0 && app.webhooks.secret === undefined) {
+    throw new ConfigError(label('webhooks.secret'), 'is required when webhooks.urls is set (receivers check the signature with it)');
+  }
+  if (app.webhooks.urls.length > 0 && app.tasks.processes === 0) {
+    throw new ConfigError(label('tasks.processes'), 'webhooks are sent by the task processes: keep at least 1 when webhooks.urls is set');
+  }
+  if (environment === 'online' && app.webhooks.urls.length > 0) {
+    const secret = app.webhooks.secret as string;
+    if (secret.length < 32) throw new ConfigError(label('webhooks.secret'), 'online refuses a webhook secret shorter than 32 characters');
+    if (app.apiKeys.includes(secret) || secret === jwtSecret || secret === app.admin.password) {
+      throw new ConfigError(label('webhooks.secret'), 'online refuses a webhook secret that is also an API key, the JWT secret or the admin password');
+    }
+  }
   const tls = resolveTls(app.tls, options.cwd ?? process.cwd());
   const names = new Set<string>(BUILT_IN_CRON_JOBS);
   app.cron.jobs.forEach((job, i) => {

@@ -240,6 +240,28 @@ export const AppConfigSchema = z
       })
       .strict()
       .default({}),
+    webhooks: z
+      .object({
+        /** Receivers of the main site's webhooks (docs/WEBHOOKS.md); empty: webhooks off. */
+        urls: z.array(z.string().url().max(2048).regex(/^https?:\/\//i, 'must be an http(s) URL')).max(10).default([]),
+        /** HMAC-SHA256 key of `X-Herald-Signature`; required when `urls` is set, at least 16 characters (32 in online). */
+        secret: z.string().min(16).max(512).optional(),
+        /** Event types sent; default all. */
+        events: z
+          .array(z.enum(['user.online', 'user.offline', 'message.acked', 'message.expired']))
+          .min(1)
+          .default(['user.online', 'user.offline', 'message.acked', 'message.expired']),
+        /** Events per POST, at most. */
+        batchSize: z.number().int().min(1).max(1000).default(100),
+        /** Seconds a batch is retried (with back-off) before its events are dead-lettered. */
+        retryFor: seconds(1, 7 * 86_400).default(3600),
+        /** Seconds a last disconnection waits before `user.offline`; a reconnect inside it sends nothing. */
+        debounce: seconds(0, 3600).default(5),
+        /** Seconds one POST may take before it counts as failed. */
+        timeout: seconds(0.1, 120).default(5),
+      })
+      .strict()
+      .default({}),
     admin: z
       .object({
         /** Serve the dashboard (/admin) and the admin API (/api/v1/admin/…). */

@@ -30,6 +30,8 @@ import { LATEST_VERSION, summarize, type Migration } from './migrations';
 import { toReplayResult, toStoredMessage, type MESSAGE_QUERIES, type MessageRow } from './queries';
 import { checkCleanup, checkCursors, checkDevice, checkNewMessages, checkPlatform, checkRead, checkUid, mergeCursors } from './store-input';
 import { describeDriverError, OutageLog } from './store-errors';
+import type { SqlRunner } from './sql-runner';
+import { WebhookOutbox } from './webhook-outbox';
 
 /** What a dialect's migration run did: the versions recorded before it, and what it applied. */
 export interface MigrationRun {
@@ -68,6 +70,7 @@ export abstract class BaseMessageStore implements MessageStore {
   private readonly committer: GroupCommitter<BatchItem, number>;
   private readonly maxDataBytes: number;
   private accepting = true;
+  private outbox: WebhookOutbox | undefined;
   private closing: Promise<void> | undefined;
 
   protected constructor(kind: StoreKind, options: StoreOptions, deps: StoreDeps) {
@@ -97,8 +100,16 @@ export abstract class BaseMessageStore implements MessageStore {
   /** Deletes at most `batchSize` messages with expires_at <= bound, or cursors with updated_at <= bound. */
   protected abstract deleteBatch(table: 'messages' | 'cursors' | 'idempotency', bound: number, batchSize: number): Promise<number>;
   protected abstract selectOne(): Promise<void>;
+  /** Single statements for the webhook outbox. */
+  protected abstract sqlRunner(): SqlRunner;
   /** Releases connections or files, after the last batch was written. */
   protected abstract closeConnections(): Promise<void>;
+
+  /** The webhook outbox in this database (docs/WEBHOOKS.md). */
+  get webhooks(): WebhookOutbox {
+    this.outbox ??= new WebhookOutbox(this.sqlRunner(), () => this.assertOpen());
+    return this.outbox;
+  }
 
   async migrate(): Promise<MigrationReport> {
     this.assertOpen();

@@ -26,3 +26,5 @@ export type { MysqlStoreInput, MysqlStoreOptions } from './mysql-store';
 export { DEFAULT_SQLITE_STORE_OPTIONS, SqliteMessageStore } from './sqlite-store';
 export type { SqliteStoreInput, SqliteStoreOptions } from './sqlite-store';
 export { PUSH_ID_PATTERN } from './store-input';
+export { newEventId, targetOf, WebhookOutbox } from './webhook-outbox';
+export type { DeadLetter, OutboxRow, OutboxStats, WebhookEvent, WebhookEventType } from './webhook-outbox';

@@ -14,6 +14,7 @@ import type { Clock } from '../clock';
 import type { DbConfig } from '../config';
 import type { Logger } from '../logger';
 import type { GroupCommitOptions } from './group-commit';
+import type { WebhookOutbox } from './webhook-outbox';
 
 /** The store's name: the mode `config.db.store` selects (shared/config/modes.ts). */
 export type StoreKind = DbConfig['store'];
@@ -183,6 +184,9 @@ export interface MessageStore {
 
   /** Deletes messages with expiresAt <= now and stale cursors, in bounded batches. */
   cleanup(now: number, options: CleanupOptions): Promise<CleanupResult>;
+
+  /** The webhook outbox (herald_webhook_event) in the same database. */
+  readonly webhooks: WebhookOutbox;
 
   /** Resolves when the database answers; `/readyz` calls it. */
   ping(): Promise<void>;

@@ -138,6 +138,61 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX herald_idempotency_expires ON herald_idempotency (expires_at)',
     ],
   },
+  {
+    version: 4,
+    name: 'webhook outbox',
+    // One row per (event, receiver): `target` is the receiver URL's digest. Rows are pending until
+    // a 2xx deletes them, or dead after webhooks.retryFor. `ready_at` is when the event may be
+    // sent (a debounced user.offline: its time + debounce); `next_at` the back-off. `seq` orders
+    // a receiver's queue. docs/WEBHOOKS.md.
+    mysql: [
+      `CREATE TABLE IF NOT EXISTS herald_webhook_event (
+        seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        id VARCHAR(64) ${ASCII} NOT NULL,
+        target CHAR(16) ${ASCII} NOT NULL,
+        type VARCHAR(32) ${ASCII} NOT NULL,
+        uid VARCHAR(64) ${ASCII} NOT NULL,
+        payload TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        created_at BIGINT NOT NULL,
+        ready_at BIGINT NOT NULL,
+        next_at BIGINT NOT NULL,
+        attempts INT UNSIGNED NOT NULL DEFAULT 0,
+        state VARCHAR(8) ${ASCII} NOT NULL,
+        last_error VARCHAR(300) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+        KEY herald_webhook_queue (target, state, ready_at, seq),
+        KEY herald_webhook_uid (uid, type, state)
+      ) ENGINE=InnoDB`,
+      // The lease on one receiver's queue: one sender at a time, cluster-wide.
+      `CREATE TABLE IF NOT EXISTS herald_webhook_lease (
+        target CHAR(16) ${ASCII} NOT NULL PRIMARY KEY,
+        owner VARCHAR(64) ${ASCII} NOT NULL,
+        until_at BIGINT NOT NULL
+      ) ENGINE=InnoDB`,
+    ],
+    sqlite: [
+      `CREATE TABLE herald_webhook_event (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        type TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        ready_at INTEGER NOT NULL,
+        next_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        last_error TEXT
+      ) STRICT`,
+      'CREATE INDEX herald_webhook_queue ON herald_webhook_event (target, state, ready_at, seq)',
+      'CREATE INDEX herald_webhook_uid ON herald_webhook_event (uid, type, state)',
+      `CREATE TABLE herald_webhook_lease (
+        target TEXT NOT NULL PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until_at INTEGER NOT NULL
+      ) STRICT`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -22,6 +22,7 @@ import type { CursorUpdate, IdempotencyClaim, IdempotencyCompletion, Idempotency
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, chunkRows, planSeqs } from './seq-plan';
+import type { SqlRunner } from './sql-runner';
 import { describeDriverError, isConnectionError, isRetryable, storeUnavailable } from './store-errors';
 
 const debug = createDebug('herald:store');
@@ -260,6 +261,18 @@ export class MysqlMessageStore extends BaseMessageStore {
 
   protected async closeConnections(): Promise<void> {
     await withDeadline(this.pool.end(), Date.now() + POOL_END_TIMEOUT_MS);
+  }
+
+  protected sqlRunner(): SqlRunner {
+    return {
+      dialect: 'mysql',
+      rows: <R>(operation: string, sql: string, params: readonly (string | number | null)[]) => this.select<R>(operation, sql, [...params]),
+      change: (operation: string, sql: string, params: readonly (string | number | null)[]) =>
+        this.execute(operation, 'idempotent', async (conn) => {
+          const [result] = await conn.query<ResultSetHeader>(sql, [...params]);
+          return result.affectedRows;
+        }),
+    };
   }
 
   private async select<R>(operation: string, sql: string, params: unknown[]): Promise<R[]> {

@@ -22,6 +22,7 @@ import type { CursorUpdate, IdempotencyClaim, IdempotencyCompletion, Idempotency
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, planSeqs } from './seq-plan';
+import type { SqlRunner } from './sql-runner';
 import { describeDriverError, storeUnavailable } from './store-errors';
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -187,6 +188,25 @@ export class SqliteMessageStore extends BaseMessageStore {
 
   protected async closeConnections(): Promise<void> {
     this.db.close();
+  }
+
+  protected sqlRunner(): SqlRunner {
+    const cache = new Map<string, Database.Statement<unknown[]>>();
+    const prepare = (sql: string): Database.Statement<unknown[]> => {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = this.db.prepare<unknown[]>(sql);
+        if (cache.size < 200) cache.set(sql, statement);
+      }
+      return statement;
+    };
+    return {
+      dialect: 'sqlite',
+      rows: async <R>(operation: string, sql: string, params: readonly (string | number | null)[]) =>
+        this.run(operation, () => prepare(sql).all(...params) as R[]),
+      change: async (operation: string, sql: string, params: readonly (string | number | null)[]) =>
+        this.run(operation, () => prepare(sql).run(...params).changes),
+    };
   }
 
   private prepared(): Statements {

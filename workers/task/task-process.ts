@@ -1,6 +1,6 @@
 /**
  * A task process (group `task`): background work taken off the Socket.IO workers — pushes to
- * many users (stored and fanned out here), store maintenance for cron, and later webhook calls.
+ * many users (stored and fanned out here), store maintenance for cron, and the webhooks to the main site (server/webhooks/).
  * It runs a Socket.IO server without HTTP, on the same adapter as the workers, so what it emits
  * reaches every connection of the cluster.
  */
@@ -13,6 +13,7 @@ import { Metrics } from '../../server/metrics';
 import { StoreDurableLane } from '../../server/push/durable-lane';
 import { PushService } from '../../server/push/push-service';
 import type { HeraldServer } from '../../server/socket/types';
+import { WebhookSender } from '../../server/webhooks/webhook-sender';
 import { JobQueue } from './job-queue';
 
 /** Jobs one task process runs at once. */
@@ -36,6 +37,8 @@ export function runTaskProcess(): void {
     durable: new StoreDurableLane(store, io, config, logger),
   });
   const queue = new JobQueue(CONCURRENCY, () => runtime.reportNow());
+  const webhooks = config.webhooks.urls.length > 0 ? new WebhookSender(store.webhooks, config.webhooks, systemClock, logger, metrics, `${nodeId}:${process.pid}`) : undefined;
+  webhooks?.start();
 
   // Each job waits its turn in the queue (CONCURRENCY at once).
   primary.serve({
@@ -50,6 +53,7 @@ export function runTaskProcess(): void {
 
   runtime.onShutdown(async () => {
     await queue.idle();
+    await webhooks?.close();
     io.close();
     await store.close();
     for (const client of plumbing.redisClients) client.disconnect();

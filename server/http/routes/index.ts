@@ -9,6 +9,7 @@ import { pushRoute } from './push';
 import { sdkRoute } from './sdk';
 import { statsRoute } from './stats';
 import { historyRoute, kickRoute, onlineRoute } from './users';
+import { webhookDeadRoute, webhookRetryRoute } from './webhooks';
 
 export type { RouteDeps } from './deps';
 export { clientPolicy } from './endpoint';
@@ -23,6 +24,8 @@ export function createRoutes(deps: RouteDeps): Route[] {
     historyRoute(deps),
     kickRoute(deps),
     statsRoute(deps),
+    webhookDeadRoute(deps),
+    webhookRetryRoute(deps),
     healthzRoute(deps),
     readyzRoute(deps),
     metricsRoute(deps),

@@ -1,0 +1,233 @@
+/**
+ * Webhooks end to end on a real host (2 workers, 1 task process, embedded SQLite) and a real HTTP
+ * receiver that checks every signature: user.online / user.offline with the debounce, message.acked
+ * after a durable push acked by a real client, a receiver down for a while (every event arrives
+ * once after dedupe, in order per user), dead letters after retryFor and their retry through the
+ * API, a stalled receiver that does not slow pushes or logins, and nothing in the outbox with
+ * webhooks off.
+ */
+import { expect } from 'chai';
+import { signToken } from '../../shared/auth';
+import { DEV_JWT_SECRET } from '../../shared/config';
+import { call, closeClients, connect } from '../support/clients';
+import { DurableClient } from '../support/durable-client';
+import { startHost, uniqueId, type HeraldHost } from '../support/herald-host';
+import { api, push } from '../support/http';
+import { sleep, waitFor } from '../support/wait';
+import { WebhookReceiver, type ReceivedEvent } from '../support/webhook-receiver';
+
+const SECRET = 'webhook-test-secret-0123456789abcdef';
+const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
+
+async function login(url: string, uid: string) {
+  const socket = await connect(url);
+  const answer = await call(socket, 'login', { token: token(uid) });
+  expect(answer.ok, JSON.stringify(answer)).to.equal(true);
+  return socket;
+}
+
+function webhookEnv(receiver: WebhookReceiver, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HERALD_WEBHOOK_URLS: receiver.url,
+    HERALD_WEBHOOK_SECRET: SECRET,
+    HERALD_WEBHOOK_DEBOUNCE: '1',
+    HERALD_WEBHOOK_TIMEOUT: '1',
+    HERALD_TASK_PROCESSES: '1',
+    ...extra,
+  };
+}
+
+function ofUser(events: ReceivedEvent[], uid: string): ReceivedEvent[] {
+  return events.filter((e) => e.uid === uid);
+}
+
+describe('webhooks (real host, SQLite, real receiver)', function () {
+  this.timeout(60_000);
+  let receiver: WebhookReceiver;
+  let host: HeraldHost;
+
+  before(async function () {
+    receiver = await new WebhookReceiver(SECRET).start();
+    host = await startHost({ env: webhookEnv(receiver) });
+  });
+  after(async function () {
+    await host?.stop();
+    await receiver?.close();
+  });
+  afterEach(function () {
+    receiver.mode = 'ok';
+    receiver.releaseStalled();
+    closeClients();
+  });
+
+  it('sends user.online on the first connection and user.offline after the debounce, signed', async function () {
+    const uid = uniqueId('presence');
+    const first = await login(host.url, uid);
+    const second = await login(host.url, uid);
+    const online = await waitFor(() => ofUser(receiver.ofType('user.online'), uid)[0], 5000, 'user.online');
+    expect(online).to.include({ type: 'user.online', uid });
+    expect(online.id).to.match(/^evt_[0-9a-f]{32}$/);
+    expect(online.at).to.be.within(Date.now() - 10_000, Date.now());
+    first.disconnect();
+    await sleep(1500);
+    expect(ofUser(receiver.ofType('user.offline'), uid), 'one connection is left').to.have.length(0);
+    const leftAt = Date.now();
+    second.disconnect();
+    const offline = await waitFor(() => ofUser(receiver.ofType('user.offline'), uid)[0], 5000, 'user.offline');
+    expect(Date.now() - leftAt, 'sent after the 1 s debounce').to.be.at.least(900);
+    expect(ofUser(receiver.events, uid).map((e) => e.type)).to.deep.equal(['user.online', 'user.offline']);
+    expect(offline.at).to.be.at.least(online.at);
+    expect(receiver.badSignatures).to.equal(0);
+  });
+
+  it('sends nothing for a reconnect inside the debounce', async function () {
+    const uid = uniqueId('flap');
+    const socket = await login(host.url, uid);
+    await waitFor(() => ofUser(receiver.ofType('user.online'), uid)[0], 5000, 'user.online');
+    socket.disconnect();
+    await sleep(200);
+    const again = await login(host.url, uid);
+    await sleep(2500); // past the debounce and several sender rounds
+    expect(ofUser(receiver.events, uid).map((e) => e.type)).to.deep.equal(['user.online']);
+    again.disconnect();
+    await waitFor(() => ofUser(receiver.ofType('user.offline'), uid)[0], 5000, 'the real user.offline');
+  });
+
+  it('sends message.acked once a durable push is acked by a real client', async function () {
+    const uid = uniqueId('acked');
+    await push(host.url, { to: { uid }, data: { n: 1 } });
+    await push(host.url, { to: { uid }, data: { n: 2 } });
+    const client = new DurableClient(host.url, { token: token(uid) }, 'phone-7');
+    await client.login();
+    await waitFor(() => client.arrivals.length === 2, 5000, 'the replay');
+    await client.ack();
+    const acked = await waitFor(() => ofUser(receiver.ofType('message.acked'), uid)[0], 5000, 'message.acked');
+    expect(acked).to.include({ type: 'message.acked', uid, device: 'phone-7', seq: 2 });
+    client.close();
+  });
+
+  it('delivers every event once, in order per user, after the receiver was down for a while', async function () {
+    receiver.mode = 'down';
+    const uids = [uniqueId('down-a'), uniqueId('down-b'), uniqueId('down-c')];
+    for (let round = 0; round < 3; round++) {
+      for (const uid of uids) {
+        const socket = await login(host.url, uid);
+        socket.disconnect();
+        await sleep(1100); // past the debounce: a real offline each time
+      }
+    }
+    await waitFor(() => receiver.batches.length > 0, 5000, 'failed attempts');
+    await sleep(2000);
+    receiver.mode = 'ok';
+    await waitFor(() => uids.every((uid) => ofUser(receiver.events, uid).length === 6), 20_000, 'every event after the outage');
+    await sleep(1000);
+    expect(uids.flatMap((uid) => ofUser(receiver.events, uid))).to.have.length(18);
+    for (const uid of uids) {
+      const mine = ofUser(receiver.events, uid);
+      expect(mine.map((e) => e.type)).to.deep.equal(['user.online', 'user.offline', 'user.online', 'user.offline', 'user.online', 'user.offline']);
+      const times = mine.map((e) => e.at);
+      expect(times, 'in order of time').to.deep.equal([...times].sort((a, b) => a - b));
+    }
+    const failedBatches = receiver.batches.length;
+    expect(failedBatches).to.be.greaterThan(1);
+  });
+
+  it('keeps pushes and logins fast while the receiver stalls', async function () {
+    const measure = async (label: string) => {
+      const uid = uniqueId(`latency-${label}`);
+      const pushes: number[] = [];
+      const logins: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        const socket = await login(host.url, `${uid}-${i}`);
+        logins.push(performance.now() - t0);
+        const t1 = performance.now();
+        await push(host.url, { to: { uid: `${uid}-${i}` }, data: { i } });
+        pushes.push(performance.now() - t1);
+        socket.disconnect();
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+      return { push: median(pushes), login: median(logins) };
+    };
+    const calm = await measure('calm');
+    receiver.mode = 'stall';
+    await waitFor(() => receiver.batches.length > 0, 5000, 'a stalled request');
+    const stalled = await measure('stalled');
+    console.log(`      median push ${calm.push.toFixed(1)} → ${stalled.push.toFixed(1)} ms, login ${calm.login.toFixed(1)} → ${stalled.login.toFixed(1)} ms (receiver stalled)`);
+    expect(stalled.push).to.be.below(calm.push * 3 + 50);
+    expect(stalled.login).to.be.below(calm.login * 3 + 50);
+  });
+});
+
+describe('webhooks: dead letters after retryFor', function () {
+  this.timeout(60_000);
+  let receiver: WebhookReceiver;
+  let host: HeraldHost;
+
+  before(async function () {
+    receiver = await new WebhookReceiver(SECRET).start();
+    receiver.mode = 'down';
+    host = await startHost({ env: webhookEnv(receiver, { HERALD_WEBHOOK_RETRY_FOR: '2', HERALD_WEBHOOK_EVENTS: 'user.online' }) });
+  });
+  after(async function () {
+    await host?.stop();
+    await receiver?.close();
+  });
+  afterEach(closeClients);
+
+  it('dead-letters events after retryFor, lists them, and sends them again on retry', async function () {
+    const uid = uniqueId('dead');
+    (await login(host.url, uid)).disconnect();
+    const dead = await waitFor(async () => {
+      const answer = await api(host.url, '/api/v1/webhooks/dead?limit=10');
+      return answer.json.dead > 0 && answer.json.events.length > 0 ? answer.json : undefined;
+    }, 15_000, 'a dead letter');
+    expect(dead, JSON.stringify(dead)).to.include({ ok: true, enabled: true, queued: 0, dead: 1 });
+    expect(dead.events[0]).to.include({ type: 'user.online', uid });
+    expect(dead.events[0].event).to.include({ type: 'user.online', uid, id: dead.events[0].id });
+    expect(dead.events[0].attempts).to.be.at.least(2);
+    expect(dead.events[0].lastError).to.equal('HTTP 500');
+    expect(receiver.ofType('user.offline'), 'events not configured are not sent').to.have.length(0);
+
+    const metrics = await api(host.url, '/metrics');
+    expect(metrics.text).to.match(/herald_webhook_events_total\{type="user.online",result="dead"\} [1-9]/);
+
+    receiver.mode = 'ok';
+    const retried = await api(host.url, '/api/v1/webhooks/dead/retry', { body: {} });
+    expect(retried.json).to.deep.equal({ ok: true, requeued: 1 });
+    await waitFor(() => receiver.ofType('user.online')[0], 5000, 'the retried event');
+    expect(receiver.events.map((e) => e.id)).to.deep.equal([dead.events[0].id]);
+    const after = await api(host.url, '/api/v1/webhooks/dead');
+    expect(after.json).to.include({ queued: 0, dead: 0 });
+  });
+
+  it('refuses the dead-letter API without the API key', async function () {
+    expect((await api(host.url, '/api/v1/webhooks/dead', { key: null })).status).to.equal(401);
+    expect((await api(host.url, '/api/v1/webhooks/dead/retry', { key: null, body: {} })).status).to.equal(401);
+  });
+});
+
+describe('webhooks off (the default)', function () {
+  this.timeout(30_000);
+  let host: HeraldHost;
+  before(async function () {
+    host = await startHost();
+  });
+  after(async function () {
+    await host?.stop();
+  });
+  afterEach(closeClients);
+
+  it('writes nothing to the outbox', async function () {
+    const uid = uniqueId('off');
+    const client = new DurableClient(host.url, { token: token(uid) }, 'pad');
+    await push(host.url, { to: { uid }, data: 1 });
+    await client.login();
+    await waitFor(() => client.arrivals.length === 1, 5000, 'the replay');
+    await client.ack();
+    client.close();
+    await sleep(1500);
+    const answer = await api(host.url, '/api/v1/webhooks/dead');
+    expect(answer.json).to.deep.include({ ok: true, enabled: false, queued: 0, dead: 0, oldestPendingAt: null, events: [] });
+  });
+});
