@@ -1,7 +1,8 @@
 /**
  * The PHP library (clients/php) against the real thing: runs its PHPUnit suite, which starts its
  * own Herald hosts from this build (embedded default, Redis, the http verifier served by `php -S`)
- * and drives them with Herald\Client, RedisPublisher, Token and VerifyEndpoint. Fails when any
+ * and drives them with Herald\Client, RedisPublisher, Token and VerifyEndpoint, and a webhook
+ * receiver (`php -S`, Herald\Webhook::verify) that is down for 30 s in one test. Fails when any
  * PHPUnit test fails or is skipped; skipped here only when PHP or PHPUnit is missing outside CI
  * (.ci/run installs Debian's php-cli php-curl php-redis phpunit).
  */
@@ -35,13 +36,13 @@ describe('PHP library (clients/php) PHPUnit suite against real Herald hosts', fu
   });
 
   it('passes every PHPUnit test, none skipped', async function () {
-    this.timeout(120_000);
+    this.timeout(180_000); // ~40 s of tests, a 30 s webhook outage, and room for a busy machine
     const root = packageRoot();
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = execFile(
         PHPUNIT,
         ['-c', join(root, 'clients', 'php', 'phpunit.xml'), '--fail-on-skipped', '--fail-on-incomplete'],
-        { cwd: root, timeout: 110_000, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGTERM' },
+        { cwd: root, timeout: 170_000, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGTERM' },
         (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, output: stdout + stderr }),
       );
       child.stdin?.end();

@@ -2,7 +2,7 @@
 /**
  * Herald\Webhook::verify against vectors computed here from the wire format (contract 6b):
  * X-Herald-Signature = "sha256=" . hex HMAC-SHA256("<timestamp>.<body>", secret). The end-to-end
- * test with Herald's webhook sender comes with that branch.
+ * test with Herald's webhook sender is WebhookEndToEndTest.
  */
 
 declare(strict_types=1);

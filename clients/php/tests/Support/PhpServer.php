@@ -1,5 +1,9 @@
 <?php
-/** `php -S 127.0.0.1:<free port> <router>`: the main site's side in the suite (verify endpoint, a scripted fake Herald). */
+/**
+ * `php -S 127.0.0.1:<free port> <router>`: the main site's side in the suite (verify endpoint, a
+ * scripted fake Herald, a webhook receiver). Given a port, it listens there (a receiver started
+ * again after an outage keeps the URL Herald sends to).
+ */
 
 declare(strict_types=1);
 
@@ -9,13 +13,16 @@ final class PhpServer
 {
     /** @var string */
     public $url;
+    /** @var int */
+    public $port;
     /** @var resource */
     private $process;
 
     /** @param array<string, string> $env passed to the router (getenv) */
-    public function __construct(string $router, array $env = [])
+    public function __construct(string $router, array $env = [], ?int $port = null)
     {
-        $port = HeraldProcess::freePort();
+        $port = $port ?? HeraldProcess::freePort();
+        $this->port = $port;
         $this->url = 'http://127.0.0.1:' . $port;
         $process = proc_open(
             [PHP_BINARY, '-S', '127.0.0.1:' . $port, $router],

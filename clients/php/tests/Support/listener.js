@@ -4,7 +4,8 @@
  * A real Socket.IO client for the PHPUnit suite: connects to Herald, logs in with the credential
  * given, subscribes to the topics given, acks every durable push, and prints one JSON line per
  * thing that happens: {"type":"login",...}, {"type":"push","event":...,"payload":...},
- * {"type":"error",...}. Reconnects (and logs in again) when Herald restarts.
+ * {"type":"acked","seq":...,"answer":...} (the ack's answer: ok once the cursor is
+ * committed), {"type":"error",...}. Reconnects (and logs in again) when Herald restarts.
  *
  * usage: node listener.js <url> '<login json>' [topic ...]
  */
@@ -28,7 +29,10 @@ socket.on('kick', (payload) => print({ type: 'kick', payload }));
 socket.onAny((event, payload) => {
   if (CONTROL.has(event)) return;
   print({ type: 'push', event, payload });
-  if (payload && typeof payload.seq === 'number') socket.emit('ack', { seq: payload.seq }, () => undefined);
+  if (payload && typeof payload.seq === 'number') {
+    const seq = payload.seq;
+    socket.emit('ack', { seq }, (answer) => print({ type: 'acked', seq, answer }));
+  }
 });
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
