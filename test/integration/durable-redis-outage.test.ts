@@ -6,7 +6,6 @@
  * the seq gate: 860 pushes answered 200, 1,038 of their 1,720 device deliveries lost; after: 0.
  */
 import { expect } from 'chai';
-import { createConnection } from 'mysql2/promise';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, connect, type Client } from '../support/clients';
@@ -14,18 +13,12 @@ import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support
 import { api } from '../support/http';
 import { PrivateRedis } from '../support/redis-server';
 import { sleep, waitFor } from '../support/wait';
+import { adminQuery } from '../support/mysql-admin';
 
 const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
 const SHARED_MARIADB = 'mysql://root@127.0.0.1:3306';
 
-async function admin(sql: string): Promise<void> {
-  const conn = await createConnection(`${SHARED_MARIADB}/test`);
-  try {
-    await conn.query(sql);
-  } finally {
-    await conn.end();
-  }
-}
+const admin = (sql: string): Promise<void> => adminQuery(sql, `${SHARED_MARIADB}/test`);
 
 /** A device as the SDK behaves: in-order check per connection, acks the highest contiguous seq. */
 class Device {

@@ -10,18 +10,11 @@ import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { MysqlMessageStore } from '../../shared/store/mysql-store';
 import { describeStore, message, oneTo, uniqueUid, type StoreTarget } from './store-suite';
 import { rejection } from '../support/assertions';
+import { adminQuery, MYSQL_SERVER_URL } from '../support/mysql-admin';
 
-/** The shared server; HERALD_TEST_MYSQL_URL points elsewhere (no database part). */
-const SERVER_URL = process.env.HERALD_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const SERVER_URL = MYSQL_SERVER_URL;
 
-async function admin(sql: string): Promise<void> {
-  const conn = await createConnection(SERVER_URL);
-  try {
-    await conn.query(sql);
-  } finally {
-    await conn.end();
-  }
-}
+const admin = (sql: string): Promise<void> => adminQuery(sql);
 
 /** A new empty database on the shared server. */
 async function createMysqlTarget(): Promise<StoreTarget & { url: string }> {

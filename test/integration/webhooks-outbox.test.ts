@@ -9,27 +9,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { createConnection } from 'mysql2/promise';
 import type { MessageStore } from '../../shared/store';
 import { MysqlMessageStore } from '../../shared/store/mysql-store';
 import { SqliteMessageStore } from '../../shared/store/sqlite-store';
 import { newEventId, type WebhookEvent } from '../../shared/store/webhook-outbox';
+import { adminQuery, MYSQL_SERVER_URL } from '../support/mysql-admin';
 
-const SERVER_URL = process.env.HERALD_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const SERVER_URL = MYSQL_SERVER_URL;
 
 interface Target {
   open(): MessageStore;
   drop(): Promise<void>;
 }
 
-async function admin(sql: string): Promise<void> {
-  const conn = await createConnection(SERVER_URL);
-  try {
-    await conn.query(sql);
-  } finally {
-    await conn.end();
-  }
-}
+const admin = (sql: string): Promise<void> => adminQuery(sql);
 
 const TARGETS: Record<string, () => Promise<Target>> = {
   sqlite: async () => {

@@ -9,7 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { createConnection } from 'mysql2/promise';
 import { deleteKeysWithPrefix } from '../../bench/servers/redis-keys';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
@@ -20,6 +19,7 @@ import { startHost, uniqueId, type HeraldHost } from '../support/herald-host';
 import { api, push } from '../support/http';
 import { sleep, waitFor } from '../support/wait';
 import { WebhookReceiver, type ReceivedEvent } from '../support/webhook-receiver';
+import { adminQuery, MYSQL_SERVER_URL } from '../support/mysql-admin';
 
 const SECRET = 'webhook-test-secret-0123456789abcdef';
 const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
@@ -270,21 +270,14 @@ describe('webhooks off (the default)', function () {
 describe('webhooks on two hosts sharing Redis and MariaDB', function () {
   this.timeout(90_000);
   const SHARED_REDIS = 'redis://127.0.0.1:6379';
-  const MYSQL = process.env.HERALD_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+  const MYSQL = MYSQL_SERVER_URL;
   const prefix = `${uniqueId('herald-test')}:`;
   const database = `herald_test_${randomBytes(5).toString('hex')}`;
   let receiver: WebhookReceiver;
   let a: HeraldHost;
   let b: HeraldHost;
 
-  async function admin(sql: string): Promise<void> {
-    const conn = await createConnection(MYSQL);
-    try {
-      await conn.query(sql);
-    } finally {
-      await conn.end();
-    }
-  }
+  const admin = (sql: string): Promise<void> => adminQuery(sql);
 
   before(async function () {
     receiver = await new WebhookReceiver(SECRET).start();
