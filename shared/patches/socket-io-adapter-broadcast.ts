@@ -38,16 +38,20 @@ export function tapBroadcasts<S, B>(adapter: Adapter, tap: BroadcastTap<S, B>): 
   if (typeof encode !== 'function' || typeof apply !== 'function') {
     throw new Error('socket.io-adapter internals changed: _encode/apply not found (check the pinned version)');
   }
-  let pending: { broadcast: B } | undefined;
+  // The broadcast encoded last, until the apply() that follows takes it (no wrapper object per broadcast).
+  let pending: B | undefined;
+  let hasPending = false;
   internals._encode = (packet, packetOpts) => {
     const encoded = encode(packet, packetOpts);
-    pending = { broadcast: tap.encoded(packet, packetOpts) };
+    pending = tap.encoded(packet, packetOpts);
+    hasPending = true;
     return encoded;
   };
   internals.apply = (opts, callback) => {
-    const broadcast = pending;
+    if (!hasPending) return apply(opts, callback);
+    const broadcast = pending as B;
     pending = undefined;
-    if (broadcast === undefined) apply(opts, callback);
-    else tap.deliver(broadcast.broadcast, opts, apply, callback);
+    hasPending = false;
+    tap.deliver(broadcast, opts, apply, callback);
   };
 }
