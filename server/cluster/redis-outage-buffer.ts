@@ -59,6 +59,8 @@ export interface RedisOutageBufferOptions {
   readyKeyTtlMs: number;
   /** Cluster only: milliseconds between recovery attempts while down. @default 200 */
   clusterPollMs: number;
+  /** Cluster only: milliseconds without a lost sharded subscriber before the loss counts as over. @default 500 */
+  clusterSettleMs: number;
 }
 
 export const DEFAULT_REDIS_OUTAGE_BUFFER_OPTIONS: RedisOutageBufferOptions = {
@@ -72,6 +74,7 @@ export const DEFAULT_REDIS_OUTAGE_BUFFER_OPTIONS: RedisOutageBufferOptions = {
   retryAfterSeconds: 1,
   readyKeyTtlMs: 60_000, // 1 minute
   clusterPollMs: 200,
+  clusterSettleMs: 500,
 };
 
 export interface RedisOutageBufferSetup {
@@ -145,18 +148,39 @@ export class RedisOutageBuffer {
   private subscriptionGap = false;
   private gapSince = 0;
   private readonly onReady = () => this.tryRecover();
-  private readonly onSubscriberLost = () => {
-    if (this.closed || this.subscriptionGap) return;
+  /**
+   * The cluster client's '-node' is also emitted when its command pool drops a node (replicas at
+   * start, a dead master): only a sharded subscriber's connection (named `ioredis-cluster(ssubscriber)…`
+   * by ioredis) ending means this process's subscriptions on that shard are gone.
+   */
+  private readonly onSubscriberLost = (node?: { options?: { connectionName?: string } } | null) => {
+    if (this.closed || node?.options?.connectionName?.startsWith('ioredis-cluster(ssubscriber)') !== true) return;
+    if (this.settleTimer !== undefined) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+    if (this.subscriptionGap) return;
     this.subscriptionGap = true;
     this.gapSince = this.clock.now();
     this.setup.logger.warn('a sharded subscription was lost (a Redis Cluster master failed?); re-syncing once it is back');
   };
+  /**
+   * ioredis says 'subscribersReady' after each attempt, also while the failed master is still in
+   * its slot map and the new subscriber to it fails at once (measured: a few hundred attempts in
+   * a 2.3 s failover). The gap is over only when one is not followed by another loss for
+   * `clusterSettleMs`: by then the slot map names the promoted replica and the subscriber holds.
+   */
   private readonly onSubscribersReady = () => {
     if (this.closed || !this.subscriptionGap) return;
-    this.subscriptionGap = false;
-    this.setup.logger.info('sharded subscriptions are back; re-syncing durable delivery', { lostForMs: this.clock.now() - this.gapSince });
-    this.notify({ pausedMs: this.clock.now() - this.gapSince, flushed: 0, refused: 0, dropped: 0, restarted: true });
+    if (this.settleTimer !== undefined) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = this.clock.setTimeout(() => {
+      this.settleTimer = undefined;
+      if (this.closed || !this.subscriptionGap) return;
+      this.subscriptionGap = false;
+      this.setup.logger.info('sharded subscriptions are back; re-syncing durable delivery', { lostForMs: this.clock.now() - this.gapSince });
+      this.notify({ pausedMs: this.clock.now() - this.gapSince, flushed: 0, refused: 0, dropped: 0, restarted: true });
+    }, this.options.clusterSettleMs);
+    unrefTimer(this.settleTimer);
   };
+  private settleTimer: TimerHandle | undefined;
   private readonly onClose = () => {
     // 'end': closed on purpose (the process stops), not an outage.
     if (this.setup.pub.status === 'end' || this.setup.sub.status === 'end') this.close();
@@ -201,6 +225,7 @@ export class RedisOutageBuffer {
     sub.off('subscribersReady', this.onSubscribersReady);
     if (this.sampler !== undefined) this.clock.clearInterval(this.sampler);
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    if (this.settleTimer !== undefined) this.clock.clearTimeout(this.settleTimer);
     if (this.held.length > 0) {
       this.setup.logger.warn('stopping with cross-host deliveries still held for Redis; they are lost', { held: this.held.length });
     }

@@ -92,6 +92,9 @@ export class RedisPresence implements Presence {
     this.options = { ...DEFAULT_REDIS_PRESENCE_OPTIONS, ...options };
     this.redis.on('ready', this.onReady);
     this.redis.on('close', this.onClose);
+    // A cluster client stays open when one master fails; its replica, promoted, may lack the
+    // last writes (replication is asynchronous): rewrite this node's entries at the next beat.
+    this.redis.on('-node', this.onClose);
   }
 
   /** Starts the node heartbeat (and the purge of dead nodes that rides on it). */
@@ -155,6 +158,7 @@ export class RedisPresence implements Presence {
     if (this.heartbeatTimer !== undefined) this.clock.clearInterval(this.heartbeatTimer);
     this.redis.off('ready', this.onReady);
     this.redis.off('close', this.onClose);
+    this.redis.off('-node', this.onClose);
     if (this.redis.status === 'ready') {
       await purgePresenceNode(this.redis, this.options.prefix, this.options.nodeId).catch(() => undefined);
     }
