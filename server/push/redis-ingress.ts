@@ -22,6 +22,7 @@ import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { DEFAULT_PUSH_REQUEST_LIMITS, pushRequestSchema, describeZodError } from '../../shared/protocol';
 import type { RedisConnection } from '../../shared/config';
+import { Cluster } from 'ioredis';
 import { createRedisClient } from '../../shared/redis';
 import { ThrottledLog } from '../../shared/throttled-log';
 import type { Metrics } from '../metrics';
@@ -310,7 +311,7 @@ export class RedisIngress {
   private becomeLeader(): void {
     this.leader = true;
     this.logger.info('this worker is the Redis ingress leader', { channel: this.channel, stream: this.streamKey });
-    const subscriber = createRedisClient(this.connection, this.logger, { role: 'ingress-publish', offlineQueue: true, subscriber: true });
+    const subscriber = createRedisClient(this.subscriberConnection(), this.logger, { role: 'ingress-publish', offlineQueue: true, subscriber: true });
     this.subscriber = subscriber;
     const onMessage = (_channel: string, message: string) => {
       void this.accept(message, 'publish')
@@ -329,6 +330,18 @@ export class RedisIngress {
     const previous = this.readLoop ?? Promise.resolve();
     // A failed earlier loop must not keep this one from starting.
     this.readLoop = previous.catch(() => undefined).then(() => this.consume());
+  }
+
+  /**
+   * On a cluster, the masters the command client knows now rather than the configured seeds.
+   * ioredis puts the classic subscription on one node picked among its start nodes, and when
+   * that node is a replica that leaves its pool at the first slot refresh before the SUBSCRIBE
+   * is written, the subscription is silently gone (seen in about one start in three).
+   */
+  private subscriberConnection(): RedisConnection {
+    if (this.connection.kind !== 'cluster' || !(this.command instanceof Cluster)) return this.connection;
+    const masters = this.command.nodes('master').map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 }));
+    return masters.length > 0 ? { ...this.connection, nodes: masters } : this.connection;
   }
 
   private stepDown(): void {
