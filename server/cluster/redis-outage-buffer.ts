@@ -317,7 +317,7 @@ export class RedisOutageBuffer {
       () => this.inFlight.delete(entry),
       (err: Error) => {
         this.inFlight.delete(entry);
-        if (err.name === 'ReplyError') {
+        if (err.name === 'ReplyError' && !isClusterMoving(err)) {
           // Redis answered with an error: sending it again would fail the same way.
           this.dropped++;
           this.setup.logger.warn('Redis refused a cross-host delivery', { error: err.message, channel: entry.channel });
@@ -461,6 +461,11 @@ export class RedisOutageBuffer {
       unrefTimer(timer);
     });
   }
+}
+
+/** A cluster's "not here, not now" answers: the slot is moving or has no master yet; try again later. */
+function isClusterMoving(err: Error): boolean {
+  return /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test(err.message) || err.message.includes('Too many Cluster redirections');
 }
 
 function byteLength(payload: string | Buffer): number {
