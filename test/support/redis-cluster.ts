@@ -1,14 +1,16 @@
 /**
  * A Redis Cluster of the test's own (issue 14): by default 3 masters with 1 replica each, on free
- * ports, each node in a temporary directory, for tests that need a master to fail over. Every node
- * is a child tracked by processes.ts, so none outlives the test run.
+ * ports, each node in a directory of its own under one temporary directory, for tests that need a
+ * master to fail over. Every node is a child tracked by processes.ts, so none outlives the test
+ * run; and a watchdog shell SIGKILLs the nodes if the test process dies without stop() (killed by
+ * `timeout` or a signal), which left six orphaned nodes per cluster before.
  *
  * Each node has two free ports: its client port and its cluster bus port (`--cluster-port`),
  * because the default bus port (client port + 10000) can be taken or lie above 65535 when the
  * client port is an ephemeral one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import calculateSlot from 'cluster-key-slot';
@@ -66,9 +68,11 @@ interface NodeProcess {
 export class PrivateRedisCluster {
   private readonly byPort = new Map<number, NodeProcess>();
   private stopped = false;
+  private watchdog: ChildProcess | undefined;
 
   private constructor(
     private readonly options: Required<PrivateRedisClusterOptions>,
+    private readonly baseDir: string,
     nodes: NodeProcess[],
   ) {
     for (const node of nodes) this.byPort.set(node.port, node);
@@ -84,13 +88,18 @@ export class PrivateRedisCluster {
     const count = merged.masters * (1 + merged.replicasPerMaster);
     if (merged.masters < 3) throw new Error('PrivateRedisCluster: redis-cli --cluster create needs at least 3 masters');
     const ports = await distinctFreePorts(count * 2);
+    const baseDir = await mkdtemp(join(tmpdir(), 'herald-redis-cluster-'));
     const nodes: NodeProcess[] = [];
     for (let i = 0; i < count; i++) {
-      nodes.push({ port: ports[2 * i] as number, busPort: ports[2 * i + 1] as number, dir: await mkdtemp(join(tmpdir(), 'herald-redis-cluster-')), child: undefined });
+      const port = ports[2 * i] as number;
+      nodes.push({ port, busPort: ports[2 * i + 1] as number, dir: join(baseDir, String(port)), child: undefined });
     }
-    const cluster = new PrivateRedisCluster(merged, nodes);
+    const cluster = new PrivateRedisCluster(merged, baseDir, nodes);
     try {
+      for (const node of nodes) await mkdir(node.dir);
       for (const node of nodes) cluster.spawnNode(node);
+      await cluster.writePids();
+      cluster.startWatchdog();
       await Promise.all(nodes.map((node) => waitFor(() => ping(node.port), 5000, `redis cluster node ${node.port} to accept connections`)));
       await runRedisCli(['--cluster', 'create', ...nodes.map((node) => `${HOST}:${node.port}`), '--cluster-replicas', String(merged.replicasPerMaster), '--cluster-yes']);
       await waitFor(() => cluster.isHealthy(), FORM_TIMEOUT_MS, 'the redis cluster to form', 50);
@@ -145,6 +154,7 @@ export class PrivateRedisCluster {
     if (replicaPorts.length === 0) throw new Error(`PrivateRedisCluster: the master on ${master.port} has no running replica to promote`);
     const killedAt = Date.now();
     await this.kill(master.port);
+    await this.writePids();
     const timeoutMs = this.options.nodeTimeoutMs * 3 + 10_000;
     const promotedPort = await waitFor(
       async () => {
@@ -171,16 +181,26 @@ export class PrivateRedisCluster {
     if (node === undefined) throw new Error(`PrivateRedisCluster: no node on port ${port}`);
     if (this.isRunning(port)) throw new Error(`PrivateRedisCluster: the node on ${port} is running`);
     this.spawnNode(node);
+    await this.writePids();
     await waitFor(() => ping(port), 5000, `redis cluster node ${port} to accept connections`);
     await waitFor(async () => (await this.rolesAgreeOn(port)) && (await this.isHealthy()), this.options.nodeTimeoutMs * 3 + 15_000, `the node on ${port} to rejoin the cluster`, 50);
   }
 
-  /** SIGKILLs every node and removes the directories; safe to call twice. */
+  /** SIGKILLs every node and the watchdog, and removes the directories; safe to call twice. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     const results = await Promise.allSettled([...this.byPort.keys()].map((port) => this.kill(port)));
-    await Promise.allSettled([...this.byPort.values()].map((node) => rm(node.dir, { recursive: true, force: true })));
+    const watchdog = this.watchdog;
+    this.watchdog = undefined;
+    if (watchdog?.pid !== undefined) {
+      try {
+        process.kill(-watchdog.pid, 'SIGKILL'); // the shell and its `sleep`
+      } catch {
+        /* already gone */
+      }
+    }
+    await rm(this.baseDir, { recursive: true, force: true }).catch(() => undefined);
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }
@@ -196,6 +216,24 @@ export class PrivateRedisCluster {
       '--repl-diskless-sync-delay', '0',
     ];
     node.child = trackChild(spawn('redis-server', args, { stdio: 'ignore' }));
+  }
+
+  /** The running nodes' pids, for the watchdog. */
+  private async writePids(): Promise<void> {
+    const pids = this.runningPorts().map((port) => this.byPort.get(port)?.child?.pid);
+    await writeFile(join(this.baseDir, 'pids'), pids.join(' '));
+  }
+
+  /**
+   * A shell that polls this process once a second and, once it is gone, SIGKILLs the pids in
+   * `pids` and removes the directory. In a process group of its own, so a Ctrl-C to the test run
+   * does not stop it first; unref'd, so it never keeps the test process alive.
+   */
+  private startWatchdog(): void {
+    const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 $(cat "$2/pids") 2>/dev/null; rm -rf "$2"';
+    const watchdog = trackChild(spawn('sh', ['-c', script, 'redis-cluster-watchdog', String(process.pid), this.baseDir], { stdio: 'ignore', detached: true }));
+    watchdog.unref();
+    this.watchdog = watchdog;
   }
 
   private isRunning(port: number): boolean {
