@@ -9,6 +9,8 @@
 import type {
   AdminCronAnswer,
   AdminLoginAnswer,
+  AdminLoginMethod,
+  AdminLoginMethodsAnswer,
   AdminOverview,
   AdminSessionAnswer,
   AdminUserAnswer,
@@ -50,6 +52,7 @@ function showLogin(message?: string): void {
   refreshTimer = undefined;
   document.body.dataset.view = 'login';
   if (message !== undefined) note('login-result', message, false);
+  void offerLoginMethods();
 }
 
 async function openSession(): Promise<boolean> {
@@ -64,6 +67,24 @@ async function openSession(): Promise<boolean> {
   await refresh();
   if (refreshTimer === undefined) refreshTimer = setInterval(() => void refresh(), REFRESH_MS);
   return true;
+}
+
+/**
+ * Offers only the credentials this host accepts and selects the first (the admin password when
+ * one is set, else an API key): the `local` default has no password, and its documented key
+ * must not be sent as one.
+ */
+async function offerLoginMethods(): Promise<void> {
+  const answer = await api.get<AdminLoginMethodsAnswer>('login');
+  if (!answer.ok) return;
+  const select = byId<HTMLSelectElement>('login-kind');
+  for (const option of Array.from(select.options)) option.disabled = !answer.methods.includes(option.value as AdminLoginMethod);
+  const first = answer.methods[0];
+  if (first === undefined) {
+    note('login-result', 'nobody can log in here: configure admin.password (HERALD_ADMIN_PASSWORD) or apiKeys (HERALD_API_KEYS)', false);
+    return;
+  }
+  select.value = first;
 }
 
 async function login(event: Event): Promise<void> {

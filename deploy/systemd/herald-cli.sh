@@ -25,5 +25,8 @@ if [ -r "$env_file" ]; then
   . "$env_file"
   set +a
 fi
+# Help and hints name the command as it was typed (`herald server stop -force`, not `node …`).
+HERALD_CLI_NAME="${HERALD_CLI_NAME:-$(basename "$0")}"
+export HERALD_CLI_NAME
 cd "$home"
 exec node "$home/bin/herald.js" "$@"

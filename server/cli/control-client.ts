@@ -11,6 +11,7 @@ import { Rpc } from '../../shared/control/rpc';
 import { HeraldError } from '../../shared/errors';
 import { controlSocketPath, pidFilePath } from '../primary/host-files';
 import { fail } from './output';
+import { invokedName } from './invoked-name';
 
 export { pidFilePath };
 
@@ -87,7 +88,7 @@ export async function commandOrFail<K extends CliCommand>(config: HeraldConfig, 
   try {
     return await sendCommand(config, command, args, timeoutMs);
   } catch (err) {
-    if (err instanceof HeraldError) fail(err.message, 1);
+    if (err instanceof HeraldError) fail(err.code === 'NOT_RUNNING' ? `${err.message}; start it with ${invokedName()} server start -d` : err.message, 1);
     throw err;
   }
 }

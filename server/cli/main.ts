@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../shared/errors';
 import { heraldVersion } from '../../shared/paths';
 import { normalizeSeedArgs } from './argv';
+import { invokedName } from './invoked-name';
 import { registerBenchCommand } from './commands/bench';
 import { registerCrontabCommands } from './commands/crontab';
 import { registerDbCommands } from './commands/db';
@@ -12,7 +13,8 @@ import { registerServerCommands } from './commands/server';
 import { registerTaskCommands } from './commands/task';
 import { registerTokenCommand } from './commands/token';
 
-const program = new Command('herald')
+// Help and usage name the command as it was typed (`npx herald`, `node bin/herald.js`, `herald`).
+const program = new Command(invokedName())
   .description('Herald: a self-hosted WebSocket push service')
   .version(heraldVersion())
   .showHelpAfterError();

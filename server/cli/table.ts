@@ -16,13 +16,18 @@ export function memory(bytes: number, formatted: boolean): string {
   return formatted ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : String(bytes);
 }
 
-/** A time as `2026-11-26 12:00:00` (formatted) or unix seconds. */
+/**
+ * A time as `2026-11-26 12:00:00 +08:00` (formatted: this machine's local time with its UTC
+ * offset, so a reader on another host or in a ticket knows which moment it was) or unix seconds.
+ */
 export function time(ms: number | null, formatted: boolean): string {
   if (ms === null) return '-';
   if (!formatted) return String(Math.floor(ms / 1000));
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const offset = -d.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
 }
 
 /** Item/value pairs, one per line, as `server status` prints them. */

@@ -33,6 +33,7 @@ import { ControlServer } from './control-server';
 import { controlSocketPath, pidFilePath } from './host-files';
 import { HostMonitor } from './host-monitor';
 import { HostRegistry } from './host-registry';
+import { hostUrls } from './host-urls';
 import { Supervisor, type Child } from './supervisor';
 import { StickyBalancer } from './sticky-balancer';
 import { setupTlsBalancer } from './tls-balancer';
@@ -157,6 +158,7 @@ export class Primary implements CommandContext {
     this.port = typeof address === 'object' && address !== null ? address.port : config.port;
     writeFileSync(this.pidFile, `${process.pid}\n`, { mode: 0o644 });
     logger.info('herald is listening', {
+      url: hostUrls(config, this.port).base,
       port: this.port,
       tls: config.tls.enabled,
       env: config.env,

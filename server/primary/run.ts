@@ -15,7 +15,13 @@ import { Primary } from './primary';
 /** Exit code for invalid configuration (EX_CONFIG in sysexits.h). */
 export const EXIT_CONFIG = 78;
 
-export async function runPrimary(options: { daemon?: boolean } = {}): Promise<void> {
+/** A host that started: its configuration and the port it listens on. */
+export interface RunningHost {
+  config: HeraldConfig;
+  port: number;
+}
+
+export async function runPrimary(options: { daemon?: boolean } = {}): Promise<RunningHost> {
   let config: HeraldConfig;
   try {
     config = loadConfig();
@@ -55,7 +61,7 @@ export async function runPrimary(options: { daemon?: boolean } = {}): Promise<vo
     process.exit(1);
   });
   try {
-    await primary.start();
+    return { config, port: await primary.start() };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason =

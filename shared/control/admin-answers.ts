@@ -29,6 +29,19 @@ export interface AdminLoginAnswer {
   csrf: string;
 }
 
+/** A way to log in to the dashboard: the body field POST /api/v1/admin/login takes. */
+export type AdminLoginMethod = 'password' | 'apiKey';
+
+/**
+ * GET /api/v1/admin/login (no credentials needed): the ways in this host accepts, the admin
+ * password first when one is configured; empty when nobody can log in. The login form offers
+ * these and picks the first.
+ */
+export interface AdminLoginMethodsAnswer {
+  ok: true;
+  methods: AdminLoginMethod[];
+}
+
 /** GET /api/v1/admin/session: who is logged in, and what the page needs to call the API. */
 export interface AdminSessionAnswer {
   ok: true;

@@ -193,6 +193,21 @@ describe('admin API (in-process gateway, fake clock)', function () {
     expect(loginAnswer.status).to.equal(200);
     expect(loginAnswer.headers.get('access-control-allow-origin')).to.equal(null);
   });
+
+  it('tells the login form which credentials it accepts: the password first, and only the key in the local default', async function () {
+    const both = await api(url, '/api/v1/admin/login', { key: null });
+    expect(both.status).to.equal(200);
+    expect(both.json).to.deep.equal({ ok: true, methods: ['password', 'apiKey'] });
+    const plain = await startInProcess();
+    try {
+      expect((await api(plain.url, '/api/v1/admin/login', { key: null })).json).to.deep.equal({ ok: true, methods: ['apiKey'] });
+      const asPassword = await api(plain.url, '/api/v1/admin/login', { key: null, body: { password: LOCAL_API_KEY } });
+      expect(asPassword.status).to.equal(401);
+      expect(asPassword.json.error.message).to.equal('no admin password is configured (admin.password): log in with an API key');
+    } finally {
+      await plain.close();
+    }
+  });
 });
 
 describe('the console outside local (in-process gateways)', function () {

@@ -82,6 +82,29 @@ describe('herald CLI', function () {
     }
   });
 
+  it('names itself in help, usage and hints the way it was invoked', function () {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-cli-name-'));
+    const invoked = (env: Record<string, string>, args: string[]) =>
+      spawnSync(process.execPath, [join('bin', 'herald.js'), ...args], {
+        cwd: packageRoot(),
+        env: { ...process.env, PUSH_ENV: 'local', HERALD_DATA_DIR: dataDir, HERALD_CLI_NAME: '', npm_command: '', npm_lifecycle_script: '', ...env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    try {
+      expect(invoked({}, ['--help']).stdout).to.match(/^Usage: node bin\/herald\.js \[options\] \[command\]\n/);
+      // What npm sets for `npx herald …` (npm exec runs the package's bin as the script `herald`).
+      const npx = { npm_command: 'exec', npm_lifecycle_script: 'herald' };
+      expect(invoked(npx, ['server', 'start', '--help']).stdout).to.match(/^Usage: npx herald server start \[options\]\n/);
+      const status = invoked(npx, ['server', 'status']);
+      expect(status.status).to.equal(1);
+      expect(status.stderr.trim()).to.match(/^herald: herald is not running \(no server answers at .*\); start it with npx herald server start -d$/);
+      expect(invoked({ HERALD_CLI_NAME: 'herald' }, ['token']).stderr).to.include('Usage: herald token [options]');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('accepts the seed spelling -mode=websocket and prints its version', function () {
     const result = herald(['--version', '-mode=websocket']);
     expect(result.status).to.equal(0);

@@ -95,7 +95,7 @@ describe('operations CLI against a daemonized host', function () {
       expect(r.peakMemory).to.be.at.least(r.memory);
     }
     const formatted = await herald(['process', 'show', '-d'], env);
-    expect(formatted.stdout).to.match(/herald\.Worker\.0 +worker +ready +\d+\.\d MB +\d+\.\d MB +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(formatted.stdout).to.match(/herald\.Worker\.0 +worker +ready +\d+\.\d MB +\d+\.\d MB +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d +/);
     const raw = await herald(['process', 'show'], env);
     expect(raw.stdout).to.match(/herald\.Worker\.0 +worker +ready +\d{6,} +\d{6,} +\d{10}/);
   });
@@ -281,7 +281,7 @@ describe('operations CLI against a daemonized host', function () {
     for (const r of rows) expect(alive(r.pid), `pid ${r.pid} gone`).to.equal(false);
     const notRunning = await herald(['server', 'status'], env);
     expect(notRunning.code).to.equal(1);
-    expect(notRunning.stderr.trim()).to.match(/^herald: herald is not running \(no server answers at .*herald\.sock\)$/);
+    expect(notRunning.stderr.trim()).to.match(/^herald: herald is not running \(no server answers at .*herald\.sock\); start it with node \S*bin\/herald\.js server start -d$/);
 
     expect((await herald(['server', 'start', '-d'], env)).code).to.equal(0);
     const second = await heraldJson<{ pid: number }[]>(['process', 'show'], env);

@@ -6,7 +6,9 @@ import { HeraldError } from '../../../shared/errors';
 import { runPrimary } from '../../primary/run';
 import { commandOrFail, isAlive, livePid, pidFilePath, sendCommand } from '../control-client';
 import { startDaemon } from '../daemon';
+import { invokedName } from '../invoked-name';
 import { fail } from '../output';
+import { startBanner } from '../start-banner';
 import { formatItems, formatTable, time } from '../table';
 
 function configFor(env: string | undefined): HeraldConfig {
@@ -25,14 +27,20 @@ export function registerServerCommands(program: Command): void {
     .option('--env <env>', 'environment: local, test or online (0, 1, 2); overrides PUSH_ENV')
     .action(async (options: { daemon?: boolean; daemonized?: boolean; env?: string }) => {
       if (options.env !== undefined) process.env.PUSH_ENV = options.env;
-      if (options.daemonized === true) return runPrimary({ daemon: true });
-      if (options.daemon !== true) return runPrimary();
+      if (options.daemonized === true) return void (await runPrimary({ daemon: true }));
+      if (options.daemon !== true) {
+        const host = await runPrimary();
+        // JSON logs go to a log shipper: the "listening" line carries the URL; people get the list.
+        if (host.config.log.format === 'pretty' || process.stdout.isTTY) console.log(startBanner(host.config, host.port, invokedName()));
+        return;
+      }
       const config = configFor(undefined);
       const running = livePid(config);
       if (running !== undefined) fail(`herald is already running (pid ${running}, ${pidFilePath(config)})`, 1);
       try {
         const started = await startDaemon(config);
         console.log(`herald started: pid ${started.pid}, port ${started.port}, env ${config.env}, log ${started.logFile}`);
+        console.log(startBanner(config, started.port, invokedName()));
       } catch (err) {
         fail((err as Error).message, 1);
       }
@@ -52,13 +60,13 @@ export function registerServerCommands(program: Command): void {
         answer = await sendCommand(config, 'stop');
       } catch (err) {
         if (err instanceof HeraldError && err.code === 'NOT_RUNNING' && pid !== undefined) {
-          fail(`herald (pid ${pid}) does not answer on its control socket; use herald server stop -force`, 1);
+          fail(`herald (pid ${pid}) does not answer on its control socket; use ${invokedName()} server stop -force`, 1);
         }
         fail((err as Error).message, 1);
       }
       const deadline = Date.now() + (answer.timeoutSeconds + 5) * 1000;
       while (Date.now() < deadline && isAlive(answer.pid)) await sleep(100);
-      if (isAlive(answer.pid)) fail(`herald (pid ${answer.pid}) did not stop within ${answer.timeoutSeconds + 5} s; use herald server stop -force`, 1);
+      if (isAlive(answer.pid)) fail(`herald (pid ${answer.pid}) did not stop within ${answer.timeoutSeconds + 5} s; use ${invokedName()} server stop -force`, 1);
       console.log(`herald stopped (pid ${answer.pid})`);
     });
 

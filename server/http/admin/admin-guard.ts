@@ -19,6 +19,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import type { Clock } from '../../../shared/clock';
+import type { AdminLoginMethod } from '../../../shared/control/admin-answers';
 import type { HeraldConfig } from '../../../shared/config';
 import { HeraldError } from '../../../shared/errors';
 import type { Logger } from '../../../shared/logger';
@@ -93,6 +94,14 @@ export class AdminGuard {
     return { kind: 'session', session, id: `session:${session.via}` };
   }
 
+  /** The credentials a dashboard login can use here, the admin password first (it is the dashboard's own). */
+  loginMethods(): AdminLoginMethod[] {
+    const methods: AdminLoginMethod[] = [];
+    if (this.password !== undefined) methods.push('password');
+    if (this.config.apiKeys.length > 0) methods.push('apiKey');
+    return methods;
+  }
+
   /** The valid session of the request's cookie, if any: signed, not expired, not logged out. */
   async sessionOf(req: ApiRequest): Promise<AdminSession | undefined> {
     const session = this.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE), this.clock.now());
@@ -135,7 +144,7 @@ export class AdminGuard {
     }
     if (via === undefined) {
       this.logger.warn('admin login refused', { ip: req.ip, with: body.password !== undefined ? 'password' : 'api key' });
-      throw new HeraldError('UNAUTHORIZED', body.password !== undefined && this.password === undefined ? 'no admin password is configured (admin.password)' : 'wrong password or API key');
+      throw new HeraldError('UNAUTHORIZED', body.password !== undefined && this.password === undefined ? 'no admin password is configured (admin.password): log in with an API key' : 'wrong password or API key');
     }
     const issued = this.sessions.issue(via, this.clock.now());
     this.logger.info('admin logged in', { ip: req.ip, via });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type {
   AdminCronAnswer,
   AdminLoginAnswer,
+  AdminLoginMethodsAnswer,
   AdminSessionAnswer,
   AdminUserAnswer,
   OverviewHead,
@@ -73,6 +74,15 @@ export function adminRoutes(deps: RouteDeps, guard: AdminGuard): Route[] {
   };
 
   return [
+    {
+      // Open: the login form asks which credentials to offer. It tells no secret, only whether an
+      // admin password and API keys exist (as the error of a wrong attempt would).
+      method: 'GET',
+      pattern: '/api/v1/admin/login',
+      name: 'admin.login-methods',
+      auth: 'admin',
+      handle: () => ({ status: 200, json: { ok: true, methods: guard.loginMethods() } satisfies AdminLoginMethodsAnswer }),
+    },
     {
       method: 'POST',
       pattern: '/api/v1/admin/login',
