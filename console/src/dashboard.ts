@@ -24,7 +24,7 @@ import type { TargetForm } from '../../shared/protocol/push-targets';
 import { AdminApi, type Answer } from './admin-api';
 import { drawChart } from './chart';
 import { byId, el, fillTable, replace, setText, type Child } from './dom';
-import { dateTime, json, megabytes } from './format';
+import { count, dateTime, json, megabytes } from './format';
 
 /** Milliseconds between two refreshes of the overview. */
 const REFRESH_MS = 5000;
@@ -40,11 +40,18 @@ function failure(answer: { error: { code: string; message: string } }): string {
   return `${answer.error.code}: ${answer.error.message}`;
 }
 
-/** Shows a result line under a form; `ok` picks its style. */
-function note(id: string, text: string, ok: boolean): void {
+/** Shows a result line under a form; `ok` picks its style (null: a question, neither). */
+function note(id: string, text: string, ok: boolean | null): void {
   const target = byId(id);
   target.textContent = text;
-  target.dataset.ok = String(ok);
+  if (ok === null) delete target.dataset.ok;
+  else target.dataset.ok = String(ok);
+}
+
+/** A time in a table cell, as a <time> the stylesheet keeps on one line (not broken at its hyphens). */
+function when(ms: number | null | undefined): Child {
+  const text = dateTime(ms);
+  return text === '-' ? text : el('time', { datetime: new Date(ms as number).toISOString() }, text);
 }
 
 function showLogin(message?: string): void {
@@ -123,16 +130,16 @@ async function refresh(): Promise<void> {
   renderHosts(answer.stats.hosts);
   renderHistory(answer.history);
   renderSection('processes', answer.processes, 9, (rows) =>
-    rows.map((r) => [r.pid, r.name, r.group, r.state, megabytes(r.memory), megabytes(r.peakMemory), dateTime(r.startedAt), r.group === 'worker' ? r.connections : '-', dateTime(r.lastHeartbeat)]),
+    rows.map((r) => [r.pid, r.name, r.group, r.state, megabytes(r.memory), megabytes(r.peakMemory), when(r.startedAt), r.group === 'worker' ? r.connections : '-', when(r.lastHeartbeat)]),
   );
   renderSection('tasks', answer.tasks, 8, (rows) =>
-    rows.map((r) => [r.index, r.pid, r.running, r.done, r.failed, r.queued, r.averageMs, dateTime(r.startedAt)]),
+    rows.map((r) => [r.index, r.pid, r.running, r.done, r.failed, r.queued, r.averageMs, when(r.startedAt)]),
   );
   renderSection('cron', answer.cron, 8, (result) => result.rows.map(cronRow));
   renderSection('webhooks', answer.webhooks, 6, (w) => {
     const oldest = w.oldestPendingAt === null ? 'none' : `${Math.max(0, Math.round((Date.now() - w.oldestPendingAt) / 1000))} s`;
-    setText('webhooks-summary', w.enabled ? `${w.receivers} receiver(s), ${w.queued} queued, oldest pending ${oldest}, ${w.dead} dead` : `off (webhooks.urls is empty); ${w.dead} dead`);
-    return w.deadLetters.map((d) => [d.id, d.type, d.uid, dateTime(d.createdAt), d.attempts, d.lastError ?? '']);
+    setText('webhooks-summary', w.enabled ? `${count(w.receivers, 'receiver')}, ${w.queued} queued, oldest pending ${oldest}, ${w.dead} dead` : `off (webhooks.urls is empty); ${w.dead} dead`);
+    return w.deadLetters.map((d) => [d.id, d.type, d.uid, when(d.createdAt), d.attempts, d.lastError ?? '']);
   });
 }
 
@@ -149,7 +156,7 @@ function renderHosts(hosts: HostSnapshot[]): void {
       h.rates.pushes,
       h.rates.deliveries,
       h.rates.logins,
-      dateTime(h.updatedAt),
+      when(h.updatedAt),
     ]),
     'no host reported yet',
     10,
@@ -157,14 +164,18 @@ function renderHosts(hosts: HostSnapshot[]): void {
   fillTable(
     byId<HTMLTableSectionElement>('workers-body'),
     hosts.flatMap((h) =>
-      h.workers.map((w) => [h.hostId, `herald.Worker.${w.index}`, w.pid, w.state, w.connections, w.loggedIn, megabytes(w.memory.rss), megabytes(w.memory.heapUsed), dateTime(w.at)]),
+      h.workers.map((w) => [h.hostId, `herald.Worker.${w.index}`, w.pid, w.state, w.connections, w.loggedIn, megabytes(w.memory.rss), megabytes(w.memory.heapUsed), when(w.at)]),
     ),
     'no worker reported yet',
     9,
   );
 }
 
+/** The last history drawn, to draw again at a new width when the window is resized. */
+let shownHistory: AdminOverview['history'] = [];
+
 function renderHistory(history: AdminOverview['history']): void {
+  shownHistory = history;
   const times = history.map((s) => s.at);
   drawChart(byId('chart-connections'), 'Connections and logged-in users, last 30 minutes', times, [
     { label: 'connections', className: 's1', values: history.map((s) => s.connections) },
@@ -189,7 +200,7 @@ function cronRow(row: CronRow): Child[] {
   const button = (action: 'stop' | 'resume' | 'run', text: string) =>
     el('button', { type: 'button', class: 'small', 'data-job': row.name, 'data-action': action }, text);
   const actions = el('span', { class: 'actions' }, row.stopped ? button('resume', 'Resume') : button('stop', 'Stop'), button('run', 'Run now'));
-  return [row.name, row.rule, row.runs, dateTime(row.nextRun), dateTime(row.lastRun), row.lastResult ?? '-', row.stopped ? 'yes' : 'no', actions];
+  return [row.name, el('code', { class: 'nowrap' }, row.rule), row.runs, when(row.nextRun), when(row.lastRun), row.lastResult ?? '-', row.stopped ? 'yes' : 'no', actions];
 }
 
 async function cronAction(event: Event): Promise<void> {
@@ -257,11 +268,11 @@ async function lookUp(event?: Event): Promise<void> {
   if (uid === '') return note('user-result', 'give a uid', false);
   const answer: Answer<AdminUserAnswer> = await api.get<AdminUserAnswer>(`users/${encodeURIComponent(uid)}`);
   if (!answer.ok) return note('user-result', failure(answer), false);
-  note('user-result', `${answer.uid}: ${answer.online ? `online, ${answer.connections} connection${answer.connections === 1 ? '' : 's'}` : 'offline'}`, true);
+  note('user-result', `${answer.uid}: ${answer.online ? `online, ${count(answer.connections, 'connection')}` : 'offline'}`, true);
   byId('user-details').hidden = false;
   fillTable(
     byId<HTMLTableSectionElement>('sessions-body'),
-    answer.sessions.map((s) => [s.sid, s.platform, s.device ?? '-', dateTime(s.since), s.node]),
+    answer.sessions.map((s) => [s.sid, s.platform, s.device ?? '-', when(s.since), s.node]),
     'no connection',
     5,
   );
@@ -271,7 +282,7 @@ async function lookUp(event?: Event): Promise<void> {
   } else {
     fillTable(
       byId<HTMLTableSectionElement>('messages-body'),
-      messages.rows.map((m) => [m.seq, m.event, dateTime(m.ts), m.topic ?? '-', el('code', {}, json(m.data))]),
+      messages.rows.map((m) => [m.seq, m.event, when(m.ts), m.topic ?? '-', el('code', {}, json(m.data))]),
       'no stored message',
       5,
     );
@@ -279,13 +290,46 @@ async function lookUp(event?: Event): Promise<void> {
   setText('messages-note', messages.ok && messages.truncated ? 'the newest 20; older ones are kept too' : '');
 }
 
+/** Milliseconds the Kick button waits for its confirming second press. */
+const KICK_CONFIRM_MS = 10_000;
+
+/** The kick the button asks to confirm: its uid and reason, and the timer that gives up. */
+let pendingKick: { uid: string; reason: string; timer: ReturnType<typeof setTimeout> } | null = null;
+
+/** Puts the Kick button back to its first step (after a kick, a timeout, or a changed form). */
+function cancelKick(): void {
+  if (pendingKick === null) return;
+  clearTimeout(pendingKick.timer);
+  pendingKick = null;
+  const button = byId<HTMLButtonElement>('kick');
+  button.textContent = 'Kick';
+  delete button.dataset.confirm;
+  note('kick-result', '', true);
+}
+
+/**
+ * Kick is two presses: the first names what would happen and turns the button into "Confirm
+ * kick" for 10 s; only the second sends it. (No window.confirm(): a page may have dialogs
+ * switched off, and a dialog says nothing about which user and reason.)
+ */
 async function kick(): Promise<void> {
   const uid = value('user-uid');
   if (uid === '') return note('user-result', 'give a uid', false);
-  const body: Record<string, unknown> = { uid, reason: value('kick-reason') || 'admin' };
+  const reason = value('kick-reason') || 'admin';
+  if (pendingKick === null || pendingKick.uid !== uid || pendingKick.reason !== reason) {
+    cancelKick();
+    pendingKick = { uid, reason, timer: setTimeout(cancelKick, KICK_CONFIRM_MS) };
+    const button = byId<HTMLButtonElement>('kick');
+    button.textContent = 'Confirm kick';
+    button.dataset.confirm = 'true';
+    note('kick-result', `Close every connection of ${uid} (reason ${reason})? Press Confirm kick within ${KICK_CONFIRM_MS / 1000} s.`, null);
+    return;
+  }
+  cancelKick();
+  const body: Record<string, unknown> = { uid, reason };
   if (value('kick-message') !== '') body.message = value('kick-message');
   const answer = await api.post<KickAnswer>('kick', body);
-  note('kick-result', answer.ok ? `kicked ${answer.kicked} connection${answer.kicked === 1 ? '' : 's'}` : failure(answer), answer.ok);
+  note('kick-result', answer.ok ? `kicked ${count(answer.kicked, 'connection')}` : failure(answer), answer.ok);
   if (answer.ok) setTimeout(() => void lookUp(), 500);
 }
 
@@ -303,6 +347,16 @@ function start(): void {
   });
   byId('user-form').addEventListener('submit', (event) => void lookUp(event));
   byId('kick').addEventListener('click', () => void kick());
+  for (const id of ['user-uid', 'kick-reason']) byId(id).addEventListener('input', cancelKick);
+  let resizing = false;
+  window.addEventListener('resize', () => {
+    if (resizing || document.body.dataset.view !== 'dashboard') return;
+    resizing = true;
+    requestAnimationFrame(() => {
+      resizing = false;
+      renderHistory(shownHistory);
+    });
+  });
   void openSession().then((open) => {
     if (!open) showLogin();
   });

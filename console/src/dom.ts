@@ -44,11 +44,24 @@ export function setText(id: string, text: string): void {
   byId(id).textContent = text;
 }
 
-/** A table body from rows of cells; a cell may be text or a node (a button). */
+/** The header texts of the table `body` belongs to, one per column. */
+function columnNames(body: HTMLTableSectionElement): string[] {
+  const table = body.parentElement;
+  const header = table instanceof HTMLTableElement ? table.tHead?.rows[0] : undefined;
+  return header === undefined ? [] : Array.from(header.cells, (cell) => cell.textContent?.trim() ?? '');
+}
+
+/**
+ * A table body from rows of cells; a cell may be text or a node (a button). Each cell carries its
+ * column's name (`data-label`), which the stylesheet shows beside the value when a narrow screen
+ * turns the rows into cards.
+ */
 export function fillTable(body: HTMLTableSectionElement, rows: Child[][], empty: string, columns: number): void {
   if (rows.length === 0) {
     replace(body, el('tr', {}, el('td', { colspan: String(columns), class: 'empty' }, empty)));
     return;
   }
-  replace(body, ...rows.map((cells) => el('tr', {}, ...cells.map((cell) => el('td', {}, cell)))));
+  const names = columnNames(body);
+  const cell = (child: Child, index: number) => el('td', { 'data-label': names[index] || undefined }, child);
+  replace(body, ...rows.map((cells) => el('tr', {}, ...cells.map(cell))));
 }

@@ -34,3 +34,8 @@ export function json(value: unknown): string {
     return String(value);
   }
 }
+
+/** A count with its noun in the right number: `1 host`, `2 hosts`, `1 retry`, `3 retries`. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

@@ -8,7 +8,7 @@
  */
 import { HeraldClient, type ClientSnapshot, type Credentials, type HeraldClientOptions } from 'herald-sdk';
 import { byId, el, replace, setText } from './dom';
-import { clockTime, json, seconds } from './format';
+import { clockTime, count, json, seconds } from './format';
 import { PacketType, tappedParser, type Packet, type WireDirection } from './wire-tap';
 
 /** Log lines kept; older ones are dropped. */
@@ -53,7 +53,7 @@ function redactLogin(payload: unknown): unknown {
   if (typeof payload !== 'object' || payload === null) return payload;
   const copy: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
   for (const field of ['token', 'ukey']) {
-    if (typeof copy[field] === 'string') copy[field] = `‹${(copy[field] as string).length} characters›`;
+    if (typeof copy[field] === 'string') copy[field] = `‹${count((copy[field] as string).length, 'character')}›`;
   }
   return copy;
 }
@@ -155,7 +155,7 @@ function connect(): void {
   c.on('loginFailed', mine((e) => log('sdk', 'loginFailed', `${e.code}: ${e.message}; next try in ${seconds(e.retryIn)}`)));
   c.on('loggedOut', mine(() => log('sdk', 'loggedOut', 'the connection stays up, anonymous')));
   c.on('reconnecting', mine((r) => log('sdk', 'reconnecting', `attempt ${r.attempt} in ${seconds(r.delay)}`)));
-  c.on('failed', mine((f) => log('sdk', 'failed', `gave up after ${f.attempts} attempts: ${f.error.code} ${f.error.message}`)));
+  c.on('failed', mine((f) => log('sdk', 'failed', `gave up after ${count(f.attempts, 'attempt')}: ${f.error.code} ${f.error.message}`)));
   c.on('kicked', mine((k) => log('sdk', 'kicked', `${k.reason}${k.reconnect ? ', will reconnect' : ', will not reconnect'}${k.message !== undefined ? `: ${k.message}` : ''}`)));
   c.on('disconnected', mine((d) => {
     connectedTransport = '';
@@ -239,7 +239,7 @@ function showState(): void {
   setText('state-topics', snap !== null && snap.subscriptions.length > 0 ? snap.subscriptions.join(', ') : '-');
   if (snap !== null) {
     const p = snap.policy;
-    setText('state-policy', `reconnect after ${p.reconnect.delays.join('/')} s; heartbeat answer within ${p.heartbeat.timeout} s (${p.heartbeat.retries} retry); login retry every ${p.login.retryInterval} s`);
+    setText('state-policy', `reconnect after ${p.reconnect.delays.join('/')} s; heartbeat answer within ${p.heartbeat.timeout} s (${count(p.heartbeat.retries, 'retry', 'retries')}); login retry every ${p.login.retryInterval} s`);
   }
   byId<HTMLButtonElement>('disconnect').disabled = snap === null || state === 'closed';
   byId<HTMLButtonElement>('reconnect-now').disabled = snap === null || !['reconnecting', 'failed', 'closed'].includes(state);
@@ -254,7 +254,7 @@ function noteUpgrade(snap: ClientSnapshot): void {
 
 function describeReconnect(snap: ClientSnapshot): string {
   const { attempts, next } = snap.reconnect;
-  if (snap.state === 'failed') return `gave up after ${attempts} attempts (Connect tries again)`;
+  if (snap.state === 'failed') return `gave up after ${count(attempts, 'attempt')} (Connect tries again)`;
   if (next === null) return '-';
   const left = next.at - Date.now();
   return left > 0 ? `attempt ${next.attempt} in ${seconds(left)}` : `attempt ${next.attempt} running`;

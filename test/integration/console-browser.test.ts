@@ -7,7 +7,7 @@
  *   shows the reconnect attempt and countdown, and comes back on "Reconnect now";
  * - the dashboard logs in with the admin password, shows the workers and the connected user,
  *   sends a push the test tool receives, stops and resumes a cron job (as `herald crontab show`
- *   then reports) and kicks the user;
+ *   then reports) and kicks the user (two presses);
  * - pushed `<script>` and `<img onerror>` payloads stay text in both pages;
  * - screenshots of both pages go to test-output/console-*.png on every run.
  *
@@ -265,8 +265,10 @@ describe('console and dashboard in headless Chromium against a multi-process Her
     const resumed = await heraldJson<{ rows: CronRow[] }>(['crontab', 'show'], cliEnv);
     expect(resumed.rows.find((r) => r.name === CRON_JOB)?.stopped, 'herald crontab show after Resume').to.equal(false);
 
-    // Kick: the test tool hears it and stays away (reason admin).
+    // Kick (a second press confirms it): the test tool hears it and stays away (reason admin).
     await admin.fill('#kick-message', 'maintenance');
+    await admin.click('#kick');
+    await admin.locator('#kick', { hasText: 'Confirm kick' }).waitFor({ timeout: 5000 });
     await admin.click('#kick');
     await admin.locator('#kick-result', { hasText: 'kicked 1 connection' }).waitFor({ timeout: 5000 });
     await tool.locator('#log li[data-event=kicked]', { hasText: 'admin, will not reconnect: maintenance' }).waitFor({ timeout: 5000 });

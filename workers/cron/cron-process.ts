@@ -138,6 +138,11 @@ export function runCronProcess(): void {
   });
 }
 
+/** A count with its noun in the right number (`1 host`, `2 hosts`): job results show on /admin. */
+function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger): Job[] {
   const job = (name: string, rule: string, run: () => Promise<string>): Job => ({
     name,
@@ -153,19 +158,19 @@ function defineJobs(config: HeraldConfig, primary: PrimaryClient, logger: Logger
   return [
     job(cleanupName, config.cron.retentionCleanup, async () => {
       const deleted = await primary.request('task.cleanup', {}, TASK_REPLY_TIMEOUT_MS);
-      return `${deleted.messages} messages, ${deleted.cursors} cursors deleted`;
+      return `${count(deleted.messages, 'message')}, ${count(deleted.cursors, 'cursor')} deleted`;
     }),
     job(statsName, config.cron.statsSnapshot, async () => {
       const stats = await primary.request('cluster.stats', {});
       logger.info('stats snapshot', { ...stats.totals });
-      return `${stats.totals.connections} connections, ${stats.totals.users} users on ${stats.totals.hosts} hosts`;
+      return `${count(stats.totals.connections, 'connection')}, ${count(stats.totals.users, 'user')} on ${count(stats.totals.hosts, 'host')}`;
     }),
     ...config.cron.jobs.map((configured) =>
       job(configured.name, configured.schedule, async () => {
         const request = pushRequestSchema(config.push).parse(configured.push);
         const result = await primary.request('task.push', { request, origin: 'cron' }, TASK_REPLY_TIMEOUT_MS);
         if (result === null) throw new HeraldError('UNAVAILABLE', 'no task process is running');
-        return `push ${result.id}${result.online !== null ? ` to ${result.online} connections` : ''}`;
+        return `push ${result.id}${result.online !== null ? ` to ${count(result.online, 'connection')}` : ''}`;
       }),
     ),
   ];
