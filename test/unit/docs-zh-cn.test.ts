@@ -2,7 +2,8 @@
  * The Chinese operator pages (docs/zh-CN/) stay in step with their English originals (docs/):
  * every command, flag and environment variable of the English page appears verbatim in the
  * Chinese one, the code blocks are the same (shell comments aside), the headings keep the same
- * structure, and the Chinese pages' relative links land on files that exist.
+ * structure, and the Chinese pages' relative links land on files that exist. README.zh-CN.md,
+ * which mirrors README.md, keeps its commands, flags and variables too.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +54,12 @@ describe('Chinese documentation (docs/zh-CN/)', function () {
       });
     });
   }
+
+  it('names every command, flag and environment variable of README.md in README.zh-CN.md', function () {
+    const english = doc('README.md');
+    expect(operatorTerms(english).length, 'terms found in README.md').to.be.greaterThan(20);
+    expect(missingTerms(english, doc('README.zh-CN.md')), 'missing from README.zh-CN.md (present in README.md)').to.deep.equal([]);
+  });
 
   describe('the check itself', function () {
     const english = [
