@@ -108,7 +108,8 @@ describe('documentation', function () {
   });
 
   it('links only to headings that exist', function () {
-    const sources = ['README.md', 'README.zh-CN.md', ...readdirSync(join(packageRoot(), 'docs')).filter((n) => n.endsWith('.md')).map((n) => `docs/${n}`)];
+    const pages = (folder: string) => readdirSync(join(packageRoot(), folder)).filter((n) => n.endsWith('.md')).map((n) => `${folder}/${n}`);
+    const sources = ['README.md', 'README.zh-CN.md', ...pages('docs'), ...pages('docs/zh-CN')];
     const broken: string[] = [];
     for (const source of sources) {
       const text = doc(source).replace(/```[\s\S]*?```/g, '');
