@@ -121,14 +121,15 @@ export class DevSite {
     try {
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
-        if (size > MAX_BODY_BYTES) {
-          answer(res, 413, { code: 413, msg: 'body too large' });
-          return;
-        }
-        chunks.push(chunk as Buffer);
+        // Read to the end either way: leaving the loop early would destroy the request's socket.
+        if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
       }
     } catch {
       return; // the client went away
+    }
+    if (size > MAX_BODY_BYTES) {
+      answer(res, 413, { code: 413, msg: 'body too large' });
+      return;
     }
     let body: unknown;
     try {

@@ -57,6 +57,7 @@ describe('herald dev-site (stand-in for the main site)', function () {
     expect((await fetch(site.url, { method: 'GET' })).status).to.equal(404);
     expect((await fetch(site.url.replace('/verify', '/other'), { method: 'POST', body: '{}' })).status).to.equal(404);
     expect((await fetch(site.url, { method: 'POST', body: 'not json' })).status).to.equal(400);
+    expect((await fetch(site.url, { method: 'POST', body: 'x'.repeat(20_000) })).status).to.equal(413);
     expect((await fetch(site.url, { method: 'POST', body: JSON.stringify({ type: 'ukey', value: 5 }) })).status).to.equal(400);
     const unknownType = await fetch(site.url, { method: 'POST', body: JSON.stringify({ type: 'cookie', value: 'dev:1' }) });
     expect(((await unknownType.json()) as { code: number }).code).to.equal(1001);
