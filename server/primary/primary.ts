@@ -12,7 +12,7 @@ import { createServer, type Server as NetServer } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { RedisClient } from '../../shared/redis';
 import { AggregatorRegistry } from 'prom-client';
-import { loadConfig, type HeraldConfig } from '../../shared/config';
+import { configWarnings, loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError, HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { createRedisClient } from '../../shared/redis';
@@ -198,6 +198,7 @@ export class Primary implements CommandContext {
     const started = Date.now();
     try {
       const next = loadConfigForReload();
+      for (const warning of configWarnings(next)) this.logger.warn(`${warning.key} ${warning.message}`, { key: warning.key });
       const needsRestart = (['port', 'host', 'hostId', 'tls', 'redis', 'db', 'dataDir'] as const).filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
       );

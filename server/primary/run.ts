@@ -5,7 +5,7 @@
  * `<dataDir>/logs/herald.log`, rotated by size.
  */
 import { mkdirSync } from 'node:fs';
-import { loadConfig, type HeraldConfig } from '../../shared/config';
+import { configWarnings, loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { createLogger } from '../../shared/logger';
 import { RotatingFile } from '../../shared/rotating-file';
@@ -41,6 +41,7 @@ export async function runPrimary(options: { daemon?: boolean } = {}): Promise<Ru
     defaults: { proc: 'herald.Primary' },
     ...(output !== undefined ? { stream: output } : {}),
   });
+  for (const warning of configWarnings(config)) logger.warn(`${warning.key} ${warning.message}`, { key: warning.key });
   process.title = 'herald: herald.Primary';
   const primary = new Primary(config, logger, output !== undefined ? { output } : {});
   let exiting = false;

@@ -105,7 +105,7 @@ export class LoginService {
    */
   async verifyHandshake(socket: HeraldSocket): Promise<void> {
     const parsed = HandshakeAuthSchema.safeParse(socket.handshake.auth ?? {});
-    if (!parsed.success) throw new HeraldError('BAD_REQUEST', `auth.${describeZodError(parsed.error)}`);
+    if (!parsed.success) throw new HeraldError('BAD_REQUEST', describeZodError(parsed.error, 'auth'));
     const auth = parsed.data;
     if (auth.ukey === undefined && auth.token === undefined) return;
     this.handshakes.set(socket, await this.verify(auth, socket.data.ip));

@@ -9,6 +9,7 @@ import { ConfigError, HeraldError } from '../errors';
 import type { Logger } from '../logger';
 import { ThrottledLog } from '../throttled-log';
 import { UID_PATTERN } from '../protocol/limits';
+import { DEV_SITE_HEADER } from './dev-site';
 import type { Credential, Identity, Verifier, VerifyContext } from './verifier';
 import type { VerifierMode } from './verifier-mode';
 
@@ -60,6 +61,12 @@ export interface HttpVerifierOptions {
   /** @default 'data.uid' */
   uidPath: string;
   headers: Readonly<Record<string, string>>;
+  /**
+   * Whether answers of `herald dev-site` (marked with DEV_SITE_HEADER) count; when not, they are
+   * AUTH_UNAVAILABLE with an error log. Set by the environment, not by a key: `online` never.
+   * @default false
+   */
+  acceptDevSite?: boolean;
 }
 
 /** Longest cache life, seconds: the longest a revoked credential may still log in. */
@@ -93,6 +100,7 @@ export class HttpVerifier implements Verifier {
   private readonly unreachable: ThrottledLog;
   private readonly failed: ThrottledLog;
   private readonly nonJson: ThrottledLog;
+  private readonly devSite: ThrottledLog;
 
   constructor(
     private readonly options: HttpVerifierOptions,
@@ -103,11 +111,13 @@ export class HttpVerifier implements Verifier {
     this.unreachable = new ThrottledLog(logger, 'warn', 'verification API unreachable', throttle);
     this.failed = new ThrottledLog(logger, 'warn', 'verification API failed', throttle);
     this.nonJson = new ThrottledLog(logger, 'warn', 'verification API answered non-JSON', throttle);
+    const devSite = 'refusing an answer from herald dev-site (it lets anyone log in as any uid; only local and test accept it): point auth.http.url at the main site';
+    this.devSite = new ThrottledLog(logger, 'error', devSite, throttle);
   }
 
   /** Writes the failure counts still folded into the throttled log lines. */
   close(): void {
-    for (const log of [this.unreachable, this.failed, this.nonJson]) log.close();
+    for (const log of [this.unreachable, this.failed, this.nonJson, this.devSite]) log.close();
   }
 
   verify(credential: Credential, context: VerifyContext): Promise<Identity> {
@@ -152,12 +162,16 @@ export class HttpVerifier implements Verifier {
       this.unreachable.hit({ reason: timedOut ? `no answer within ${this.options.timeoutMs} ms` : (err as Error).message });
       throw new HeraldError('AUTH_UNAVAILABLE', undefined, { cause: err, retryAfter: UNAVAILABLE_RETRY_AFTER });
     }
+    if (response.headers.has(DEV_SITE_HEADER) && this.options.acceptDevSite !== true) {
+      this.devSite.hit({});
+      throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
+    }
     if (response.status >= 500) {
       this.failed.hit({ status: response.status, ms: this.clock.now() - started });
       throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
     }
     if (response.status !== this.options.successStatus) {
-      throw new HeraldError('AUTH_REJECTED');
+      throw new HeraldError('AUTH_REJECTED', `the main site refused the ${credential.type}`);
     }
     let body: unknown;
     try {
@@ -167,7 +181,7 @@ export class HttpVerifier implements Verifier {
       throw new HeraldError('AUTH_UNAVAILABLE', undefined, { retryAfter: UNAVAILABLE_RETRY_AFTER });
     }
     if (this.options.successPath !== '' && readPath(body, this.options.successPath) !== this.options.successValue) {
-      throw new HeraldError('AUTH_REJECTED');
+      throw new HeraldError('AUTH_REJECTED', `the main site refused the ${credential.type}`);
     }
     const raw = readPath(body, this.options.uidPath);
     const uid = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
@@ -211,7 +225,7 @@ export const HTTP_VERIFIER: VerifierMode<typeof HttpSettingsSchema, HttpVerifier
     if (environment === 'online' && !isSafeVerifierUrl(url)) {
       throw new ConfigError(label('auth.http.url'), 'online refuses a plain-http verification URL (credentials would cross the network in clear text); use https://, or http:// to this machine only');
     }
-    return { ...settings, url };
+    return { ...settings, url, acceptDevSite: environment !== 'online' };
   },
   create: (settings, { logger, clock }) => new HttpVerifier(settings, logger, clock),
 };

@@ -6,3 +6,5 @@ export type { Credential, CredentialType, Identity, Verifier, VerifyContext } fr
 export type { VerifierDeps, VerifierMode } from './verifier-mode';
 export { AuthSettingsSchema, createVerifier, DEFAULT_VERIFIER, resolveAuth, VERIFIERS } from './verifiers';
 export type { AuthConfig, VerifierName, VerifierSettings } from './verifiers';
+export { assertDevSiteAllowed, DEFAULT_DEV_SITE_OPTIONS, DEV_CREDENTIAL_PREFIX, DEV_SITE_HEADER, DevSite, devSiteUid } from './dev-site';
+export type { DevSiteCall, DevSiteOptions } from './dev-site';

@@ -12,6 +12,9 @@ import type { VerifierMode } from './verifier-mode';
 /** The development secret that `local` uses when none is configured; `online` refuses it. */
 export const DEV_JWT_SECRET = 'herald-local-development-secret-not-for-production';
 
+/** Added to a refused ukey: the jwt verifier takes only signed tokens. */
+const UKEY_HINT = ' (auth.verifier jwt takes signed tokens only; a ukey is checked by the main site with auth.verifier http — to try one without the main site, see herald dev-site)';
+
 /** `auth.jwt` in app.json. */
 export const JwtSettingsSchema = z
   .object({
@@ -65,16 +68,18 @@ export class JwtVerifier implements Verifier {
         clockTolerance: this.options.clockTolerance,
       });
     } catch (err) {
-      const reason = err instanceof jwt.TokenExpiredError ? 'the token has expired' : 'the token is not valid';
-      throw new HeraldError('AUTH_REJECTED', reason);
+      const reason = err instanceof jwt.TokenExpiredError ? `the ${credential.type} has expired` : `the ${credential.type} is not valid`;
+      // A ukey is the main site's session key: with this verifier it passes only if it is a
+      // signed token, which it rarely is, so say where ukeys are checked.
+      throw new HeraldError('AUTH_REJECTED', credential.type === 'ukey' ? `${reason}${UKEY_HINT}` : reason);
     }
     if (typeof payload === 'string' || payload.exp === undefined) {
-      throw new HeraldError('AUTH_REJECTED', 'the token has no exp claim');
+      throw new HeraldError('AUTH_REJECTED', `the ${credential.type} has no exp claim`);
     }
     const sub: unknown = payload.sub;
     const uid = typeof sub === 'number' && Number.isSafeInteger(sub) ? String(sub) : sub;
     if (typeof uid !== 'string' || !UID_PATTERN.test(uid)) {
-      throw new HeraldError('AUTH_REJECTED', 'the token has no valid sub claim');
+      throw new HeraldError('AUTH_REJECTED', `the ${credential.type} has no valid sub claim`);
     }
     return { uid };
   }

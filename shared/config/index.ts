@@ -1,6 +1,8 @@
 export { BUILT_IN_CRON_JOBS, loadConfig, parseEnvironment } from './load';
 export type { LoadConfigOptions } from './load';
 export { ENV_OVERRIDES, SPECIAL_VARIABLES } from './env-overrides';
+export { configWarnings, ONLINE_MIN_PING_SECONDS } from './warnings';
+export type { ConfigWarning } from './warnings';
 export type { EnvOverride } from './env-overrides';
 export type { ModeContext } from './environment';
 export { resolveDb, resolveRedis, resolveTls } from './modes';

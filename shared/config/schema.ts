@@ -19,6 +19,8 @@ export const LOCAL_API_KEY = 'local-development-api-key';
 
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
 const positiveInt = z.number().int().positive();
+/** Engine.IO's ping settings: 0.1 s and up, so conformance tests (300 / 200 ms) can run against Herald. */
+const pingSeconds = z.number().min(0.1, 'must be at least 0.1 (seconds; 100 ms)').max(600, 'must be at most 600 (seconds)');
 
 const TopicRuleSchema = z
   .object({
@@ -109,10 +111,10 @@ export const AppConfigSchema = z
         maxConnectionsPerUser: positiveInt.max(10_000).default(10),
         /** Topics one connection may subscribe to. */
         maxTopicsPerConnection: positiveInt.max(10_000).default(50),
-        /** Engine.IO ping interval (seconds). */
-        pingInterval: seconds(1, 600).default(25),
-        /** Engine.IO ping timeout (seconds). */
-        pingTimeout: seconds(1, 600).default(20),
+        /** Engine.IO ping interval (seconds; from 0.1 for conformance and fast-failure tests, a warning under 5 on online). */
+        pingInterval: pingSeconds.default(25),
+        /** Engine.IO ping timeout (seconds; from 0.1, a warning under 5 on online). */
+        pingTimeout: pingSeconds.default(20),
         /** Largest frame a client may send, in bytes. */
         maxPayloadBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(64 * 1024),
         /** Transports the server accepts. */

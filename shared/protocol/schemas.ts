@@ -125,10 +125,31 @@ export const KickRequestSchema = z
   .strict();
 export type KickRequest = z.infer<typeof KickRequestSchema>;
 
-/** Formats the first zod issue as `path: message`, e.g. `to.uid: must match …`. */
-export function describeZodError(error: z.ZodError): string {
-  const issue = error.issues[0];
+/** Unknown keys named in one message; more are counted. */
+const MAX_NAMED_KEYS = 5;
+/** Characters of an unknown key quoted in a message (the client chose it; it may be huge). */
+const MAX_KEY_CHARS = 64;
+
+/**
+ * Formats one zod issue as `path: message`, e.g. `to.uid: must match …`. An unknown field comes
+ * first whatever else is wrong — `{ topik: 'x' }` answers `unknown field "topik"`, not
+ * `topic: Required` (zod lists the missing field first, though the typo explains it). `root`
+ * prefixes every path (`auth` for the handshake: `auth: unknown field "tokn"`).
+ */
+export function describeZodError(error: z.ZodError, root?: string): string {
+  const issue = error.issues.find((i) => i.code === z.ZodIssueCode.unrecognized_keys) ?? error.issues[0];
   if (!issue) return 'invalid';
-  const path = issue.path.length > 0 ? issue.path.join('.') : '(payload)';
-  return `${path}: ${issue.message}`;
+  const parts = [...(root !== undefined ? [root] : []), ...issue.path.map(String)];
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    const what = describeUnknownKeys(issue.keys);
+    return parts.length > 0 ? `${parts.join('.')}: ${what}` : what;
+  }
+  return `${parts.length > 0 ? parts.join('.') : '(payload)'}: ${issue.message}`;
+}
+
+/** `unknown field "topik"`, `unknown fields "a", "b"`, `unknown fields "a", … and 3 more`. */
+function describeUnknownKeys(keys: readonly string[]): string {
+  const quoted = keys.slice(0, MAX_NAMED_KEYS).map((k) => JSON.stringify(k.length > MAX_KEY_CHARS ? `${k.slice(0, MAX_KEY_CHARS)}…` : k));
+  const more = keys.length > MAX_NAMED_KEYS ? ` and ${keys.length - MAX_NAMED_KEYS} more` : '';
+  return `unknown field${keys.length > 1 ? 's' : ''} ${quoted.join(', ')}${more}`;
 }

@@ -34,6 +34,16 @@ describe('jwt verifier', function () {
     void ctx;
   });
 
+  it('says which credential it refused, and where a ukey is checked when it is not a signed token', async function () {
+    expect((await rejection(hs.verify({ type: 'token', value: 'not-a-jwt' }))).message).to.equal('the token is not valid');
+    const ukey = await rejection(hs.verify({ type: 'ukey', value: 'a-main-site-session-key' }));
+    expect(ukey.code).to.equal('AUTH_REJECTED');
+    expect(ukey.message).to.match(/^the ukey is not valid \(auth\.verifier jwt takes signed tokens only; .*auth\.verifier http.*herald dev-site\)$/);
+    expect(ukey.message).to.not.include('a-main-site-session-key');
+    const expired = jwt.sign({ sub: 'a', exp: Math.floor(Date.now() / 1000) - 10 }, secret);
+    expect((await rejection(hs.verify({ type: 'ukey', value: expired }))).message).to.match(/^the ukey has expired \(/);
+  });
+
   it('verifies RS256 with the public key and refuses an HS256 token forged with that key', async function () {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -73,9 +83,12 @@ describe('http verifier (the main site over real HTTP)', function () {
     expect(site.calls).to.deep.equal([{ type: 'token', value: 'good-token', platform: 'ios', ip: '10.1.2.3' }]);
   });
 
-  it('answers AUTH_REJECTED when the success rule fails', async function () {
+  it('answers AUTH_REJECTED when the success rule fails, naming the credential refused', async function () {
     const verifier = new HttpVerifier({ ...options, url: site.url }, silentLogger());
-    expect((await rejection(verifier.verify({ type: 'ukey', value: 'bad' }, ctx))).code).to.equal('AUTH_REJECTED');
+    const ukey = await rejection(verifier.verify({ type: 'ukey', value: 'bad' }, ctx));
+    expect(ukey.code).to.equal('AUTH_REJECTED');
+    expect(ukey.message).to.equal('the main site refused the ukey');
+    expect((await rejection(verifier.verify({ type: 'token', value: 'bad' }, ctx))).message).to.equal('the main site refused the token');
   });
 
   it('answers AUTH_UNAVAILABLE with retryAfter on 5xx, on no answer within the timeout, and on a closed port', async function () {

@@ -9,6 +9,7 @@ import { startDaemon } from '../daemon';
 import { invokedName } from '../invoked-name';
 import { fail } from '../output';
 import { startBanner } from '../start-banner';
+import { ignoredByReload, processEnvironment, reloadWarning } from '../reload-environment';
 import { formatItems, formatTable, time } from '../table';
 
 function configFor(env: string | undefined): HeraldConfig {
@@ -107,7 +108,13 @@ export function registerServerCommands(program: Command): void {
     .description('re-read the configuration and replace every process one at a time, without downtime')
     .option('--env <env>', 'environment; overrides PUSH_ENV')
     .action(async (options: { env?: string }) => {
-      const report = await commandOrFail(configFor(options.env), 'reload', {}, 15 * 60_000);
+      const config = configFor(options.env);
+      const pid = livePid(config);
+      if (pid !== undefined) {
+        const warning = reloadWarning(ignoredByReload(process.env, processEnvironment(pid)), pid);
+        if (warning !== undefined) console.error(warning);
+      }
+      const report = await commandOrFail(config, 'reload', {}, 15 * 60_000);
       console.log(formatTable(['process', 'old pid', 'new pid'], report.replaced.map((r) => [r.name, r.oldPid ?? '-', r.newPid])));
       if (report.added.length > 0) console.log(`added: ${report.added.join(', ')}`);
       if (report.removed.length > 0) console.log(`removed: ${report.removed.join(', ')}`);
