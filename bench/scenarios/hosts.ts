@@ -30,8 +30,12 @@ import type { Metrics, OwnScenario, ScenarioResult } from './scenario';
 const WORKERS_PER_HOST = 1;
 /** Milliseconds of targeted pushes before counting (keep-alive pools to every host open, the path compiled). */
 const WARMUP_MS = 1000;
+/** The adapter `/api/v1/stats` names for a host without Redis. */
+const EMBEDDED_ADAPTER = 'cluster';
+/** Milliseconds the hosts may take to appear in each other's stats (they report every second). */
+const SEE_EACH_OTHER_MS = 10_000;
 /** Milliseconds over which the hosts' idle CPU is measured (the smoke run: a quarter). */
-const IDLE_MS = 3000;
+const IDLE_MS = 5000;
 
 interface Hosts {
   list: HeraldServer[];
@@ -192,6 +196,26 @@ async function lookups(ctx: BenchContext, hosts: Hosts, users: number): Promise<
   };
 }
 
+/**
+ * Waits until the first host lists every host in its stats (each reports itself through Redis),
+ * at most SEE_EACH_OTHER_MS, and checks that none runs the embedded adapter: a host that ignored
+ * the Redis it was given would run alone, and the numbers would measure that.
+ */
+async function seeEachOther(list: HeraldServer[]): Promise<void> {
+  const ids = list.map((s) => s.hostId);
+  const first = list[0] as HeraldServer;
+  let known: { hostId: string; adapter: string }[] = [];
+  const deadline = Date.now() + SEE_EACH_OTHER_MS;
+  while (Date.now() < deadline) {
+    known = (await first.knownHosts().catch(() => [])).filter((h) => ids.includes(h.hostId));
+    if (known.length === ids.length) break;
+    await sleep(200);
+  }
+  if (known.length < ids.length) throw new Error(`the hosts do not see each other: ${first.hostId} lists ${known.length} of ${ids.length} (is their Redis configured?)`);
+  const alone = known.find((h) => h.adapter === EMBEDDED_ADAPTER);
+  if (alone !== undefined) throw new Error(`${alone.hostId} runs the embedded adapter, without the Redis it was given`);
+}
+
 /** One host count: start the hosts, spread the clients, measure, stop everything. */
 async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): Promise<ScenarioResult> {
   const t = started();
@@ -205,6 +229,7 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
       ctx.progress.update(i + 1);
     }
     ctx.progress.finish();
+    await seeEachOther(list);
     const hosts: Hosts = { list, roots: list.map((s) => s.rootPid) };
     fleet = ctx.startFleet(n);
     // The same N over every count: host i takes an even share, uids continue from host to host.

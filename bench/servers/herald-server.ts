@@ -68,7 +68,7 @@ interface HostReady {
 }
 
 interface StatsAnswer {
-  hosts?: { hostId: string; workers: { pid: number; state: string; connections: number; memory: { heapUsed: number } }[] }[];
+  hosts?: { hostId: string; adapter?: string; workers: { pid: number; state: string; connections: number; memory: { heapUsed: number } }[] }[];
 }
 
 export class HeraldServer implements BenchServer {
@@ -161,6 +161,12 @@ export class HeraldServer implements BenchServer {
     return (host?.workers ?? [])
       .filter((w) => w.state === 'ready')
       .map((w) => ({ pid: w.pid, connections: w.connections, heapUsed: w.memory.heapUsed }));
+  }
+
+  /** The hosts this one knows of, from `/api/v1/stats` (every host sharing its Redis, itself included), and their adapters. */
+  async knownHosts(): Promise<{ hostId: string; adapter: string }[]> {
+    const answer = await this.api.get('/api/v1/stats');
+    return ((answer.body as StatsAnswer).hosts ?? []).map((h) => ({ hostId: h.hostId, adapter: String(h.adapter) }));
   }
 
   /** Graceful stop (SIGTERM), SIGKILL to the group after 15 s; removes the bench's folders. Idempotent. */
