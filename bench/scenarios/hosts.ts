@@ -9,6 +9,8 @@
  *   carries `online`);
  * - broadcast: `{to:{all:true}}` through a random host, one call in flight at a time; CPU of every
  *   host per delivery (should stay flat);
+ * - split (2 hosts and more): pushes through the first host's API to users of the last one; the
+ *   CPU per push of the caller, of the holder and of each host in between (which should be ~0);
  * - online: `GET /api/v1/online/:uid` of a random user from a random host, one at a time.
  *
  * CPU figures are given as measured and less what the hosts spend idle over the same time (their
@@ -36,6 +38,12 @@ const EMBEDDED_ADAPTER = 'cluster';
 const SEE_EACH_OTHER_MS = 10_000;
 /** Milliseconds over which the hosts' idle CPU is measured (the smoke run: a quarter). */
 const IDLE_MS = 5000;
+
+/** The uids of the clients one host holds: `u<first>` … `u<first + count - 1>`. */
+interface UidRange {
+  first: number;
+  count: number;
+}
 
 interface Hosts {
   list: HeraldServer[];
@@ -115,6 +123,46 @@ async function targeted(ctx: BenchContext, hosts: Hosts, fleet: Fleet, users: nu
       pushCpuNet: perUnit(Math.max(0, cpu - idleCpu), accepted),
     },
     notes,
+  };
+}
+
+/**
+ * Where a targeted push's CPU goes: pushes through host 1's API to users held by the last host,
+ * each host's CPU per push less its share of the idle CPU. The hosts in between neither take the
+ * call nor hold the user: what they spend is what every push costs every host.
+ */
+async function split(ctx: BenchContext, hosts: Hosts, fleet: Fleet, held: UidRange, idle: number): Promise<Metrics> {
+  const { hostsPushes, hostsPushRate: rate, messageBytes } = ctx.options;
+  const h = hosts.list.length;
+  const k = Math.max(1, Math.round(hostsPushes / 2));
+  const caller = hosts.list[0] as HeraldServer;
+  ctx.progress.phase(`hosts · ${h}: ${k} pushes through host 1 to users on host ${h} (CPU per host)`, k);
+  await fleet.measure('message', 'count');
+  const before = hosts.roots.map((root) => sampleTree(root));
+  const paced = await pace({
+    rate,
+    durationMs: (k / rate) * 1000,
+    maxInFlight: 256,
+    send: async (dueAt) => {
+      const uid = `u${held.first + randomInt(held.count)}`;
+      const answer = await caller.api.post('/api/v1/push', { to: { uid }, data: benchData(dueAt, messageBytes), durable: false });
+      if (answer.status !== 200) throw new Error(`push answered ${answer.status}`);
+    },
+    onTick: (sent, total) => ctx.progress.update(sent, `${sent}/${total} pushes`),
+  });
+  const accepted = paced.sent - paced.failed;
+  await fleet.waitFor((st) => st.received >= accepted, 10_000);
+  const after = hosts.roots.map((root) => sampleTree(root));
+  ctx.progress.finish();
+  const net = before.map((b, i) => {
+    const a = after[i] as typeof b;
+    return Math.max(0, cpuBetween(b, a) - (idle / h) * ((a.at - b.at) / 1000));
+  });
+  const bystanders = net.slice(1, -1);
+  return {
+    callerCpu: perUnit(net[0] ?? 0, accepted),
+    holderCpu: perUnit(net[h - 1] ?? 0, accepted),
+    bystanderCpu: bystanders.length > 0 ? perUnit(bystanders.reduce((a, b) => a + b, 0) / bystanders.length, accepted) : null,
   };
 }
 
@@ -233,8 +281,10 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
     const hosts: Hosts = { list, roots: list.map((s) => s.rootPid) };
     fleet = ctx.startFleet(n);
     // The same N over every count: host i takes an even share, uids continue from host to host.
+    const ranges: UidRange[] = [];
     for (let i = 0; i < h; i++) {
       const share = Math.floor(n / h) + (i < n % h ? 1 : 0);
+      ranges.push({ first: ranges.reduce((a, r) => a + r.count, 0), count: share });
       await ctx.connect(fleet, list[i] as HeraldServer, share, `hosts · ${h}: ${share} clients → host ${i + 1}/${h}`);
     }
     const { status } = await fleet.collect();
@@ -243,6 +293,7 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
     const processes = sampleTree(...hosts.roots).pids.length;
     const idle = await idleRate(ctx, hosts);
     const push = await targeted(ctx, hosts, fleet, users, idle);
+    const where = h > 1 ? await split(ctx, hosts, fleet, ranges[h - 1] as UidRange, idle) : {};
     const all = await broadcast(ctx, hosts, fleet, idle);
     const online = await lookups(ctx, hosts, users);
     // Each host's own connections, from its stats (reported every second, long since caught up).
@@ -259,6 +310,7 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
         hostConnectionsMax: Math.max(...perHost),
         idleCpu: idle * 1e6,
         ...push.metrics,
+        ...where,
         ...all.metrics,
         ...online.metrics,
       },
@@ -308,6 +360,9 @@ export const hostsScenario: OwnScenario = {
     { key: 'pushCpu', label: 'targeted: CPU per push, all hosts', unit: 'us' },
     { key: 'pushCpuNet', label: 'targeted: CPU per push, all hosts, less idle', unit: 'us' },
     { key: 'pushCpuRatio', label: 'targeted: CPU per push less idle, vs 1 host', unit: 'ratio' },
+    { key: 'callerCpu', label: 'split: CPU per push, the host taking the call (holds none of the users)', unit: 'us' },
+    { key: 'holderCpu', label: 'split: CPU per push, the host holding the user', unit: 'us' },
+    { key: 'bystanderCpu', label: 'split: CPU per push, each other host (mean)', unit: 'us' },
     { key: 'deliveriesPerSec', label: 'broadcast: deliveries per second', unit: 'per-s' },
     { key: 'broadcastDelivered', label: 'broadcast: deliveries received', unit: 'count' },
     { key: 'broadcastExpected', label: 'broadcast: deliveries expected', unit: 'count' },

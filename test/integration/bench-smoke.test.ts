@@ -168,8 +168,13 @@ describe('bench smoke run', function () {
       expect(m.onlineP99).to.be.a('number');
     }
     // The ratios are to the first count: 1 host over itself.
-    expect((hosts[0] as ScenarioResult).metrics.pushCpuRatio).to.equal(1);
-    expect((hosts[1] as ScenarioResult).metrics.pushCpuRatio).to.be.a('number');
+    const [one, two] = hosts as [ScenarioResult, ScenarioResult];
+    expect(one.metrics.pushCpuRatio).to.equal(1);
+    expect(two.metrics.pushCpuRatio).to.be.a('number');
+    // Where a push's CPU goes, with a caller and a holder but no host in between at 2 hosts.
+    expect(two.metrics.holderCpu).to.be.a('number');
+    expect(two.metrics.callerCpu).to.be.a('number');
+    expect(two.metrics.bystanderCpu).to.equal(null);
   });
 
   it('durable: every stored push arrives', function () {
