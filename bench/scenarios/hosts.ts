@@ -7,10 +7,10 @@
  *   CPU of every Herald process of every host per push (only the holding host should work, so it
  *   should stay near the one-host figure), p50/p99 call → client and of the API answer (which
  *   carries `online`);
- * - broadcast: `{to:{all:true}}` through a random host, one call in flight at a time; CPU of every
- *   host per delivery (should stay flat);
  * - split (2 hosts and more): pushes through the first host's API to users of the last one; the
  *   CPU per push of the caller, of the holder and of each host in between (which should be ~0);
+ * - broadcast: `{to:{all:true}}` through a random host, one call in flight at a time; CPU of every
+ *   host per delivery (should stay flat);
  * - online: `GET /api/v1/online/:uid` of a random user from a random host, one at a time.
  *
  * CPU figures are given as measured and less what the hosts spend idle over the same time (their
