@@ -1,10 +1,19 @@
 /**
  * ioredis clients with the settings every Herald component wants: an 'error' listener (an
  * unhandled one would crash the process), endless reconnects with a short capped back-off, and
- * commands that fail fast while disconnected instead of piling up.
+ * commands that fail fast while disconnected instead of piling up. One factory for the three ways
+ * of reaching Redis (`RedisConnection`): one server, a Redis Cluster, a Sentinel-managed master.
  */
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisConnection } from './config/schema';
 import type { Logger } from './logger';
+
+/**
+ * A client of one Redis or of a Redis Cluster. Code above this file uses only what both offer:
+ * single-key commands (or several keys that share a hash tag), `status`, and the events
+ * 'ready' / 'close' / 'end' (docs/ARCHITECTURE.md "Redis keys").
+ */
+export type RedisClient = Redis | Cluster;
 
 /** How soon a lost connection is tried again. */
 export interface ReconnectBackoff {
@@ -57,7 +66,7 @@ export interface RedisClientOptions {
   subscriber?: boolean;
 }
 
-export function createRedisClient(url: string, logger: Logger, options: RedisClientOptions): Redis {
+export function createRedisClient(connection: RedisConnection, logger: Logger, options: RedisClientOptions): RedisClient {
   const offlineQueue = options.offlineQueue === true && options.failInFlight !== true;
   const redisOptions: RedisOptions = {
     lazyConnect: false,
@@ -69,14 +78,17 @@ export function createRedisClient(url: string, logger: Logger, options: RedisCli
     enableAutoPipelining: options.autoPipelining ?? false,
     enableReadyCheck: options.subscriber !== true,
   };
-  const client = new Redis(url, redisOptions);
+  const client = connect(connection, redisOptions, options);
   let lastError = '';
-  client.on('error', (err: Error) => {
+  const warn = (err: Error, node?: string) => {
     // One line per distinct failure, not one per retry.
     if (err.message === lastError) return;
     lastError = err.message;
-    logger.warn('redis error', { role: options.role, error: err.message });
-  });
+    logger.warn('redis error', { role: options.role, error: err.message, ...(node !== undefined ? { node } : {}) });
+  };
+  client.on('error', (err: Error) => warn(err));
+  // A cluster reports each node's failure here (its own 'error' is for the cluster as a whole).
+  client.on('node error', (err: Error, node: string) => warn(err, node));
   client.on('ready', () => {
     if (lastError !== '') logger.info('redis reconnected', { role: options.role });
     lastError = '';
@@ -84,7 +96,57 @@ export function createRedisClient(url: string, logger: Logger, options: RedisCli
   return client;
 }
 
+function connect(connection: RedisConnection, redisOptions: RedisOptions, options: RedisClientOptions): RedisClient {
+  if (connection.kind === 'single') return new Redis(connection.url, redisOptions);
+  const credentials = { username: connection.username, password: connection.password };
+  if (connection.kind === 'sentinel') {
+    return new Redis({
+      ...redisOptions,
+      ...credentials,
+      sentinels: connection.sentinels,
+      name: connection.name,
+      sentinelRetryStrategy: (attempt) => reconnectDelay(attempt),
+      // After a failover the sentinels name the new master; a connection to a demoted one is dropped.
+      failoverDetector: true,
+    });
+  }
+  const { enableOfflineQueue, enableAutoPipelining, retryStrategy: _perNode, ...nodeOptions } = redisOptions;
+  const clusterOptions: ClusterOptions = {
+    redisOptions: { ...nodeOptions, ...credentials },
+    enableOfflineQueue,
+    enableAutoPipelining,
+    enableReadyCheck: options.subscriber !== true,
+    // Each subscription to a sharded channel goes to the master that owns its slot (SSUBSCRIBE),
+    // and moves with the slot on a failover.
+    shardedSubscribers: options.subscriber === true,
+    clusterRetryStrategy: (attempt) => reconnectDelay(attempt),
+    // A failover (MOVED, CLUSTERDOWN, a refused node) is retried this often, and the slot map
+    // refreshed, until the replica has taken over.
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: 1000,
+    slotsRefreshInterval: 5000,
+    scaleReads: 'master',
+  };
+  return new Cluster(connection.nodes, clusterOptions);
+}
+
+/** Where a connection points, for logs (never the password). */
+export function describeRedis(connection: RedisConnection): string {
+  if (connection.kind === 'single') {
+    try {
+      const url = new URL(connection.url);
+      return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+    } catch {
+      return 'redis';
+    }
+  }
+  const nodes = (connection.kind === 'cluster' ? connection.nodes : connection.sentinels).map((n) => `${n.host}:${n.port}`).join(',');
+  return connection.kind === 'cluster' ? `cluster ${nodes}` : `sentinel ${connection.name}@${nodes}`;
+}
+
 /** Whether a client can take commands now. */
-export function isRedisReady(client: Redis): boolean {
+export function isRedisReady(client: RedisClient): boolean {
   return client.status === 'ready';
 }

@@ -6,7 +6,7 @@
  */
 import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../shared/redis';
 import { AggregatorRegistry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
@@ -119,7 +119,7 @@ export interface PushPlumbing {
   presence: Presence;
   /** Set with Redis: start() it where sockets live (workers). */
   redisPresence?: RedisPresence;
-  redisClients: Redis[];
+  redisClients: RedisClient[];
   healthChecks: HealthCheck[];
   /**
    * Registers `listener` for "the Redis adapter is back after an outage": this process lost its
@@ -143,19 +143,19 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
       onRedisRecovered: () => () => undefined,
     };
   }
-  const url = config.redis.url;
+  const connection = config.redis.connection;
   // One push is an SPUBLISH, and a login a few presence commands: under load, one write a tick.
   // The publisher neither queues nor resends by itself: the outage buffer does, once the
   // subscribers are back (resending at reconnect reached nobody).
-  const pub = createRedisClient(url, logger, { role: 'adapter-pub', failInFlight: true, autoPipelining: true });
-  const sub = createRedisClient(url, logger, { role: 'adapter-sub', offlineQueue: true, subscriber: true });
-  const presenceClient = createRedisClient(url, logger, { role: 'presence', autoPipelining: true });
+  const pub = createRedisClient(connection, logger, { role: 'adapter-pub', failInFlight: true, autoPipelining: true });
+  const sub = createRedisClient(connection, logger, { role: 'adapter-sub', offlineQueue: true, subscriber: true });
+  const presenceClient = createRedisClient(connection, logger, { role: 'presence', autoPipelining: true });
   const redisClients = [pub, sub, presenceClient];
   const redisPresence = new RedisPresence(presenceClient, logger, { prefix: config.redis.prefix, nodeId });
   const channelPrefix = `${config.redis.prefix}socket.io`;
   const outage = new RedisOutageBuffer(
     // The namespace channel (`<channelPrefix>#/#`) every adapter of the cluster subscribes to.
-    { pub, sub, logger, prefix: config.redis.prefix, nodeId, countChannel: `${channelPrefix}#/#` },
+    { pub, sub, logger, prefix: config.redis.prefix, nodeId, countChannel: `${channelPrefix}#/#`, cluster: connection.kind === 'cluster' },
     config.redis.outageBuffer,
   );
   outage.start();
@@ -170,6 +170,7 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
         check: () => {
           const down = redisClients.filter((c) => !isRedisReady(c));
           if (down.length > 0) return { ok: false, detail: `${down.length} of ${redisClients.length} connections down` };
+          if (outage.subscriptionLost) return { ok: false, detail: 'a sharded subscription is lost (Redis Cluster failover); waiting for it' };
           return outage.state === 'up' ? { ok: true } : { ok: false, detail: 'adapter re-subscribing after an outage' };
         },
       },

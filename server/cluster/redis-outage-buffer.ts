@@ -21,8 +21,21 @@
  *
  * Not covered, by design: a process whose own connection drops while Redis stays up misses what
  * others publish meanwhile (they cannot know); its recovery listeners tell it to re-sync.
+ *
+ * On a Redis Cluster (`cluster: true`) one master failing does not close the clients: the
+ * cluster client stays 'ready' and only the commands and subscriptions of that master's slots
+ * fail until its replica takes over. So:
+ * - a publish that fails is held as above, and while down the buffer retries recovery every
+ *   `clusterPollMs` (no 'ready' event will come); recovery waits for `CLUSTER INFO` to say
+ *   `cluster_state:ok` instead of comparing `run_id`s (each master has its own), and does not
+ *   wait for the other processes: their subscribers come back on their own schedule.
+ * - when this process loses a sharded subscription (the subscriber client's '-node'), what was
+ *   published on that shard until ioredis subscribed again on the new master
+ *   ('subscribersReady') never reached this process: the recovery listeners run then, so durable
+ *   delivery re-syncs devices from their cursors. Ephemeral pushes in that window are lost
+ *   (docs/RELIABILITY.md "Redis Cluster failover").
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../shared/redis';
 import { systemClock, unrefTimer, type Clock, type TimerHandle } from '../../shared/clock';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
@@ -44,6 +57,8 @@ export interface RedisOutageBufferOptions {
   retryAfterSeconds: number;
   /** Milliseconds the readiness set of one Redis run lives. @default 60000 */
   readyKeyTtlMs: number;
+  /** Cluster only: milliseconds between recovery attempts while down. @default 200 */
+  clusterPollMs: number;
 }
 
 export const DEFAULT_REDIS_OUTAGE_BUFFER_OPTIONS: RedisOutageBufferOptions = {
@@ -56,11 +71,12 @@ export const DEFAULT_REDIS_OUTAGE_BUFFER_OPTIONS: RedisOutageBufferOptions = {
   sampleIntervalMs: 2000, // 2 seconds
   retryAfterSeconds: 1,
   readyKeyTtlMs: 60_000, // 1 minute
+  clusterPollMs: 200,
 };
 
 export interface RedisOutageBufferSetup {
-  pub: Redis;
-  sub: Redis;
+  pub: RedisClient;
+  sub: RedisClient;
   logger: Logger;
   /** Redis key prefix, e.g. `herald:`. */
   prefix: string;
@@ -68,6 +84,8 @@ export interface RedisOutageBufferSetup {
   nodeId: string;
   /** The channel every adapter of the cluster subscribes to: SHARDNUMSUB of it counts processes. */
   countChannel: string;
+  /** Whether `pub` and `sub` are Redis Cluster clients (see above). @default false */
+  cluster?: boolean;
   clock?: Clock;
 }
 
@@ -123,7 +141,22 @@ export class RedisOutageBuffer {
   private sampler: TimerHandle | undefined;
   private retryTimer: TimerHandle | undefined;
   private closed = false;
+  /** Cluster only: a sharded subscription of this process was lost and is not back yet. */
+  private subscriptionGap = false;
+  private gapSince = 0;
   private readonly onReady = () => this.tryRecover();
+  private readonly onSubscriberLost = () => {
+    if (this.closed || this.subscriptionGap) return;
+    this.subscriptionGap = true;
+    this.gapSince = this.clock.now();
+    this.setup.logger.warn('a sharded subscription was lost (a Redis Cluster master failed?); re-syncing once it is back');
+  };
+  private readonly onSubscribersReady = () => {
+    if (this.closed || !this.subscriptionGap) return;
+    this.subscriptionGap = false;
+    this.setup.logger.info('sharded subscriptions are back; re-syncing durable delivery', { lostForMs: this.clock.now() - this.gapSince });
+    this.notify({ pausedMs: this.clock.now() - this.gapSince, flushed: 0, refused: 0, dropped: 0, restarted: true });
+  };
   private readonly onClose = () => {
     // 'end': closed on purpose (the process stops), not an outage.
     if (this.setup.pub.status === 'end' || this.setup.sub.status === 'end') this.close();
@@ -145,6 +178,10 @@ export class RedisOutageBuffer {
       client.on('ready', this.onReady);
       client.on('close', this.onClose);
     }
+    if (this.setup.cluster === true) {
+      sub.on('-node', this.onSubscriberLost);
+      sub.on('subscribersReady', this.onSubscribersReady);
+    }
     this.sampler = this.clock.setInterval(() => void this.sample(), this.options.sampleIntervalMs);
     unrefTimer(this.sampler);
     this.tryRecover();
@@ -160,6 +197,8 @@ export class RedisOutageBuffer {
       client.off('ready', this.onReady);
       client.off('close', this.onClose);
     }
+    sub.off('-node', this.onSubscriberLost);
+    sub.off('subscribersReady', this.onSubscribersReady);
     if (this.sampler !== undefined) this.clock.clearInterval(this.sampler);
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     if (this.held.length > 0) {
@@ -171,6 +210,11 @@ export class RedisOutageBuffer {
 
   get state(): OutageState {
     return this.stateNow;
+  }
+
+  /** Cluster only: whether a sharded subscription of this process is lost and not yet back. */
+  get subscriptionLost(): boolean {
+    return this.subscriptionGap;
   }
 
   /** Counts for logs and tests. */
@@ -279,6 +323,18 @@ export class RedisOutageBuffer {
     }
     this.stateNow = 'down';
     this.epoch++;
+    // A cluster client stays 'ready' through one master's failover: no event will say it is over.
+    if (this.setup.cluster === true) this.retryLater(this.options.clusterPollMs);
+  }
+
+  private retryLater(ms: number): void {
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.tryRecover();
+      if (this.stateNow === 'down' && this.setup.cluster === true && !this.closed) this.retryLater(this.options.clusterPollMs);
+    }, ms);
+    unrefTimer(this.retryTimer);
   }
 
   private tryRecover(): void {
@@ -290,8 +346,7 @@ export class RedisOutageBuffer {
       // Still connected but a step failed: try again shortly rather than stay paused.
       this.setup.logger.debug('Redis adapter recovery step failed; retrying', { error: err.message });
       this.stateNow = 'down';
-      this.retryTimer = this.clock.setTimeout(() => this.tryRecover(), this.options.resubscribePollMs * 10);
-      unrefTimer(this.retryTimer);
+      this.retryLater(this.setup.cluster === true ? this.options.clusterPollMs : this.options.resubscribePollMs * 10);
     });
   }
 
@@ -299,6 +354,13 @@ export class RedisOutageBuffer {
     const { pub, sub, prefix, nodeId } = this.setup;
     // Answered after the re-subscriptions ioredis wrote on 'ready' (and its offline queue).
     await sub.ping();
+    if (this.setup.cluster === true) {
+      const info = await pub.cluster('INFO');
+      if (!/cluster_state:ok/.test(String(info))) throw new Error('the cluster is not ok yet');
+      if (epoch !== this.epoch || this.closed) return;
+      this.flush(false);
+      return;
+    }
     // A Redis that refuses INFO or writes (renamed commands, a read-only replica) still recovers,
     // without the wait for the other processes; a dropped connection aborts (rethrown).
     const runId = await unlessRefused(pub.info('server').then(parseRunId), undefined);
@@ -343,6 +405,10 @@ export class RedisOutageBuffer {
     this.loggedFull = false;
     if (!wasOutage) return;
     this.setup.logger.info('cross-host delivery resumed after a Redis outage', { ...recovery });
+    this.notify(recovery);
+  }
+
+  private notify(recovery: RedisRecovery): void {
     for (const listener of this.listeners) {
       try {
         Promise.resolve(listener(recovery)).catch((err: Error) => this.setup.logger.warn('Redis recovery listener failed', { error: err.message }));
@@ -354,7 +420,8 @@ export class RedisOutageBuffer {
 
   /** How many processes subscribe now: the number to wait for after a restart. */
   private async sample(): Promise<void> {
-    if (this.closed || this.stateNow !== 'up') return;
+    // On a cluster nothing waits for the other processes (see above): no count is needed.
+    if (this.closed || this.stateNow !== 'up' || this.setup.cluster === true) return;
     try {
       const answer = (await this.setup.pub.pubsub('SHARDNUMSUB', this.setup.countChannel)) as [string, number];
       if (this.stateNow === 'up') this.expected = Number(answer[1]);

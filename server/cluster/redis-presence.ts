@@ -6,8 +6,12 @@
  * Entries of a worker whose heartbeat is older than `nodeTimeout` are ignored when read and
  * purged by whichever worker notices first; the primary purges a worker it saw die at once.
  * Each worker keeps its own entries in memory too, and writes them back after a Redis outage.
+ *
+ * Every command touches one key: on a Redis Cluster a user's hash and a node's set live on
+ * different shards, so nothing here is a MULTI across keys. Commands of one tick still go in one
+ * write per server (the client auto-pipelines), and the commands on one key keep their order.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../shared/redis';
 import { systemClock, unrefTimer, type Clock, type TimerHandle } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { byLoginTime, type Presence, type PresenceEntry } from './presence';
@@ -54,17 +58,20 @@ function decode(uid: string, sid: string, value: string): PresenceEntry | undefi
 }
 
 /** Removes every presence entry a node left behind, and the node itself. Safe to run twice. */
-export async function purgePresenceNode(redis: Redis, prefix: string, nodeId: string): Promise<number> {
+export async function purgePresenceNode(redis: RedisClient, prefix: string, nodeId: string): Promise<number> {
   const members = await redis.smembers(nodeKey(prefix, nodeId));
-  const multi = redis.multi();
-  for (const member of members) {
+  await inChunks(members, (member) => {
     const [uid, sid] = member.split(SEP);
-    if (uid !== undefined && sid !== undefined) multi.hdel(presenceKey(prefix, uid), sid);
-  }
-  multi.del(nodeKey(prefix, nodeId));
-  multi.zrem(nodesKey(prefix), nodeId);
-  await multi.exec();
+    return uid !== undefined && sid !== undefined ? redis.hdel(presenceKey(prefix, uid), sid) : undefined;
+  });
+  // The node's own keys last: a purge cut short is found and finished by the next one.
+  await Promise.all([redis.del(nodeKey(prefix, nodeId)), redis.zrem(nodesKey(prefix), nodeId)]);
   return members.length;
+}
+
+/** Runs one single-key command per item, at most 1,000 at a time; the first failure rejects. */
+async function inChunks<T>(items: readonly T[], command: (item: T) => Promise<unknown> | undefined): Promise<void> {
+  for (let i = 0; i < items.length; i += 1000) await Promise.all(items.slice(i, i + 1000).map(command));
 }
 
 export class RedisPresence implements Presence {
@@ -77,7 +84,7 @@ export class RedisPresence implements Presence {
   private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
     options: Pick<RedisPresenceOptions, 'prefix' | 'nodeId'> & Partial<RedisPresenceOptions>,
     private readonly clock: Clock = systemClock,
@@ -99,13 +106,12 @@ export class RedisPresence implements Presence {
     this.own.set(entry.sid, entry);
     const { prefix } = this.options;
     const key = presenceKey(prefix, entry.uid);
-    const results = await this.redis
-      .multi()
-      .hset(key, entry.sid, encode(entry))
-      .sadd(nodeKey(prefix, entry.nodeId), `${entry.uid}${SEP}${entry.sid}`)
-      .hgetall(key)
-      .exec();
-    const all = (results?.[2]?.[1] ?? {}) as Record<string, string>;
+    // The hash read after the write: same key, same connection, so it sees it.
+    const [, , all] = await Promise.all([
+      this.redis.hset(key, entry.sid, encode(entry)),
+      this.redis.sadd(nodeKey(prefix, entry.nodeId), `${entry.uid}${SEP}${entry.sid}`),
+      this.redis.hgetall(key),
+    ]);
     return this.liveEntries(entry.uid, all);
   }
 
@@ -114,11 +120,7 @@ export class RedisPresence implements Presence {
     this.own.delete(sid);
     const { prefix, nodeId } = this.options;
     try {
-      await this.redis
-        .multi()
-        .hdel(presenceKey(prefix, uid), sid)
-        .srem(nodeKey(prefix, entry?.nodeId ?? nodeId), `${uid}${SEP}${sid}`)
-        .exec();
+      await Promise.all([this.redis.hdel(presenceKey(prefix, uid), sid), this.redis.srem(nodeKey(prefix, entry?.nodeId ?? nodeId), `${uid}${SEP}${sid}`)]);
     } catch (err) {
       // Redis is down: the entry already left `own`, so the resync after the outage deletes it.
       this.needsResync = true;
@@ -136,11 +138,9 @@ export class RedisPresence implements Presence {
     let count = 0;
     for (let i = 0; i < unique.length; i += 1000) {
       const chunk = unique.slice(i, i + 1000);
-      const pipeline = this.redis.pipeline();
-      for (const uid of chunk) pipeline.hgetall(presenceKey(this.options.prefix, uid));
-      const results = (await pipeline.exec()) ?? [];
+      const results = await Promise.all(chunk.map((uid) => this.redis.hgetall(presenceKey(this.options.prefix, uid))));
       for (let j = 0; j < chunk.length; j++) {
-        const all = (results[j]?.[1] ?? {}) as Record<string, string>;
+        const all = results[j] ?? {};
         for (const entry of await this.liveEntries(chunk[j] as string, all)) {
           if (platform === undefined || entry.platform === platform) count++;
         }
@@ -203,20 +203,15 @@ export class RedisPresence implements Presence {
   private async resync(): Promise<void> {
     const { prefix, nodeId } = this.options;
     const stale = await this.redis.smembers(nodeKey(prefix, nodeId));
-    const multi = this.redis.multi();
-    for (const member of stale) {
+    await inChunks(stale, (member) => {
       const [uid, sid] = member.split(SEP);
-      if (uid !== undefined && sid !== undefined && !this.own.has(sid)) {
-        multi.hdel(presenceKey(prefix, uid), sid);
-        multi.srem(nodeKey(prefix, nodeId), member);
-      }
-    }
-    for (const entry of this.own.values()) {
-      multi.hset(presenceKey(prefix, entry.uid), entry.sid, encode(entry));
-      multi.sadd(nodeKey(prefix, nodeId), `${entry.uid}${SEP}${entry.sid}`);
-    }
-    multi.zadd(nodesKey(prefix), this.clock.now(), nodeId);
-    await multi.exec();
+      if (uid === undefined || sid === undefined || this.own.has(sid)) return undefined;
+      return Promise.all([this.redis.hdel(presenceKey(prefix, uid), sid), this.redis.srem(nodeKey(prefix, nodeId), member)]);
+    });
+    await inChunks([...this.own.values()], (entry) =>
+      Promise.all([this.redis.hset(presenceKey(prefix, entry.uid), entry.sid, encode(entry)), this.redis.sadd(nodeKey(prefix, nodeId), `${entry.uid}${SEP}${entry.sid}`)]),
+    );
+    await this.redis.zadd(nodesKey(prefix), this.clock.now(), nodeId);
     this.needsResync = false;
     this.logger.info('presence resynced after a Redis outage', { entries: this.own.size });
   }

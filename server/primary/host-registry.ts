@@ -3,7 +3,7 @@
  * `<prefix>hosts` every `publishMs`; a host not heard from for `hostTimeoutMs` is dead, dropped,
  * and its workers' presence purged. Stats and the endpoint's least-loaded choice read it.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../shared/redis';
 import type { Logger } from '../../shared/logger';
 import { purgePresenceNode } from '../cluster/redis-presence';
 import type { HostSnapshot } from '../cluster/stats';
@@ -27,7 +27,7 @@ export class HostRegistry {
   private others: HostSnapshot[] = [];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
     private readonly own: () => HostSnapshot,
     options: Pick<HostRegistryOptions, 'prefix'> & Partial<HostRegistryOptions>,

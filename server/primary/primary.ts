@@ -10,7 +10,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import type { Writable } from 'node:stream';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../shared/redis';
 import { AggregatorRegistry } from 'prom-client';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import { ConfigError, HeraldError } from '../../shared/errors';
@@ -66,7 +66,7 @@ export class Primary implements CommandContext {
   private server: NetServer | undefined;
   private readonly limits = new ConnectionLimits();
   private balancer: StickyBalancer | undefined;
-  private redis: Redis | undefined;
+  private redis: RedisClient | undefined;
   private registry: HostRegistry | undefined;
   private stopping: Promise<void> | undefined;
   private reloading = false;
@@ -121,7 +121,7 @@ export class Primary implements CommandContext {
     if (config.redis.adapter === 'cluster') {
       new AdapterRelay(logger).start();
     } else {
-      this.redis = createRedisClient(config.redis.url, logger, { role: 'host-registry' });
+      this.redis = createRedisClient(config.redis.connection, logger, { role: 'host-registry' });
       this.registry = new HostRegistry(this.redis, logger, () => this.monitor.snapshot(Date.now()), { prefix: config.redis.prefix });
       this.registry.start();
       const memory = new MemoryAdminState(config.rateLimits.adminLogin, systemClock);

@@ -17,10 +17,11 @@
  * A single reader keeps order (an "order created" push never overtakes "order paid"); the push
  * path behind it takes tens of thousands of pushes a second, far more than one stream needs.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../shared/redis';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { DEFAULT_PUSH_REQUEST_LIMITS, pushRequestSchema, describeZodError } from '../../shared/protocol';
+import type { RedisConnection } from '../../shared/config';
 import { createRedisClient } from '../../shared/redis';
 import { ThrottledLog } from '../../shared/throttled-log';
 import type { Metrics } from '../metrics';
@@ -77,9 +78,9 @@ const STALE_CONSUMER_MS = 3600_000; // 1 hour
 
 export class RedisIngress {
   private readonly options: RedisIngressOptions;
-  private readonly command: Redis;
-  private readonly blocking: Redis;
-  private subscriber: Redis | undefined;
+  private readonly command: RedisClient;
+  private readonly blocking: RedisClient;
+  private subscriber: RedisClient | undefined;
   private leader = false;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -89,7 +90,7 @@ export class RedisIngress {
   private readonly failedLogs: Record<'publish' | 'stream', ThrottledLog>;
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly connection: RedisConnection,
     private readonly push: PushService,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
@@ -103,8 +104,8 @@ export class RedisIngress {
       publish: new ThrottledLog(logger, 'warn', 'push from PUBLISH failed and was dropped (PUBLISH has no retry; use the stream for pushes that must survive this)'),
       stream: new ThrottledLog(logger, 'warn', 'push from the stream failed; the entry stays pending and will be retried'),
     };
-    this.command = createRedisClient(redisUrl, logger, { role: 'ingress' });
-    this.blocking = createRedisClient(redisUrl, logger, { role: 'ingress-stream', offlineQueue: true });
+    this.command = createRedisClient(connection, logger, { role: 'ingress' });
+    this.blocking = createRedisClient(connection, logger, { role: 'ingress-stream', offlineQueue: true });
   }
 
   get streamKey(): string {
@@ -261,11 +262,11 @@ export class RedisIngress {
   private async deadLetter(raw: string, reason: string, entryId: string): Promise<void> {
     this.metrics.ingress.inc({ source: entryId === 'publish' ? 'publish' : 'stream', result: 'dead' });
     this.logger.warn('push from Redis dead-lettered', { entry: entryId, reason });
-    const multi = this.command
-      .multi()
-      .xadd(this.deadKey, 'MAXLEN', '~', this.options.deadMaxLen, '*', 'msg', raw, 'reason', reason, 'entry', entryId, 'at', String(Date.now()));
-    if (entryId !== 'publish') multi.xack(this.streamKey, this.options.group, entryId);
-    await multi.exec();
+    // Two keys, two commands (on a Redis Cluster they live on different shards; their names are
+    // the contract's, so they cannot share a hash tag): the record first, then the ack. A crash
+    // between the two leaves the entry pending, and it is dead-lettered again: at least once.
+    await this.command.xadd(this.deadKey, 'MAXLEN', '~', this.options.deadMaxLen, '*', 'msg', raw, 'reason', reason, 'entry', entryId, 'at', String(Date.now()));
+    if (entryId !== 'publish') await this.command.xack(this.streamKey, this.options.group, entryId);
   }
 
   /** Trims what every group has acknowledged; forgets consumers idle for an hour with nothing pending. */
@@ -309,17 +310,22 @@ export class RedisIngress {
   private becomeLeader(): void {
     this.leader = true;
     this.logger.info('this worker is the Redis ingress leader', { channel: this.channel, stream: this.streamKey });
-    const subscriber = createRedisClient(this.redisUrl, this.logger, { role: 'ingress-publish', offlineQueue: true, subscriber: true });
+    const subscriber = createRedisClient(this.connection, this.logger, { role: 'ingress-publish', offlineQueue: true, subscriber: true });
     this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => {
+    const onMessage = (_channel: string, message: string) => {
       void this.accept(message, 'publish')
         .then((outcome) => {
           if (outcome.kind === 'invalid') return this.deadLetter(message, outcome.reason, 'publish');
           return undefined;
         })
         .catch((err: Error) => this.logger.warn('PUBLISH message dropped; it could not be dead-lettered', { error: err.message }));
-    });
+    };
+    // `PUBLISH <prefix>push` works everywhere (a cluster forwards it to every node); on a cluster
+    // `SPUBLISH <prefix>push` costs less, reaching only the shard that owns the channel's slot.
+    subscriber.on('message', onMessage);
+    subscriber.on('smessage', onMessage);
     subscriber.subscribe(this.channel).catch((err: Error) => this.logger.warn('PUBLISH subscription failed', { error: err.message }));
+    subscriber.ssubscribe(this.channel).catch((err: Error) => this.logger.warn('SPUBLISH subscription failed', { error: err.message }));
     const previous = this.readLoop ?? Promise.resolve();
     // A failed earlier loop must not keep this one from starting.
     this.readLoop = previous.catch(() => undefined).then(() => this.consume());

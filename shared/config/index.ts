@@ -14,7 +14,9 @@ export type {
   HeraldConfig,
   RateConfig,
   RedisConfig,
+  RedisConnection,
   RedisFileConfig,
+  RedisNode,
   TlsConfig,
   TopicRule,
 } from './schema';

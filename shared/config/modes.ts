@@ -7,13 +7,35 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors';
-import type { AppConfig, DbConfig, DbFileConfig, RedisConfig, RedisFileConfig, TlsConfig } from './schema';
+import type { AppConfig, DbConfig, DbFileConfig, RedisConfig, RedisFileConfig, RedisNode, TlsConfig } from './schema';
 
+/**
+ * At most one of `redis.url`, `redis.cluster`, `redis.sentinels`; none means no Redis (the cluster
+ * adapter, one host). `password`/`username` belong to a cluster or Sentinel setup (a URL carries
+ * its own).
+ */
 export function resolveRedis(file: RedisFileConfig): RedisConfig {
-  const { url, ...rest } = file;
+  const { url, cluster, sentinels, sentinelName, password, username, ...rest } = file;
+  const set = (['url', 'cluster', 'sentinels'] as const).filter((key) => file[key] !== undefined);
+  if (set.length > 1) throw new ConfigError(`redis.${set[1]}`, `redis.${set.join(' and redis.')} exclude each other: set one`);
+  const credentials = { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+  if (cluster !== undefined) return { adapter: 'redis', connection: { kind: 'cluster', nodes: cluster.map(parseHostPort), ...credentials }, ...rest };
+  if (sentinels !== undefined) {
+    return { adapter: 'redis', connection: { kind: 'sentinel', sentinels: sentinels.map(parseHostPort), name: sentinelName, ...credentials }, ...rest };
+  }
+  if (password !== undefined || username !== undefined) {
+    throw new ConfigError(password !== undefined ? 'redis.password' : 'redis.username', 'goes with redis.cluster or redis.sentinels (a redis.url carries its own credentials)');
+  }
   if (url === undefined) return { adapter: 'cluster', ...rest };
   if (!/^rediss?:\/\//.test(url)) throw new ConfigError('redis.url', 'must start with redis:// or rediss://');
-  return { adapter: 'redis', url, ...rest };
+  return { adapter: 'redis', connection: { kind: 'single', url }, ...rest };
+}
+
+/** `host:port` or `[v6]:port`, already checked by the schema. */
+function parseHostPort(value: string): RedisNode {
+  const at = value.lastIndexOf(':');
+  const host = value.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(value.slice(at + 1)) };
 }
 
 /** No URL selects the embedded SQLite store; a `mysql://` URL the MySQL store. */

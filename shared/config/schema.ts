@@ -330,10 +330,33 @@ export const AppConfigSchema = z
   })
   .strict();
 
+/** `host:port`, as Redis Cluster and Sentinel seeds are written. */
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}$|^\[[0-9A-Fa-f:.]{2,45}\]:[0-9]{1,5}$/, 'must be host:port').refine((v) => {
+  const port = Number(v.slice(v.lastIndexOf(':') + 1));
+  return port >= 1 && port <= 65535;
+}, 'port must be 1-65535');
+
 export const RedisConfigSchema = z
   .object({
-    /** `redis://[:password@]host:port[/db]`; unset means no Redis (cluster adapter, one host). */
+    /**
+     * `redis://[:password@]host:port[/db]`: one Redis server. Unset (with `cluster` and
+     * `sentinels` unset too) means no Redis: the cluster adapter, one host.
+     */
     url: z.string().url().optional(),
+    /**
+     * Seed nodes of a Redis Cluster, `host:port` each (a few are enough; the rest are discovered).
+     * Herald then uses sharded pub/sub and keeps every multi-key operation inside one slot
+     * (docs/ARCHITECTURE.md "Redis keys"). Exclusive with `url` and `sentinels`.
+     */
+    cluster: z.array(hostPort).min(1).max(64).optional(),
+    /** Sentinels `host:port` each, watching the master `sentinelName`. Exclusive with `url` and `cluster`. */
+    sentinels: z.array(hostPort).min(1).max(16).optional(),
+    /** The master name the sentinels watch. */
+    sentinelName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('mymaster'),
+    /** Password of the cluster's nodes or of the sentinel-managed master (a `url` carries its own). */
+    password: z.string().min(1).max(512).optional(),
+    /** ACL user name with `password` (Redis 6+); unset means the default user. */
+    username: z.string().min(1).max(128).optional(),
     /** Prefix of every Redis key and channel Herald uses. */
     prefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('herald:'),
     /**
@@ -392,7 +415,24 @@ export type DbFileConfig = z.infer<typeof DbConfigSchema>;
  * every other Redis use (presence, ingress, host registry, cron locks) with it. `prefix` and
  * `outageBuffer` have defaults and are kept in both modes; only the Redis mode reads them.
  */
-export type RedisConfig = Omit<RedisFileConfig, 'url'> & ({ adapter: 'cluster' } | { adapter: 'redis'; url: string });
+export type RedisConfig = Omit<RedisFileConfig, 'url' | 'cluster' | 'sentinels' | 'sentinelName' | 'password' | 'username'> &
+  ({ adapter: 'cluster' } | { adapter: 'redis'; connection: RedisConnection });
+
+/** `host:port` split. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * How Herald reaches Redis when it has one: one server (`redis.url`), a Redis Cluster
+ * (`redis.cluster`) or a master watched by Sentinels (`redis.sentinels`). shared/redis.ts makes
+ * the client of each; everything above it works the same on all three.
+ */
+export type RedisConnection =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: RedisNode[]; username?: string; password?: string }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; name: string; username?: string; password?: string };
 
 type StoreCommon = Omit<DbFileConfig, 'url' | 'connectionLimit' | 'connectTimeoutMs' | 'sqliteSynchronous'>;
 

@@ -22,7 +22,7 @@ describe('a Redis subscriber connection (shared/redis.ts)', function () {
       },
     });
     const logger = createLogger({ level: 'info', format: 'json', stream });
-    const sub = createRedisClient('redis://127.0.0.1:6379', logger, { role: 'test-sub', offlineQueue: true, subscriber: true });
+    const sub = createRedisClient({ kind: 'single', url: 'redis://127.0.0.1:6379' }, logger, { role: 'test-sub', offlineQueue: true, subscriber: true });
     const pub = new Redis('redis://127.0.0.1:6379');
     const channel = uniqueId('herald-sub-handshake');
     const got: string[] = [];

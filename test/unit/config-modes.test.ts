@@ -46,7 +46,52 @@ describe('config modes', function () {
     it('is Redis with a redis:// or rediss:// URL, which it then always has', function () {
       const redis = load('local', { HERALD_REDIS_URL: 'rediss://10.0.0.1:6380' }).redis;
       expect(redis.adapter).to.equal('redis');
-      if (redis.adapter === 'redis') expect(redis.url).to.equal('rediss://10.0.0.1:6380');
+      if (redis.adapter === 'redis') expect(redis.connection).to.deep.equal({ kind: 'single', url: 'rediss://10.0.0.1:6380' });
+    });
+
+    it('is a Redis Cluster with seed nodes, from the file or HERALD_REDIS_CLUSTER, with its credentials', function () {
+      const fromEnv = load('local', { HERALD_REDIS_CLUSTER: '10.0.0.1:7000, 10.0.0.2:7001', HERALD_REDIS_PASSWORD: 'pw' }).redis;
+      expect(fromEnv.adapter === 'redis' && fromEnv.connection).to.deep.equal({
+        kind: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '10.0.0.2', port: 7001 },
+        ],
+        password: 'pw',
+      });
+      const fromFile = load('local', {}, { 'redis.json': { cluster: ['[::1]:7000', 'redis-a.internal:7001'] } }).redis;
+      expect(fromFile.adapter === 'redis' && fromFile.connection).to.deep.equal({
+        kind: 'cluster',
+        nodes: [
+          { host: '::1', port: 7000 },
+          { host: 'redis-a.internal', port: 7001 },
+        ],
+      });
+    });
+
+    it('is a Sentinel-managed master with sentinels and a master name (default mymaster)', function () {
+      const redis = load('local', { HERALD_REDIS_SENTINELS: '10.0.0.1:26379,10.0.0.2:26379', HERALD_REDIS_SENTINEL_NAME: 'push' }).redis;
+      expect(redis.adapter === 'redis' && redis.connection).to.deep.equal({
+        kind: 'sentinel',
+        sentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: '10.0.0.2', port: 26379 },
+        ],
+        name: 'push',
+      });
+      const byDefault = load('local', { HERALD_REDIS_SENTINELS: '10.0.0.1:26379' }).redis;
+      expect(byDefault.adapter === 'redis' && byDefault.connection.kind === 'sentinel' && byDefault.connection.name).to.equal('mymaster');
+    });
+
+    it('refuses two ways at once, a bad seed, and credentials beside a URL, naming the key', function () {
+      expect(refusal(() => load('local', { HERALD_REDIS_URL: 'redis://10.0.0.1:6379', HERALD_REDIS_CLUSTER: '10.0.0.1:7000' }))).to.equal(
+        'in redis.cluster: redis.url and redis.cluster exclude each other: set one',
+      );
+      expect(refusal(() => load('local', { HERALD_REDIS_CLUSTER: '10.0.0.1' }))).to.equal('in redis.cluster.0 (HERALD_REDIS_CLUSTER): must be host:port');
+      expect(refusal(() => load('local', { HERALD_REDIS_CLUSTER: '10.0.0.1:70000' }))).to.equal('in redis.cluster.0 (HERALD_REDIS_CLUSTER): port must be 1-65535');
+      expect(refusal(() => load('local', { HERALD_REDIS_URL: 'redis://10.0.0.1:6379', HERALD_REDIS_PASSWORD: 'pw' }))).to.equal(
+        'in redis.password: goes with redis.cluster or redis.sentinels (a redis.url carries its own credentials)',
+      );
     });
 
     it('refuses another scheme as before', function () {

@@ -64,7 +64,7 @@ describe('configuration', function () {
     const config = loadConfig({ env: { PUSH_ENV: '1', HERALD_PORT: '9700', HERALD_REDIS_PREFIX: 'other:', HERALD_API_KEYS: 'a'.repeat(16) + ', ' + 'b'.repeat(16) }, configDir: dir });
     expect(config.env).to.equal('test');
     expect(config.port).to.equal(9700);
-    expect(config.redis).to.deep.equal({ adapter: 'redis', url: 'redis://10.0.0.1:6379', prefix: 'other:', outageBuffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 30_000 } });
+    expect(config.redis).to.deep.equal({ adapter: 'redis', connection: { kind: 'single', url: 'redis://10.0.0.1:6379' }, prefix: 'other:', outageBuffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 30_000 } });
     expect(config.db).to.include({ store: 'mysql', url: 'mysql://u@10.0.0.2/push' });
     expect(config.apiKeys).to.deep.equal(['a'.repeat(16), 'b'.repeat(16)]);
     expect(config.auth).to.have.property('http').that.includes({ url: 'http://main.example/verify', timeoutMs: 3000, uidPath: 'data.uid', successPath: 'code', successValue: 0 });
@@ -159,6 +159,6 @@ describe('configuration', function () {
     expect(loadConfig({ env: { PUSH_ENV: 'local' } }).apiKeys).to.have.length(1);
     expect(loadConfig({ env: { PUSH_ENV: 'test' } }).auth.verifier).to.equal('http');
     expectConfigError(() => loadConfig({ env: { PUSH_ENV: 'online' } }), 'in apiKeys: online refuses to start without API keys (set HERALD_API_KEYS)');
-    expect(loadConfig({ env: { PUSH_ENV: 'online', HERALD_API_KEYS: 'k'.repeat(32) } }).redis).to.include({ adapter: 'redis' }).and.to.have.property('url').that.is.a('string');
+    expect(loadConfig({ env: { PUSH_ENV: 'online', HERALD_API_KEYS: 'k'.repeat(32) } }).redis).to.include({ adapter: 'redis' }).and.to.have.nested.property('connection.url').that.is.a('string');
   });
 });

@@ -40,7 +40,7 @@ export function runCronProcess(): void {
   const runtime = bootChild('cron');
   const { config, logger, primary, nodeId, index } = runtime;
   const startedAt = Date.now();
-  const redis = config.redis.adapter === 'redis' ? createRedisClient(config.redis.url, logger, { role: 'cron' }) : undefined;
+  const redis = config.redis.adapter === 'redis' ? createRedisClient(config.redis.connection, logger, { role: 'cron' }) : undefined;
   const stopped: StoppedJobs = redis !== undefined ? new RedisStoppedJobs(redis, config.redis.prefix) : new FileStoppedJobs(config.dataDir);
   const jobs = defineJobs(config, primary, logger);
 

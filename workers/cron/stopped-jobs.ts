@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../shared/redis';
 
 export interface StoppedJobs {
   /** The stopped job names, as stored now. */
@@ -23,7 +23,7 @@ export const STOPPED_JOBS_CONNECT_TIMEOUT_MS = 5000;
 
 export class RedisStoppedJobs implements StoppedJobs {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly connectTimeoutMs = STOPPED_JOBS_CONNECT_TIMEOUT_MS,
   ) {}
@@ -71,7 +71,7 @@ export class FileStoppedJobs implements StoppedJobs {
 }
 
 /** Resolves once the client is ready, or after `timeoutMs` (the command then fails as before). */
-function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+function waitUntilReady(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready' || redis.status === 'end') return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {

@@ -89,7 +89,7 @@ export function runWorker(releaseHeldConnections: () => void): void {
   plumbing.redisPresence?.start();
   let ingress: RedisIngress | undefined;
   if (config.redis.adapter === 'redis') {
-    ingress = new RedisIngress(config.redis.url, gateway.push, metrics, logger, { prefix: config.redis.prefix, consumer: nodeId, maxDataDepth: config.push.maxDataDepth }, gateway.idempotency);
+    ingress = new RedisIngress(config.redis.connection, gateway.push, metrics, logger, { prefix: config.redis.prefix, consumer: nodeId, maxDataDepth: config.push.maxDataDepth }, gateway.idempotency);
     ingress.start();
   }
   // Without the cron process, worker 0 of each host deletes expired messages on an interval.

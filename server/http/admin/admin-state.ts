@@ -8,7 +8,7 @@
  * 8 h) and each worker counted login attempts on its own, while the attacker picks the worker
  * with each new connection: N workers gave N times the budget (issue 11, item 9).
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../../shared/redis';
 import type { Clock } from '../../../shared/clock';
 import type { RateConfig } from '../../../shared/config';
 import type { Logger } from '../../../shared/logger';
@@ -82,7 +82,7 @@ return {0, tostring((1 - tokens) / rate)}`;
  */
 export class RedisAdminState implements AdminState {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly limit: RateConfig,
     private readonly clock: Clock,
