@@ -30,6 +30,8 @@ import type { Metrics, OwnScenario, ScenarioResult } from './scenario';
 
 /** Worker processes per host: one, so a host count is also a count of Socket.IO processes. */
 const WORKERS_PER_HOST = 1;
+/** Connections one worker may hold: 20,000 open files per process, less room for Redis, the store and logs. */
+const MAX_PER_WORKER = 19_000;
 /** Milliseconds of targeted pushes before counting (keep-alive pools to every host open, the path compiled). */
 const WARMUP_MS = 1000;
 /** The adapter `/api/v1/stats` names for a host without Redis. */
@@ -271,6 +273,10 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
   const list: HeraldServer[] = [];
   let fleet: Fleet | undefined;
   try {
+    const perWorker = Math.ceil(n / (h * WORKERS_PER_HOST));
+    if (perWorker > MAX_PER_WORKER) {
+      throw new Error(`${perWorker.toLocaleString('en-US')} connections per worker exceed the ${MAX_PER_WORKER.toLocaleString('en-US')} a process can hold here (20,000 open files); fewer clients or more hosts`);
+    }
     ctx.progress.phase(`hosts · ${h}: starting ${h} Herald host${h > 1 ? 's' : ''} (1 worker each)`, h);
     for (let i = 0; i < h; i++) {
       list.push(await ctx.startHerald(`hosts-${h}-${i}`, { workers: WORKERS_PER_HOST, redis }));
