@@ -6,7 +6,16 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Cleanup } from './cleanup';
-import { DEFAULT_BENCH_OPTIONS, SCENARIO_NAMES, SERVER_KINDS, SMOKE_OPTIONS, type BenchOptions, type ScenarioName } from './options';
+import {
+  DEFAULT_BENCH_OPTIONS,
+  HOSTS_REDIS_KINDS,
+  SCENARIO_NAMES,
+  SERVER_KINDS,
+  SMOKE_OPTIONS,
+  type BenchOptions,
+  type HostsRedis,
+  type ScenarioName,
+} from './options';
 import { Progress } from './progress';
 import { renderRun } from './report/markdown';
 import { renderProfiles } from './report/profile-summary';
@@ -24,6 +33,13 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
+}
+
+/** `1,2,4,8` → [1, 2, 4, 8]: distinct positive integers, ascending. */
+function positiveInts(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new InvalidArgumentError('needs at least one number');
+  return [...new Set(items.map(positiveInt))].sort((a, b) => a - b);
 }
 
 function listOf<T extends string>(allowed: readonly T[]): (value: string) => T[] {
@@ -56,6 +72,13 @@ interface Flags {
   holdWorkers?: number;
   holdTimeout?: number;
   durableRate?: number;
+  hosts?: number[];
+  hostsConnections?: number;
+  hostsRedis?: string;
+  hostsPushes?: number;
+  hostsRate?: number;
+  hostsBroadcasts?: number;
+  hostsLookups?: number;
   workers?: number;
   clientProcesses?: number;
   connectConcurrency?: number;
@@ -93,6 +116,13 @@ function program(): Command {
     .option('--hold-workers <n>', `hold: Herald workers (default ${DEFAULT_BENCH_OPTIONS.holdWorkers})`, positiveInt)
     .option('--hold-timeout <s>', `hold: seconds it may spend connecting (default ${DEFAULT_BENCH_OPTIONS.holdConnectTimeout})`, positiveNumber)
     .option('--durable-rate <n>', `durable: pushes per second (default ${DEFAULT_BENCH_OPTIONS.durableRate})`, positiveNumber)
+    .option('--hosts <counts>', `hosts: host counts, comma-separated (default ${DEFAULT_BENCH_OPTIONS.hostCounts.join(',')})`, positiveInts)
+    .option('--hosts-connections <n>', `hosts: clients spread over the hosts (default ${DEFAULT_BENCH_OPTIONS.hostsConnections})`, positiveInt)
+    .option('--hosts-redis <kind>', `hosts: ${HOSTS_REDIS_KINDS.join(' or ')} (a private Redis Cluster 3+3, or --redis) (default ${DEFAULT_BENCH_OPTIONS.hostsRedis})`)
+    .option('--hosts-pushes <k>', `hosts: targeted pushes per host count (default ${DEFAULT_BENCH_OPTIONS.hostsPushes})`, positiveInt)
+    .option('--hosts-rate <n>', `hosts: targeted pushes per second (default ${DEFAULT_BENCH_OPTIONS.hostsPushRate})`, positiveNumber)
+    .option('--hosts-broadcasts <k>', `hosts: broadcasts per host count, one at a time (default ${DEFAULT_BENCH_OPTIONS.hostsBroadcasts})`, positiveInt)
+    .option('--hosts-lookups <n>', `hosts: online look-ups per host count (default ${DEFAULT_BENCH_OPTIONS.hostsLookups})`, positiveInt)
     .option('--workers <n>', `workers of Herald and of the stock cluster (default ${DEFAULT_BENCH_OPTIONS.workers})`, positiveInt)
     .option('--client-processes <n>', 'load-client processes (default: ≤ 12,500 connections each, at least 2)', positiveInt)
     .option('--connect-concurrency <n>', `handshakes in flight per load process (default ${DEFAULT_BENCH_OPTIONS.connectConcurrency})`, positiveInt)
@@ -118,6 +148,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (f.heraldAdapter !== undefined && f.heraldAdapter !== 'redis' && f.heraldAdapter !== 'cluster') {
     throw new InvalidArgumentError('--herald-adapter must be redis or cluster');
   }
+  if (f.hostsRedis !== undefined && !HOSTS_REDIS_KINDS.includes(f.hostsRedis as HostsRedis)) {
+    throw new InvalidArgumentError(`--hosts-redis must be ${HOSTS_REDIS_KINDS.join(' or ')}`);
+  }
   const given: Partial<BenchOptions> = {
     ...(f.scenario !== undefined ? { scenarios: f.scenario } : {}),
     ...(f.all === true ? { scenarios: [...SCENARIO_NAMES] } : {}),
@@ -138,6 +171,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...(f.holdWorkers !== undefined ? { holdWorkers: f.holdWorkers } : {}),
     ...(f.holdTimeout !== undefined ? { holdConnectTimeout: f.holdTimeout } : {}),
     ...(f.durableRate !== undefined ? { durableRate: f.durableRate } : {}),
+    ...(f.hosts !== undefined ? { hostCounts: f.hosts } : {}),
+    ...(f.hostsConnections !== undefined ? { hostsConnections: f.hostsConnections } : {}),
+    ...(f.hostsRedis !== undefined ? { hostsRedis: f.hostsRedis as HostsRedis } : {}),
+    ...(f.hostsPushes !== undefined ? { hostsPushes: f.hostsPushes } : {}),
+    ...(f.hostsRate !== undefined ? { hostsPushRate: f.hostsRate } : {}),
+    ...(f.hostsBroadcasts !== undefined ? { hostsBroadcasts: f.hostsBroadcasts } : {}),
+    ...(f.hostsLookups !== undefined ? { hostsLookups: f.hostsLookups } : {}),
     ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(f.clientProcesses !== undefined ? { clientProcesses: f.clientProcesses } : {}),
     ...(f.connectConcurrency !== undefined ? { connectConcurrency: f.connectConcurrency } : {}),

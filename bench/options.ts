@@ -1,10 +1,14 @@
 /** Every knob of a bench run, its default, and the smoke preset. */
 import type { ServerKind } from './servers/bench-server';
 
-export type ScenarioName = 'idle' | 'fanout' | 'latency' | 'targeted' | 'login' | 'storm' | 'hold' | 'durable';
+export type ScenarioName = 'idle' | 'fanout' | 'latency' | 'targeted' | 'login' | 'storm' | 'hold' | 'durable' | 'hosts';
 
 /** In the order they run. */
-export const SCENARIO_NAMES: readonly ScenarioName[] = ['idle', 'fanout', 'latency', 'durable', 'targeted', 'login', 'storm', 'hold'];
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['idle', 'fanout', 'latency', 'durable', 'targeted', 'login', 'storm', 'hold', 'hosts'];
+
+/** The Redis the hosts scenario runs on: a private Redis Cluster started for the run, or `redisUrl`. */
+export type HostsRedis = 'cluster' | 'single';
+export const HOSTS_REDIS_KINDS: readonly HostsRedis[] = ['cluster', 'single'];
 export const SERVER_KINDS: readonly ServerKind[] = ['herald', 'stock-cluster', 'stock-single'];
 
 export interface BenchOptions {
@@ -43,6 +47,20 @@ export interface BenchOptions {
   holdConnectTimeout: number;
   /** Durable pushes per second. @default 1000 */
   durableRate: number;
+  /** hosts: the host counts to measure, one Herald host (primary + 1 worker) each. @default [1, 2, 4, 8] */
+  hostCounts: number[];
+  /** hosts: logged-in clients, spread evenly over the hosts of each count. @default 2000 */
+  hostsConnections: number;
+  /** hosts: a private Redis Cluster (3 masters + 3 replicas, started and stopped by the run) or the single Redis at `redisUrl`. @default 'cluster' */
+  hostsRedis: HostsRedis;
+  /** hosts: targeted pushes measured at each host count. @default 5000 */
+  hostsPushes: number;
+  /** hosts: targeted pushes per second. @default 1000 */
+  hostsPushRate: number;
+  /** hosts: broadcasts to every client at each host count, one in flight at a time. @default 20 */
+  hostsBroadcasts: number;
+  /** hosts: `GET /api/v1/online/:uid` look-ups at each host count, one at a time. @default 1000 */
+  hostsLookups: number;
   /** Socket.IO workers of Herald and of the stock cluster recipe. @default 2 */
   workers: number;
   /** Load-client processes; 0 = enough for ≤ 12,500 connections each, at least 2. @default 0 */
@@ -86,6 +104,13 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   holdWorkers: 4,
   holdConnectTimeout: 150,
   durableRate: 1000,
+  hostCounts: [1, 2, 4, 8],
+  hostsConnections: 2000,
+  hostsRedis: 'cluster' as const,
+  hostsPushes: 5000,
+  hostsPushRate: 1000,
+  hostsBroadcasts: 20,
+  hostsLookups: 1000,
   workers: 2,
   clientProcesses: 0,
   connectConcurrency: 200,
@@ -115,6 +140,13 @@ export const SMOKE_OPTIONS: Readonly<Partial<BenchOptions>> = Object.freeze({
   holdConnections: 100,
   holdWorkers: 2,
   durableRate: 50,
+  hostCounts: [1, 2],
+  hostsConnections: 40,
+  hostsRedis: 'single' as const,
+  hostsPushes: 100,
+  hostsPushRate: 100,
+  hostsBroadcasts: 3,
+  hostsLookups: 50,
   clientProcesses: 2,
   handshakeTimeoutMs: 5000,
   smoke: true,

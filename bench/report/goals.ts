@@ -184,5 +184,56 @@ export function evaluateGoals(results: ScenarioResult[], options: BenchOptions):
     met: stormMet,
     gap: stormGap,
   });
+  goals.push(...hostsGoals(results, options));
   return goals;
+}
+
+/** The host count the hosts targets are judged at, against 1 host. */
+const HOSTS_JUDGED_AT = 8;
+
+/** The hosts scenario's targets (issue 14), at 8 hosts: CPU ratios to 1 host, and the online look-up's p99. */
+function hostsGoals(results: ScenarioResult[], options: BenchOptions): GoalResult[] {
+  const at = `${HOSTS_JUDGED_AT} hosts`;
+  const ran = results.some((r) => r.scenario === 'hosts');
+  const where = options.hostsRedis === 'cluster' ? 'on a Redis Cluster' : 'on one Redis (not the cluster)';
+  let unjudged: string | undefined;
+  if (!ran) unjudged = 'not measured';
+  else if (!options.hostCounts.includes(1) || !options.hostCounts.includes(HOSTS_JUDGED_AT)) unjudged = `judged at 1 and ${at}; ran ${options.hostCounts.join(', ')}`;
+  else if (options.hostsConnections < MIN_CONNECTIONS) unjudged = `${options.hostsConnections} clients are too few to judge`;
+  const judge = (spec: { id: string; description: string; goal: string; key: string; bound: number; quantity: string }): GoalResult => {
+    const value = metric(results, 'hosts', at, spec.key);
+    const isRatio = spec.key.endsWith('Ratio');
+    const base = { id: spec.id, description: `${spec.description}, ${where}`, goal: spec.goal, herald: value, baseline: null, ratio: isRatio ? value : null };
+    if (unjudged !== undefined) return { ...base, met: null, gap: unjudged };
+    if (value === null) return { ...base, met: null, gap: `${at} gave no figure` };
+    const met = value <= spec.bound;
+    const shown = isRatio ? `${value.toFixed(2)}×` : `${value.toFixed(1)} ms`;
+    return { ...base, met, gap: met ? '' : `missed: ${shown}; needs ${pct(1 - spec.bound / value)} less ${spec.quantity}` };
+  };
+  return [
+    judge({
+      id: 'hosts-targeted-cpu',
+      description: `targeted push: CPU summed over all hosts (less idle) at ${at} vs 1 host`,
+      goal: '≤ 1.2× one host',
+      key: 'pushCpuRatio',
+      bound: 1.2,
+      quantity: 'CPU per push',
+    }),
+    judge({
+      id: 'hosts-broadcast-cpu',
+      description: `broadcast: CPU per delivery summed over all hosts (less idle) at ${at} vs 1 host`,
+      goal: '≤ 1.2× one host (flat)',
+      key: 'broadcastCpuRatio',
+      bound: 1.2,
+      quantity: 'CPU per delivery',
+    }),
+    judge({
+      id: 'hosts-online',
+      description: `GET /api/v1/online/:uid p99 from a random host at ${at}`,
+      goal: '≤ 5 ms',
+      key: 'onlineP99',
+      bound: 5,
+      quantity: 'latency',
+    }),
+  ];
 }

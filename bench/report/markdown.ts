@@ -50,6 +50,9 @@ function goalValue(goal: GoalResult): string {
     'targeted-p99': 'ms',
     'targeted-other-host': 'ratio',
     storm: 's',
+    'hosts-targeted-cpu': 'ratio',
+    'hosts-broadcast-cpu': 'ratio',
+    'hosts-online': 'ms',
   };
   const unit = unitOf[goal.id] ?? 'count';
   if (goal.id === 'targeted-other-host') return goal.herald === null ? '–' : `${Math.round(goal.herald * 100)}%`;
@@ -70,7 +73,7 @@ export function goalsTable(goals: GoalResult[]): string {
       g.goal,
       goalValue(g),
       baselineValue(g),
-      g.ratio !== null && g.id !== 'targeted-other-host' ? `${g.ratio.toFixed(2)}×` : '–',
+      g.ratio !== null && g.id !== 'targeted-other-host' && !g.id.startsWith('hosts-') ? `${g.ratio.toFixed(2)}×` : '–',
       g.met === null ? `not measured${g.gap !== 'not measured' ? ` (${g.gap})` : ''}` : g.met ? 'yes' : `no — ${g.gap}`,
     ]),
   );
@@ -88,7 +91,12 @@ export function renderRun(run: BenchRun): string {
     `N = ${o.connections.toLocaleString('en-US')} connections, ${o.messageBytes}-byte messages, K = ${o.fanoutMessages} broadcasts, ` +
       `latency at ${o.latencyRate.toLocaleString('en-US')} deliveries/s, targeted at ${o.targetedRate.toLocaleString('en-US')} pushes/s, ` +
       `${o.duration} s per steady phase, ${o.workers} workers, Herald adapter ${o.heraldAdapter}; ` +
-      `storm ${o.stormConnections.toLocaleString('en-US')} clients, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers.`,
+      `storm ${o.stormConnections.toLocaleString('en-US')} clients, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers` +
+      (o.scenarios.includes('hosts')
+        ? `; hosts ${o.hostCounts.join(', ')} (1 worker each) on ${o.hostsRedis === 'cluster' ? 'a Redis Cluster' : 'one Redis'}, ` +
+          `${o.hostsConnections.toLocaleString('en-US')} clients, ${o.hostsPushes.toLocaleString('en-US')} pushes at ${o.hostsPushRate.toLocaleString('en-US')}/s, ` +
+          `${o.hostsBroadcasts} broadcasts, ${o.hostsLookups.toLocaleString('en-US')} look-ups.`
+        : '.'),
     '',
   ];
   const byScenario = new Map<string, ScenarioResult[]>();

@@ -83,13 +83,15 @@ export class BenchContext {
       ...(profileDir !== undefined ? { profileDir } : {}),
       ...overrides,
     });
-    const prefix = overrides.redis?.prefix ?? redis?.prefix;
+    // Keys on a Redis Cluster go with the cluster, which the run stops.
+    const chosen = overrides.redis ?? redis;
+    const single = chosen !== undefined && 'url' in chosen ? chosen : undefined;
     const remove = this.cleanup.add(`herald ${tag}`, () => server.stop());
     const stop = server.stop.bind(server);
     server.stop = async () => {
       await stop();
       remove();
-      if (prefix !== undefined) await deleteKeysWithPrefix(this.options.redisUrl, prefix).catch(() => undefined);
+      if (single !== undefined) await deleteKeysWithPrefix(single.url, single.prefix).catch(() => undefined);
     };
     return server;
   }

@@ -3,6 +3,7 @@ import type { ScenarioName } from '../options';
 import { durableScenario } from './durable';
 import { fanoutScenario } from './fanout';
 import { holdScenario } from './hold';
+import { hostsScenario } from './hosts';
 import { idleScenario } from './idle';
 import { latencyScenario } from './latency';
 import { loginScenario } from './login';
@@ -19,6 +20,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   storm: stormScenario,
   hold: holdScenario,
   durable: durableScenario,
+  hosts: hostsScenario,
 };
 
 export type { MetricSpec, Metrics, Scenario, ScenarioResult, Unit } from './scenario';

@@ -17,8 +17,11 @@ export interface HeraldServerOptions {
   /** Socket.IO worker processes. */
   workers: number;
   hostId: string;
-  /** With Redis: the redis adapter, presence in Redis, the Redis ingress. */
-  redis?: { url: string; prefix: string };
+  /**
+   * With Redis: the redis adapter, presence in Redis, the Redis ingress; on one Redis (`url`,
+   * HERALD_REDIS_URL) or on a Redis Cluster (`cluster`: seed nodes `host:port,…`, HERALD_REDIS_CLUSTER).
+   */
+  redis?: HeraldRedis;
   /** `jwt` (the local development secret) or the main site's verification URL for the http verifier. */
   verifier: 'jwt' | { httpUrl: string };
   /** Write V8 CPU profiles of every Herald process into this folder (`--cpu-prof`). */
@@ -49,6 +52,15 @@ function writeConfigDir(): string {
   return dir;
 }
 
+export type HeraldRedis = { url: string; prefix: string } | { cluster: string; prefix: string };
+
+/** The HERALD_REDIS_* variables for a host's Redis (none without). */
+function redisEnv(redis: HeraldRedis | undefined): Record<string, string> {
+  if (redis === undefined) return {};
+  if ('cluster' in redis) return { HERALD_REDIS_CLUSTER: redis.cluster, HERALD_REDIS_PREFIX: redis.prefix };
+  return { HERALD_REDIS_URL: redis.url, HERALD_REDIS_PREFIX: redis.prefix };
+}
+
 interface HostReady {
   type: 'herald:host-ready';
   port: number;
@@ -56,7 +68,7 @@ interface HostReady {
 }
 
 interface StatsAnswer {
-  hosts?: { hostId: string; workers: { pid: number; state: string; connections: number; memory: { heapUsed: number } }[] }[];
+  hosts?: { hostId: string; adapter?: string; workers: { pid: number; state: string; connections: number; memory: { heapUsed: number } }[] }[];
 }
 
 export class HeraldServer implements BenchServer {
@@ -79,8 +91,12 @@ export class HeraldServer implements BenchServer {
   static async start(options: HeraldServerOptions): Promise<HeraldServer> {
     const configDir = writeConfigDir();
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-data-'));
+    // A Redis of the bench's own environment must not meet the one chosen here (a URL and cluster seeds at once).
+    const inherited = { ...(process.env as Record<string, string>) };
+    delete inherited.HERALD_REDIS_URL;
+    delete inherited.HERALD_REDIS_CLUSTER;
     const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
+      ...inherited,
       PUSH_ENV: 'local',
       HERALD_CONFIG_DIR: configDir,
       HERALD_PORT: '0',
@@ -90,7 +106,7 @@ export class HeraldServer implements BenchServer {
       HERALD_LOG_LEVEL: 'warn',
       HERALD_LOG_FORMAT: 'json',
       HERALD_DATA_DIR: dataDir,
-      ...(options.redis !== undefined ? { HERALD_REDIS_URL: options.redis.url, HERALD_REDIS_PREFIX: options.redis.prefix } : {}),
+      ...redisEnv(options.redis),
       ...(options.verifier === 'jwt' ? { HERALD_AUTH_VERIFIER: 'jwt' } : { HERALD_AUTH_VERIFIER: 'http', HERALD_AUTH_URL: options.verifier.httpUrl }),
       ...(options.env ?? {}),
     };
@@ -145,6 +161,12 @@ export class HeraldServer implements BenchServer {
     return (host?.workers ?? [])
       .filter((w) => w.state === 'ready')
       .map((w) => ({ pid: w.pid, connections: w.connections, heapUsed: w.memory.heapUsed }));
+  }
+
+  /** The hosts this one knows of, from `/api/v1/stats` (every host sharing its Redis, itself included), and their adapters. */
+  async knownHosts(): Promise<{ hostId: string; adapter: string }[]> {
+    const answer = await this.api.get('/api/v1/stats');
+    return ((answer.body as StatsAnswer).hosts ?? []).map((h) => ({ hostId: h.hostId, adapter: String(h.adapter) }));
   }
 
   /** Graceful stop (SIGTERM), SIGKILL to the group after 15 s; removes the bench's folders. Idempotent. */

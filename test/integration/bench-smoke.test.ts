@@ -29,7 +29,7 @@ function runSmoke(resultsDir: string): Promise<{ code: number | null; output: st
 }
 
 describe('bench smoke run', function () {
-  this.timeout(150_000);
+  this.timeout(180_000);
   let resultsDir: string;
   let run: BenchRun;
   let output = '';
@@ -64,7 +64,19 @@ describe('bench smoke run', function () {
   it('runs every scenario and prints the tables and the targets', function () {
     for (const name of SCENARIO_NAMES) expect(run.results.map((r) => r.scenario)).to.include(name);
     expect(output).to.include('#### Targets');
-    expect(run.goals.map((g) => g.id)).to.include.members(['fanout-cpu', 'idle-rss', 'idle-heap', 'fanout-rate', 'hold', 'targeted-p99', 'targeted-other-host', 'storm']);
+    expect(run.goals.map((g) => g.id)).to.include.members([
+      'fanout-cpu',
+      'idle-rss',
+      'idle-heap',
+      'fanout-rate',
+      'hold',
+      'targeted-p99',
+      'targeted-other-host',
+      'storm',
+      'hosts-targeted-cpu',
+      'hosts-broadcast-cpu',
+      'hosts-online',
+    ]);
   });
 
   it('idle: every server holds N connections and has a memory figure per connection', function () {
@@ -132,6 +144,40 @@ describe('bench smoke run', function () {
     const m = ok(r as ScenarioResult);
     expect(m.loggedIn).to.equal(SMOKE_OPTIONS.holdConnections);
     expect(m.reached).to.equal(SMOKE_OPTIONS.holdConnections);
+  });
+
+  it('hosts: on 1 and 2 hosts every push, broadcast and online look-up arrives right, with CPU summed over the hosts', function () {
+    const hosts = results('hosts');
+    expect(hosts.map((r) => r.server)).to.deep.equal(['1 host', '2 hosts']);
+    const clients = SMOKE_OPTIONS.hostsConnections as number;
+    for (const r of hosts) {
+      const m = ok(r);
+      const h = m.hosts as number;
+      expect(m.clients).to.equal(clients);
+      // Spread evenly: every host holds its share, as the host itself counts it.
+      expect(m.hostConnectionsMin).to.equal(Math.floor(clients / h));
+      expect(m.hostConnectionsMax).to.equal(Math.ceil(clients / h));
+      expect(m.pushLost).to.equal(0);
+      expect(m.pushOffline).to.equal(0);
+      expect(m.pushP99).to.be.a('number');
+      expect(m.pushCpu).to.be.greaterThan(0);
+      expect(m.broadcastExpected).to.equal((SMOKE_OPTIONS.hostsBroadcasts as number) * clients);
+      expect(m.broadcastDelivered).to.equal(m.broadcastExpected);
+      expect(m.broadcastCpu).to.be.a('number');
+      expect(m.onlineWrong).to.equal(0);
+      expect(m.onlineP99).to.be.a('number');
+    }
+    // The ratios are to the first count (1 host over itself), on the CPU less idle; at these sizes
+    // an idle reading can swallow the pushes' CPU, and then there is nothing to divide by.
+    const [one, two] = hosts as [ScenarioResult, ScenarioResult];
+    const base = one.metrics.pushCpuNet as number;
+    expect(base).to.be.at.least(0);
+    expect(one.metrics.pushCpuRatio).to.equal(base > 0 ? 1 : null);
+    if (base > 0) expect(two.metrics.pushCpuRatio).to.be.closeTo((two.metrics.pushCpuNet as number) / base, 1e-9);
+    // Where a push's CPU goes, with a caller and a holder but no host in between at 2 hosts.
+    expect(two.metrics.holderCpu).to.be.a('number');
+    expect(two.metrics.callerCpu).to.be.a('number');
+    expect(two.metrics.bystanderCpu).to.equal(null);
   });
 
   it('durable: every stored push arrives', function () {
