@@ -6,54 +6,18 @@
  * the seq gate: 860 pushes answered 200, 1,038 of their 1,720 device deliveries lost; after: 0.
  */
 import { expect } from 'chai';
-import { signToken } from '../../shared/auth';
-import { DEV_JWT_SECRET } from '../../shared/config';
-import { call, closeClients, connect, type Client } from '../support/clients';
+import { closeClients } from '../support/clients';
 import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support/herald-host';
 import { api } from '../support/http';
 import { PrivateRedis } from '../support/redis-server';
+import { SeqDevice } from '../support/seq-device';
 import { sleep, waitFor } from '../support/wait';
 import { adminQuery } from '../support/mysql-admin';
 
-const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
 const SHARED_MARIADB = 'mysql://root@127.0.0.1:3306';
 
 const admin = (sql: string): Promise<void> => adminQuery(sql, `${SHARED_MARIADB}/test`);
 
-/** A device as the SDK behaves: in-order check per connection, acks the highest contiguous seq. */
-class Device {
-  readonly seqs: number[] = [];
-  outOfOrder = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  private constructor(readonly socket: Client) {}
-
-  static async login(url: string, uid: string, device: string): Promise<Device> {
-    const socket = await connect(url);
-    const d = new Device(socket);
-    socket.on('message', (p: { seq?: number }) => {
-      if (p.seq === undefined) return;
-      const last = d.seqs[d.seqs.length - 1] ?? 0;
-      if (p.seq <= last) return; // a duplicate: dropped, as the SDK does
-      d.seqs.push(p.seq);
-    });
-    // Out of order: a seq below one already seen on this live connection that was not seen before.
-    socket.on('message', (p: { seq?: number }) => {
-      if (p.seq !== undefined && p.seq < Math.max(0, ...d.seqs) && !d.seqs.includes(p.seq)) d.outOfOrder++;
-    });
-    const answer = await call(socket, 'login', { token: token(uid), device });
-    expect(answer.ok, JSON.stringify(answer)).to.equal(true);
-    d.timer = setInterval(() => {
-      const last = d.seqs[d.seqs.length - 1];
-      if (last !== undefined) socket.emit('ack', { seq: last }, () => undefined);
-    }, 300);
-    return d;
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
 
 describe('durable pushes through a Redis outage (two hosts, MariaDB up)', function () {
   this.timeout(90_000);
@@ -62,7 +26,7 @@ describe('durable pushes through a Redis outage (two hosts, MariaDB up)', functi
   let redis: PrivateRedis;
   let a: HeraldHost;
   let b: HeraldHost;
-  const devices: Device[] = [];
+  const devices: SeqDevice[] = [];
 
   before(async function () {
     await admin(`CREATE DATABASE ${database}`);
@@ -89,7 +53,7 @@ describe('durable pushes through a Redis outage (two hosts, MariaDB up)', functi
   it('delivers every push answered 200 to both devices of its user, once and in seq order', async function () {
     const users = Array.from({ length: 4 }, (_, i) => uniqueId(`u${i}`));
     for (const uid of users) {
-      devices.push(await Device.login(b.url, uid, 'phone'), await Device.login(b.url, uid, 'laptop'));
+      devices.push(await SeqDevice.login(b.url, uid, 'phone'), await SeqDevice.login(b.url, uid, 'laptop'));
     }
     const accepted = new Map<string, number>(users.map((u) => [u, 0]));
     let failed = 0;
@@ -132,7 +96,7 @@ describe('durable pushes through a Redis outage (two hosts, MariaDB up)', functi
 
   it('re-syncs every connected device after the outage when nothing later reveals the hole', async function () {
     const uid = uniqueId('quiet');
-    const pair = [await Device.login(b.url, uid, 'phone'), await Device.login(b.url, uid, 'laptop')];
+    const pair = [await SeqDevice.login(b.url, uid, 'phone'), await SeqDevice.login(b.url, uid, 'laptop')];
     devices.push(...pair);
     await redis.stop();
     let accepted = 0;

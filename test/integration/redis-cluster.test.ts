@@ -16,6 +16,7 @@ import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support
 import { api, push } from '../support/http';
 import { adminQuery } from '../support/mysql-admin';
 import { PrivateRedisCluster } from '../support/redis-cluster';
+import { SeqDevice } from '../support/seq-device';
 import { sleep, waitFor } from '../support/wait';
 
 const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
@@ -29,41 +30,6 @@ async function loggedIn(url: string, uid: string, extra: Record<string, string> 
   return socket;
 }
 
-/** A device as the SDK behaves: drops duplicates by seq, counts a seq that arrives late, acks. */
-class Device {
-  readonly seqs: number[] = [];
-  readonly ephemeral: number[] = [];
-  outOfOrder = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  private constructor(readonly socket: Client) {}
-
-  static async login(url: string, uid: string, device: string): Promise<Device> {
-    const socket = await connect(url);
-    const d = new Device(socket);
-    socket.on('message', (p: { seq?: number; data?: { n?: number } }) => {
-      if (p.seq === undefined) {
-        if (typeof p.data?.n === 'number') d.ephemeral.push(p.data.n);
-        return;
-      }
-      const last = d.seqs[d.seqs.length - 1] ?? 0;
-      if (p.seq <= last) return;
-      if (p.seq !== last + 1 && d.seqs.length > 0 && p.seq < last) d.outOfOrder++;
-      d.seqs.push(p.seq);
-    });
-    const answer = await call(socket, 'login', { token: token(uid), device });
-    expect(answer.ok, JSON.stringify(answer)).to.equal(true);
-    d.timer = setInterval(() => {
-      const last = d.seqs[d.seqs.length - 1];
-      if (last !== undefined) socket.emit('ack', { seq: last }, () => undefined);
-    }, 300);
-    return d;
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
 
 describe('Herald on a Redis Cluster (3 masters + 3 replicas, two hosts)', function () {
   this.timeout(180_000);
@@ -73,7 +39,7 @@ describe('Herald on a Redis Cluster (3 masters + 3 replicas, two hosts)', functi
   let redis: Cluster;
   let a: HeraldHost;
   let b: HeraldHost;
-  const devices: Device[] = [];
+  const devices: SeqDevice[] = [];
 
   before(async function () {
     await admin(`CREATE DATABASE ${database}`);
@@ -162,7 +128,7 @@ describe('Herald on a Redis Cluster (3 masters + 3 replicas, two hosts)', functi
 
   it('survives the failover of a master under load: durable pushes all arrive once, in order; the rest is measured', async function () {
     const users = Array.from({ length: 6 }, (_, i) => uniqueId(`fo${i}`));
-    for (const uid of users) devices.push(await Device.login(b.url, uid, 'phone'), await Device.login(b.url, uid, 'laptop'));
+    for (const uid of users) devices.push(await SeqDevice.login(b.url, uid, 'phone'), await SeqDevice.login(b.url, uid, 'laptop'));
     // The master that owns the first user's channel (the adapter's sharded channel of their room).
     const victimChannel = `${prefix}socket.io#/#u:${users[0]}#`;
     const accepted = new Map<string, number>(users.map((u) => [u, 0]));
@@ -195,7 +161,7 @@ describe('Herald on a Redis Cluster (3 masters + 3 replicas, two hosts)', functi
     const killedAt = Date.now();
     const failover = await cluster.killMasterOf(victimChannel);
     // Pushes flow again: the first ephemeral push to the victim user sent after the kill that arrives.
-    const victim = devices[0] as Device;
+    const victim = devices[0] as SeqDevice;
     const victimSent = ephemeralSent.get(users[0] as string) as number[];
     const sentBefore = victimSent.length;
     const firstAfter = await waitFor(
