@@ -22,7 +22,7 @@ import type { CursorUpdate, IdempotencyClaim, IdempotencyCompletion, Idempotency
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, planSeqs } from './seq-plan';
-import { loadedSqliteBinary, sqliteBinaryProblem } from './sqlite-binary';
+import { reportSqliteBinary } from './sqlite-binary';
 import type { SqlRunner } from './sql-runner';
 import { describeDriverError, storeUnavailable } from './store-errors';
 
@@ -85,16 +85,10 @@ export class SqliteMessageStore extends BaseMessageStore {
     try {
       restrictFiles(options.path);
       this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
-      const binary = loadedSqliteBinary();
-      const problem = binary === undefined ? undefined : sqliteBinaryProblem(binary);
-      if (problem !== undefined) {
-        this.db.close();
-        throw storeUnavailable('open', problem);
-      }
+      reportSqliteBinary(this.logger);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     } catch (err) {
-      if (err instanceof HeraldError) throw err;
       throw storeUnavailable('open', `${describeDriverError(err)} at ${options.path}`, err);
     }
   }
