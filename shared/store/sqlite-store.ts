@@ -22,6 +22,7 @@ import type { CursorUpdate, IdempotencyClaim, IdempotencyCompletion, Idempotency
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import { GET_CURSOR_SQL, INSERT_MESSAGE_COLUMNS, MESSAGE_QUERIES, messageValues, type MessageRow } from './queries';
 import { assignSeqs, planSeqs } from './seq-plan';
+import { reportSqliteBinary } from './sqlite-binary';
 import type { SqlRunner } from './sql-runner';
 import { describeDriverError, storeUnavailable } from './store-errors';
 
@@ -84,6 +85,7 @@ export class SqliteMessageStore extends BaseMessageStore {
     try {
       restrictFiles(options.path);
       this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      reportSqliteBinary(this.logger);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     } catch (err) {

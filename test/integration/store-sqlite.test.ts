@@ -1,13 +1,15 @@
 /**
  * The MessageStore contract on SQLite files, plus what only the embedded store has: WAL, several
- * processes of one host sharing the file, and a write lock held too long by another process.
+ * processes of one host sharing the file, a write lock held too long by another process, and the
+ * check of a better-sqlite3 binary that would abort the process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import { loadedSqliteBinary, sqliteBinaryProblem } from '../../shared/store/sqlite-binary';
 import { SqliteMessageStore } from '../../shared/store/sqlite-store';
 import { trackChild } from '../support/processes';
 import { describeStore, message, messages, oneTo, uniqueUid, type StoreTarget } from './store-suite';
@@ -22,6 +24,40 @@ function createSqliteTarget(): Promise<StoreTarget & { path: string }> {
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   });
 }
+
+describe('the better-sqlite3 binary (shared/store/sqlite-binary.ts)', function () {
+  // First in this file: with such a binary, the contract suite below aborts the process.
+  it('the loaded binary has no import that aborts the process on Node 24.19+ (.ci/run builds it on 20 and 24)', async function () {
+    const target = await createSqliteTarget();
+    const store = new SqliteMessageStore({ path: target.path });
+    try {
+      const binary = loadedSqliteBinary();
+      expect(binary, 'better_sqlite3.node in require.cache').to.be.a('string');
+      expect(readFileSync(binary!).length).to.be.greaterThan(100_000);
+      const problem = sqliteBinaryProblem(binary!);
+      expect(problem, problem).to.equal(undefined);
+    } finally {
+      await store.close();
+      await target.drop();
+    }
+  });
+
+  it('flags a binary that imports RemoveEnvironmentCleanupHook, naming the fix', function () {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-binary-'));
+    try {
+      const bad = join(dir, 'bad', 'better_sqlite3.node');
+      const good = join(dir, 'good', 'better_sqlite3.node');
+      mkdirSync(dirname(bad));
+      mkdirSync(dirname(good));
+      writeFileSync(bad, Buffer.concat([Buffer.alloc(64), Buffer.from('_ZN4node28RemoveEnvironmentCleanupHookEPN2v87IsolateEPFvPvES3_\0'), Buffer.alloc(64)]));
+      writeFileSync(good, Buffer.concat([Buffer.alloc(64), Buffer.from('_ZN4node25AddEnvironmentCleanupHookEPN2v87IsolateEPFvPvES3_\0'), Buffer.alloc(64)]));
+      expect(sqliteBinaryProblem(bad)).to.include(bad).and.include('24.18.1').and.include('nodejs/node#65446');
+      expect(sqliteBinaryProblem(good)).to.equal(undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describeStore('SqliteMessageStore', createSqliteTarget);
 

@@ -1,7 +1,8 @@
 /**
  * Mocha's spec reporter plus a machine-readable summary: at the end of the run it writes
- * `{ passed, failed, pending }` to $HERALD_TEST_SUMMARY (when set). `.ci/run` prints its
- * closing `N passed, N failed` line from that file, not from mocha's own text.
+ * `{ passed, failed, pending }` to $HERALD_TEST_SUMMARY (when set). `.ci/run` sets one file per
+ * run (Node 20, Node 24) and prints its closing `N passed, N failed` line, their sum, from those
+ * files, not from mocha's own text.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
