@@ -79,7 +79,12 @@ describe('durable delivery through a worker crash', function () {
     await waitFor(() => {
       const got = new Set(client.handled().map((r) => r.id));
       return [...accepted].every((id) => got.has(id));
-    }, 30_000, 'every accepted push on the client', 200);
+    }, 30_000, 'every accepted push on the client', 200).catch((err: Error) => {
+      const got = new Set(client.handled().map((r) => r.id));
+      const missing = [...accepted].filter((id) => !got.has(id));
+      const seqs = client.handled().map((r) => r.seq as number).sort((x, y) => x - y);
+      throw new Error(`${err.message}: ${missing.length} of ${accepted.size} missing; handled ${seqs.length}, highest seq ${seqs[seqs.length - 1]}, connected ${client.socket?.connected}, reconnects ${reconnects}`);
+    });
     console.log(`      (${TOTAL} pushes in ${pushSeconds.toFixed(1)} s, ${failures.length} not accepted, ${reconnects} reconnects)`);
     running = false;
     await keeper;
