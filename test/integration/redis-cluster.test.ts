@@ -13,6 +13,7 @@ import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { call, closeClients, connect, next, type Client } from '../support/clients';
 import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support/herald-host';
+import { heraldJson } from '../support/cli';
 import { api, push } from '../support/http';
 import { adminQuery } from '../support/mysql-admin';
 import { PrivateRedisCluster } from '../support/redis-cluster';
@@ -124,6 +125,20 @@ describe('Herald on a Redis Cluster (3 masters + 3 replicas, two hosts)', functi
     expect(fields).to.include('msg is not valid JSON');
     const pending = (await redis.xpending(`${prefix}push:stream`, 'herald')) as [number, ...unknown[]];
     expect(pending[0], 'entries left pending').to.equal(0);
+  });
+
+  it('shares the cron stop state and the admin login limiter across hosts (single-key commands on any shard)', async function () {
+    // `crontab stop` on host A lands in <prefix>cron:stopped, which every cron process reads at its ticks.
+    const envA = { HERALD_DATA_DIR: a.dataDir, HERALD_REDIS_CLUSTER: cluster.seeds, HERALD_REDIS_PREFIX: prefix };
+    await heraldJson(['crontab', 'stop', '--name', 'stats-snapshot'], envA);
+    expect(await redis.sismember(`${prefix}cron:stopped`, 'stats-snapshot')).to.equal(1);
+    await heraldJson(['crontab', 'resume', '--name', 'stats-snapshot'], envA);
+    expect(await redis.sismember(`${prefix}cron:stopped`, 'stats-snapshot')).to.equal(0);
+    // Ten wrong API keys through A and one through B use up one bucket (a Lua script on one key).
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await api(a.url, '/api/v1/admin/login', { key: null, body: { apiKey: `wrong-api-key-${i}-xxxxxxxx` } })).status);
+    statuses.push((await api(b.url, '/api/v1/admin/login', { key: null, body: { apiKey: 'wrong-api-key-last-xxxxxxxx' } })).status);
+    expect(statuses).to.deep.equal([...Array(10).fill(401), 429]);
   });
 
   it('survives the failover of a master under load: durable pushes all arrive once, in order; the rest is measured', async function () {
