@@ -50,6 +50,7 @@ function goalValue(goal: GoalResult): string {
     'targeted-p99': 'ms',
     'targeted-other-host': 'ratio',
     storm: 's',
+    'storm-spread': 'percent',
     'hosts-targeted-cpu': 'ratio',
     'hosts-broadcast-cpu': 'ratio',
     'hosts-online': 'ms',
@@ -61,7 +62,7 @@ function goalValue(goal: GoalResult): string {
 
 function baselineValue(goal: GoalResult): string {
   if (goal.baseline === null) return '–';
-  const unit = goal.id === 'fanout-cpu' ? 'us' : goal.id === 'fanout-rate' ? 'per-s' : goal.id === 'storm' ? 's' : 'bytes';
+  const unit = goal.id === 'fanout-cpu' ? 'us' : goal.id === 'fanout-rate' ? 'per-s' : goal.id === 'storm' ? 's' : goal.id === 'storm-spread' ? 'percent' : 'bytes';
   return formatValue(goal.baseline, unit);
 }
 

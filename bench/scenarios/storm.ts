@@ -5,8 +5,12 @@
  * stock cluster recipe (the single process has no worker to lose). Handshakes that hang — the
  * sticky hand-off race, or a connection handed to a worker that is still starting — are counted
  * and retried after the handshake timeout.
+ *
+ * It also reports how the clients sit on the workers (issue 16: within ±10 % of the mean on each):
+ * after the first burst of N connections, after the storm, and where the reconnects landed.
  */
-import type { ServerKind } from '../servers/bench-server';
+import { formatSpread, spreadOf } from '../report/spread';
+import type { BenchServer, ServerKind, WorkerInfo } from '../servers/bench-server';
 import { connectionNotes, sleep, started, type BenchContext } from './context';
 import type { OwnScenario, ScenarioResult } from './scenario';
 
@@ -23,7 +27,9 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
     await fleet.policy(true, ctx.options.stormConcurrency);
     // Herald's stats come once a second: let them show every connection.
     await sleep(ctx.options.smoke ? 1100 : 1500);
-    const workers = await server.workers();
+    const workers = await settledWorkers(server, held, ctx.options.workers);
+    const connectSpread = spreadOf(workers.map((w) => w.connections));
+    ctx.progress.log(`storm · ${kind}: ${held} clients on ${workers.length} workers: ${formatSpread(connectSpread)}`);
     const victim = [...workers].sort((x, y) => y.connections - x.connections)[0];
     if (victim === undefined) throw new Error('no worker to kill');
     await fleet.mark();
@@ -42,7 +48,17 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
     const seconds = (Date.now() - killedAt) / 1000;
     ctx.progress.finish();
     const { status } = await fleet.collect();
+    const after = back ? await settledWorkers(server, held, ctx.options.workers) : [];
+    const stormSpread = back ? spreadOf(after.map((w) => w.connections)) : undefined;
     const notes = connectionNotes(status);
+    notes.push(`split after connecting ${held} at once: ${formatSpread(connectSpread)}`);
+    if (stormSpread !== undefined) {
+      // A worker that was there before kept its clients; the rest of its count came back to it.
+      const landed = after.map((w) => w.connections - (workers.find((b) => b.pid === w.pid)?.connections ?? 0));
+      const split = `split after the storm: ${formatSpread(stormSpread)}; the reconnects landed ${landed.map((n) => n.toLocaleString('en-US')).join(' / ')}`;
+      notes.push(split);
+      ctx.progress.log(`storm · ${kind}: ${split}`);
+    }
     if (!noticed) notes.push(`only ${status.closes} of the victim's ${victim.connections} clients saw their connection close within 5 s`);
     if (!back) notes.push(`only ${want(status)} of ${held} clients were back after ${ctx.options.stormTimeout} s`);
     if (!server.login) notes.push('no login on the stock server: "back" means connected');
@@ -55,6 +71,8 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
         recoverySeconds: back ? seconds : null,
         back: want(status),
         reconnects: status.reconnects,
+        connectSpreadPercent: connectSpread.maxDeviationPercent,
+        stormSpreadPercent: stormSpread?.maxDeviationPercent ?? null,
         hung: status.hung,
         connectErrors: status.connectErrors,
         loginFailures: status.loginFailures,
@@ -64,6 +82,20 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
   } finally {
     await fleet.stop();
     await server.stop();
+  }
+}
+
+/**
+ * The server's workers once their counts add up to `clients` (Herald reports once a second, and
+ * a respawned worker appears when ready), at most 5 s; what they say then otherwise.
+ */
+async function settledWorkers(server: BenchServer, clients: number, workers: number): Promise<WorkerInfo[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const list = await server.workers();
+    const sum = list.reduce((a, w) => a + w.connections, 0);
+    if ((list.length >= workers && sum >= clients) || Date.now() >= deadline) return list;
+    await sleep(250);
   }
 }
 
@@ -77,6 +109,8 @@ export const stormScenario: OwnScenario = {
     { key: 'recoverySeconds', label: 'seconds until every client is back (and logged in)', unit: 's' },
     { key: 'back', label: 'clients back', unit: 'count' },
     { key: 'reconnects', label: 'reconnect attempts', unit: 'count' },
+    { key: 'connectSpreadPercent', label: 'largest deviation of a worker from the mean, after connecting', unit: 'percent' },
+    { key: 'stormSpreadPercent', label: 'largest deviation of a worker from the mean, after the storm', unit: 'percent' },
     { key: 'hung', label: 'handshakes that hung (retried after the timeout)', unit: 'count' },
     { key: 'connectErrors', label: 'connection errors', unit: 'count' },
     { key: 'loginFailures', label: 'failed logins', unit: 'count' },
