@@ -48,8 +48,9 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
     const seconds = (Date.now() - killedAt) / 1000;
     ctx.progress.finish();
     const { status } = await fleet.collect();
-    const after = back ? await settledWorkers(server, held, ctx.options.workers) : [];
-    const stormSpread = back ? spreadOf(after.map((w) => w.connections)) : undefined;
+    // Also when some clients are missing: where the others went is part of why.
+    const after = await settledWorkers(server, want(status), ctx.options.workers);
+    const stormSpread = after.length > 0 ? spreadOf(after.map((w) => w.connections)) : undefined;
     const notes = connectionNotes(status);
     notes.push(`split after connecting ${held} at once: ${formatSpread(connectSpread)}`);
     if (stormSpread !== undefined) {
