@@ -92,7 +92,7 @@ export function renderRun(run: BenchRun): string {
     `N = ${o.connections.toLocaleString('en-US')} connections, ${o.messageBytes}-byte messages, K = ${o.fanoutMessages} broadcasts, ` +
       `latency at ${o.latencyRate.toLocaleString('en-US')} deliveries/s, targeted at ${o.targetedRate.toLocaleString('en-US')} pushes/s, ` +
       `${o.duration} s per steady phase, ${o.workers} workers, Herald adapter ${o.heraldAdapter}; ` +
-      `storm ${o.stormConnections.toLocaleString('en-US')} clients, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers` +
+      `storm ${o.stormConnections.toLocaleString('en-US')} clients${o.stormKill === 'all' ? ' (every worker killed)' : ''}, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers` +
       (o.scenarios.includes('hosts')
         ? `; hosts ${o.hostCounts.join(', ')} (1 worker each) on ${o.hostsRedis === 'cluster' ? 'a Redis Cluster' : 'one Redis'}, ` +
           `${o.hostsConnections.toLocaleString('en-US')} clients, ${o.hostsPushes.toLocaleString('en-US')} pushes at ${o.hostsPushRate.toLocaleString('en-US')}/s, ` +

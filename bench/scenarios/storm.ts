@@ -1,6 +1,6 @@
 /**
- * storm: N clients on a host; the worker holding the most of them is killed with SIGKILL, and
- * its clients reconnect at once (no back-off: a storm) and log in again. The time from the kill
+ * storm: N clients on a host; the worker holding the most of them (`--storm-kill all`: every
+ * worker) is killed with SIGKILL, and its clients reconnect at once (no back-off: a storm) and log in again. The time from the kill
  * until every client is connected (and logged in, on Herald) again. Runs on Herald and on the
  * stock cluster recipe (the single process has no worker to lose). Handshakes that hang — the
  * sticky hand-off race, or a connection handed to a worker that is still starting — are counted
@@ -30,15 +30,17 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
     const workers = await settledWorkers(server, held, ctx.options.workers);
     const connectSpread = spreadOf(workers.map((w) => w.connections));
     ctx.progress.log(`storm · ${kind}: ${held} clients on ${workers.length} workers: ${formatSpread(connectSpread)}`);
-    const victim = [...workers].sort((x, y) => y.connections - x.connections)[0];
-    if (victim === undefined) throw new Error('no worker to kill');
+    const byLoad = [...workers].sort((x, y) => y.connections - x.connections);
+    const victims = ctx.options.stormKill === 'all' ? byLoad : byLoad.slice(0, 1);
+    if (victims.length === 0) throw new Error('no worker to kill');
+    const killed = victims.reduce((a, w) => a + w.connections, 0);
     await fleet.mark();
-    ctx.progress.phase(`storm · ${kind}: killed worker ${victim.pid} (${victim.connections} clients)`, held);
+    ctx.progress.phase(`storm · ${kind}: killed ${victims.length === 1 ? 'worker' : 'workers'} ${victims.map((w) => w.pid).join(', ')} (${killed} clients)`, held);
     const killedAt = Date.now();
-    process.kill(victim.pid, 'SIGKILL');
+    for (const victim of victims) process.kill(victim.pid, 'SIGKILL');
     const timeoutMs = ctx.options.stormTimeout * 1000;
-    // First the victim's clients notice (closes), then all of them must be back.
-    const noticed = await fleet.waitFor((s) => s.closes >= victim.connections, Math.min(5000, timeoutMs));
+    // First the victims' clients notice (closes), then all of them must be back.
+    const noticed = await fleet.waitFor((s) => s.closes >= killed, Math.min(5000, timeoutMs));
     const back = await fleet.waitFor(
       (s) => want(s) >= held,
       Math.max(0, timeoutMs - (Date.now() - killedAt)),
@@ -60,7 +62,7 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
       notes.push(split);
       ctx.progress.log(`storm · ${kind}: ${split}`);
     }
-    if (!noticed) notes.push(`only ${status.closes} of the victim's ${victim.connections} clients saw their connection close within 5 s`);
+    if (!noticed) notes.push(`only ${status.closes} of the ${killed} clients of the killed workers saw their connection close within 5 s`);
     if (!back) notes.push(`only ${want(status)} of ${held} clients were back after ${ctx.options.stormTimeout} s`);
     if (!server.login) notes.push('no login on the stock server: "back" means connected');
     return ctx.result('storm', kind, t, {
@@ -68,7 +70,7 @@ async function stormOn(ctx: BenchContext, kind: ServerKind): Promise<ScenarioRes
       ...(back ? {} : { reason: `${held - want(status)} clients not back within ${ctx.options.stormTimeout} s` }),
       metrics: {
         clients: held,
-        killed: victim.connections,
+        killed,
         recoverySeconds: back ? seconds : null,
         back: want(status),
         reconnects: status.reconnects,
@@ -106,7 +108,7 @@ export const stormScenario: OwnScenario = {
   title: 'storm: a worker killed, its clients reconnect at once',
   metrics: [
     { key: 'clients', label: 'clients (logged in on Herald)', unit: 'count' },
-    { key: 'killed', label: 'clients on the killed worker', unit: 'count' },
+    { key: 'killed', label: 'clients on the killed worker(s)', unit: 'count' },
     { key: 'recoverySeconds', label: 'seconds until every client is back (and logged in)', unit: 's' },
     { key: 'back', label: 'clients back', unit: 'count' },
     { key: 'reconnects', label: 'reconnect attempts', unit: 'count' },
