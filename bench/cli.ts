@@ -12,9 +12,11 @@ import {
   SCENARIO_NAMES,
   SERVER_KINDS,
   SMOKE_OPTIONS,
+  STORM_KILLS,
   type BenchOptions,
   type HostsRedis,
   type ScenarioName,
+  type StormKill,
 } from './options';
 import { Progress } from './progress';
 import { renderRun } from './report/markdown';
@@ -68,6 +70,7 @@ interface Flags {
   stormConnections?: number;
   stormTimeout?: number;
   stormConcurrency?: number;
+  stormKill?: string;
   holdConnections?: number;
   holdWorkers?: number;
   holdTimeout?: number;
@@ -111,6 +114,7 @@ function program(): Command {
     .option('--login-concurrency <n>', `login: logins in flight per load process (default ${DEFAULT_BENCH_OPTIONS.loginConcurrency})`, positiveInt)
     .option('--storm-connections <n>', `storm: clients (default ${DEFAULT_BENCH_OPTIONS.stormConnections})`, positiveInt)
     .option('--storm-timeout <s>', `storm: seconds before it counts as failed (default ${DEFAULT_BENCH_OPTIONS.stormTimeout})`, positiveNumber)
+    .option('--storm-kill <which>', `storm: kill ${STORM_KILLS.join(' or ')} of the workers (default ${DEFAULT_BENCH_OPTIONS.stormKill})`)
     .option('--storm-concurrency <n>', `storm: reconnect handshakes in flight per load process (default ${DEFAULT_BENCH_OPTIONS.stormConcurrency})`, positiveInt)
     .option('--hold-connections <n>', `hold: logged-in connections (default ${DEFAULT_BENCH_OPTIONS.holdConnections})`, positiveInt)
     .option('--hold-workers <n>', `hold: Herald workers (default ${DEFAULT_BENCH_OPTIONS.holdWorkers})`, positiveInt)
@@ -148,6 +152,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (f.heraldAdapter !== undefined && f.heraldAdapter !== 'redis' && f.heraldAdapter !== 'cluster') {
     throw new InvalidArgumentError('--herald-adapter must be redis or cluster');
   }
+  if (f.stormKill !== undefined && !STORM_KILLS.includes(f.stormKill as StormKill)) {
+    throw new InvalidArgumentError(`--storm-kill must be ${STORM_KILLS.join(' or ')}`);
+  }
   if (f.hostsRedis !== undefined && !HOSTS_REDIS_KINDS.includes(f.hostsRedis as HostsRedis)) {
     throw new InvalidArgumentError(`--hosts-redis must be ${HOSTS_REDIS_KINDS.join(' or ')}`);
   }
@@ -167,6 +174,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...(f.stormConnections !== undefined ? { stormConnections: f.stormConnections } : {}),
     ...(f.stormTimeout !== undefined ? { stormTimeout: f.stormTimeout } : {}),
     ...(f.stormConcurrency !== undefined ? { stormConcurrency: f.stormConcurrency } : {}),
+    ...(f.stormKill !== undefined ? { stormKill: f.stormKill as StormKill } : {}),
     ...(f.holdConnections !== undefined ? { holdConnections: f.holdConnections } : {}),
     ...(f.holdWorkers !== undefined ? { holdWorkers: f.holdWorkers } : {}),
     ...(f.holdTimeout !== undefined ? { holdConnectTimeout: f.holdTimeout } : {}),

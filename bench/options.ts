@@ -9,6 +9,9 @@ export const SCENARIO_NAMES: readonly ScenarioName[] = ['idle', 'fanout', 'laten
 /** The Redis the hosts scenario runs on: a private Redis Cluster started for the run, or `redisUrl`. */
 export type HostsRedis = 'cluster' | 'single';
 export const HOSTS_REDIS_KINDS: readonly HostsRedis[] = ['cluster', 'single'];
+/** Which workers the storm kills: the one holding the most clients, or every one at once. */
+export type StormKill = 'one' | 'all';
+export const STORM_KILLS: readonly StormKill[] = ['one', 'all'];
 export const SERVER_KINDS: readonly ServerKind[] = ['herald', 'stock-cluster', 'stock-single'];
 
 export interface BenchOptions {
@@ -39,6 +42,8 @@ export interface BenchOptions {
   stormTimeout: number;
   /** Handshakes in flight per load-client process while reconnecting in the storm. @default 2000 */
   stormConcurrency: number;
+  /** storm: kill the worker holding the most clients, or every worker (all N clients reconnect). @default 'one' */
+  stormKill: StormKill;
   /** Logged-in connections of the hold scenario. @default 50000 */
   holdConnections: number;
   /** Herald workers for hold (20,000 open files per process: 50,000 need at least 3). @default 4 */
@@ -100,6 +105,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   stormConnections: 20_000,
   stormTimeout: 30,
   stormConcurrency: 2000,
+  stormKill: 'one' as const,
   holdConnections: 50_000,
   holdWorkers: 4,
   holdConnectTimeout: 150,

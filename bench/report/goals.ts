@@ -172,7 +172,13 @@ export function evaluateGoals(results: ScenarioResult[], options: BenchOptions):
     stormGap = `not measured at 20,000 (ran ${options.stormConnections})`;
   } else if (stormRan !== undefined) {
     stormMet = stormClients !== null && stormClients >= 20_000 && stormSeconds !== null && stormSeconds <= 20;
-    stormGap = stormMet ? '' : stormSeconds === null ? `missed: not every client came back (${stormRan.reason ?? 'failed'})` : `missed by ${(stormSeconds - 20).toFixed(1)} s`;
+    stormGap = stormMet
+      ? ''
+      : stormClients !== null && stormClients < 20_000
+        ? `missed: only ${stormClients} clients connected`
+        : stormSeconds === null
+          ? `missed: not every client came back (${stormRan.reason ?? 'failed'})`
+          : `missed by ${(stormSeconds - 20).toFixed(1)} s`;
   }
   goals.push({
     id: 'storm',
@@ -183,6 +189,24 @@ export function evaluateGoals(results: ScenarioResult[], options: BenchOptions):
     ratio: null,
     met: stormMet,
     gap: stormGap,
+  });
+  const spread = metric(results, 'storm', 'herald', 'stormSpreadPercent');
+  goals.push({
+    id: 'storm-spread',
+    description: 'storm: clients on each worker after it, from the mean',
+    goal: '≤ ±10 %',
+    herald: spread,
+    baseline: metric(results, 'storm', 'stock-cluster', 'stormSpreadPercent'),
+    ratio: null,
+    met: spread === null || options.stormConnections < 20_000 ? null : spread <= 10,
+    gap:
+      spread === null
+        ? 'not measured'
+        : options.stormConnections < 20_000
+          ? `not measured at 20,000 (ran ${options.stormConnections})`
+          : spread <= 10
+            ? ''
+            : `missed by ${(spread - 10).toFixed(1)} points`,
   });
   goals.push(...hostsGoals(results, options));
   return goals;

@@ -50,6 +50,7 @@ function goalValue(goal: GoalResult): string {
     'targeted-p99': 'ms',
     'targeted-other-host': 'ratio',
     storm: 's',
+    'storm-spread': 'percent',
     'hosts-targeted-cpu': 'ratio',
     'hosts-broadcast-cpu': 'ratio',
     'hosts-online': 'ms',
@@ -61,7 +62,7 @@ function goalValue(goal: GoalResult): string {
 
 function baselineValue(goal: GoalResult): string {
   if (goal.baseline === null) return '–';
-  const unit = goal.id === 'fanout-cpu' ? 'us' : goal.id === 'fanout-rate' ? 'per-s' : goal.id === 'storm' ? 's' : 'bytes';
+  const unit = goal.id === 'fanout-cpu' ? 'us' : goal.id === 'fanout-rate' ? 'per-s' : goal.id === 'storm' ? 's' : goal.id === 'storm-spread' ? 'percent' : 'bytes';
   return formatValue(goal.baseline, unit);
 }
 
@@ -91,7 +92,7 @@ export function renderRun(run: BenchRun): string {
     `N = ${o.connections.toLocaleString('en-US')} connections, ${o.messageBytes}-byte messages, K = ${o.fanoutMessages} broadcasts, ` +
       `latency at ${o.latencyRate.toLocaleString('en-US')} deliveries/s, targeted at ${o.targetedRate.toLocaleString('en-US')} pushes/s, ` +
       `${o.duration} s per steady phase, ${o.workers} workers, Herald adapter ${o.heraldAdapter}; ` +
-      `storm ${o.stormConnections.toLocaleString('en-US')} clients, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers` +
+      `storm ${o.stormConnections.toLocaleString('en-US')} clients${o.stormKill === 'all' ? ' (every worker killed)' : ''}, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers` +
       (o.scenarios.includes('hosts')
         ? `; hosts ${o.hostCounts.join(', ')} (1 worker each) on ${o.hostsRedis === 'cluster' ? 'a Redis Cluster' : 'one Redis'}, ` +
           `${o.hostsConnections.toLocaleString('en-US')} clients, ${o.hostsPushes.toLocaleString('en-US')} pushes at ${o.hostsPushRate.toLocaleString('en-US')}/s, ` +

@@ -73,6 +73,7 @@ describe('bench smoke run', function () {
       'targeted-p99',
       'targeted-other-host',
       'storm',
+      'storm-spread',
       'hosts-targeted-cpu',
       'hosts-broadcast-cpu',
       'hosts-online',
@@ -136,6 +137,10 @@ describe('bench smoke run', function () {
       expect(m.killed).to.be.greaterThan(0);
       expect(m.back).to.equal(SMOKE_OPTIONS.stormConnections);
       expect(m.recoverySeconds).to.be.a('number');
+      // The split over the workers, after connecting and after the storm (issue 16).
+      expect(m.connectSpreadPercent).to.be.a('number');
+      expect(m.stormSpreadPercent).to.be.a('number');
+      expect(r.notes.some((n) => n.startsWith('split after the storm: '))).to.equal(true);
     }
   });
 
