@@ -8,19 +8,16 @@
  * screenshot per transport to test-output/.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { packageRoot } from '../../shared/paths';
-import { chromiumMissing, launchChromium } from '../support/browser';
+import { launchChromium, prepareBrowserSuite } from '../support/browser';
 import { startHost, type HeraldHost } from '../support/herald-host';
 import { push } from '../support/http';
 
-const run = promisify(execFile);
 
 /** What the page shows and exposes. */
 interface PageView {
@@ -41,13 +38,7 @@ describe('client SDK in headless Chromium against a multi-process Herald host', 
   let context: BrowserContext | undefined;
 
   before(async function () {
-    const missing = chromiumMissing();
-    if (missing !== null) {
-      console.warn(`      skipping the browser tests: ${missing}`);
-      this.skip();
-    }
-    this.timeout(40_000);
-    await run(process.execPath, [join(root, 'client', 'build.mjs')], { cwd: root });
+    await prepareBrowserSuite(this, ['client']);
     mkdirSync(outputDir, { recursive: true });
     [host, browser] = await Promise.all([startHost(), launchChromium()]);
   });

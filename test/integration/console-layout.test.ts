@@ -15,22 +15,19 @@
  * Needs `dist/` built (the host runs bin/herald.js); builds the SDK and console bundles itself.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signToken } from '../../shared/auth';
 import { DEV_JWT_SECRET } from '../../shared/config';
 import { packageRoot } from '../../shared/paths';
-import { chromiumMissing, launchChromium } from '../support/browser';
+import { launchChromium, prepareBrowserSuite } from '../support/browser';
 import { closeClients, connect, next } from '../support/clients';
 import { startHost, waitForWorkers, type HeraldHost } from '../support/herald-host';
 import { api, push } from '../support/http';
 import { waitFor } from '../support/wait';
 
-const run = promisify(execFile);
 const PASSWORD = 'layout-admin-password';
 const VIEWPORTS = [
   { width: 390, height: 844 },
@@ -116,16 +113,7 @@ describe('console and dashboard at 390 px and 1280 px in headless Chromium', fun
   const contexts: BrowserContext[] = [];
 
   before(async function () {
-    const missing = chromiumMissing();
-    if (missing !== null) {
-      console.warn(`      skipping the browser tests: ${missing}`);
-      this.skip();
-    }
-    this.timeout(40_000);
-    await Promise.all([
-      run(process.execPath, [join(root, 'client', 'build.mjs')], { cwd: root }),
-      run(process.execPath, [join(root, 'console', 'build.mjs')], { cwd: root }),
-    ]);
+    await prepareBrowserSuite(this, ['client', 'console']);
     mkdirSync(outputDir, { recursive: true });
     configDir = mkdtempSync(join(tmpdir(), 'herald-layout-config-'));
     mkdirSync(join(configDir, 'local'));
