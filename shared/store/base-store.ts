@@ -78,7 +78,8 @@ export abstract class BaseMessageStore implements MessageStore {
     this.clock = deps.clock ?? systemClock;
     this.outages = new OutageLog(this.logger, kind);
     this.maxDataBytes = options.maxDataBytes;
-    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), options.groupCommit, this.clock);
+    // A batch locks the seq rows of its uids until it commits: batches written side by side never share one.
+    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), options.groupCommit, this.clock, (item) => ('completion' in item ? undefined : item.uid));
   }
 
   /** Applies pending migrations under the dialect's lock. */
