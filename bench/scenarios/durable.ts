@@ -24,6 +24,7 @@ import { Histogram } from '../histogram';
 import type { Fleet } from '../load/fleet';
 import { benchData, preciseNow } from '../load/wire';
 import { pace, paceNotes } from '../pacer';
+import { cpuBetween, sampleTree } from '../proc-stats';
 import type { HeraldServer } from '../servers/herald-server';
 import { connectionNotes, sleep, started, type BenchContext } from './context';
 import type { Metrics, OwnScenario, ScenarioResult } from './scenario';
@@ -48,6 +49,8 @@ interface Step {
 
 interface RampOutcome {
   steps: Step[];
+  /** Pushes answered 200 over the whole ramp (its warm-up excluded). */
+  accepted: number;
   /** The held step with the highest achieved rate. */
   best: Step | undefined;
   lost: number;
@@ -70,6 +73,7 @@ async function ramp(ctx: BenchContext, label: string, perCall: number, send: (du
   const steps: Step[] = [];
   const notes: string[] = [];
   let lost = 0;
+  let accepted = 0;
   ctx.progress.phase(`durable · ${label}: warm-up at ${durableRate} pushes/s (not counted)`);
   if (fleet !== undefined) await fleet.measure('message', 'count');
   const warm = await pace({ rate: durableRate / perCall, durationMs: Math.min(WARMUP_MS, durableStep * 1000), maxInFlight: 512, send });
@@ -103,6 +107,7 @@ async function ramp(ctx: BenchContext, label: string, perCall: number, send: (du
     ctx.progress.finish();
     const apiP99 = answers.summary().p99 ?? Infinity;
     const achieved = paced.achievedRate * perCall;
+    accepted += (paced.sent - paced.failed) * perCall;
     const held = paced.failed === 0 && apiP99 <= P99_BOUND_MS && achieved >= 0.95 * offered;
     steps.push({ offered, achieved, apiP99, deliveryP99, failed: paced.failed, held });
     if (paced.failed > 0) notes.push(...paceNotes(`${label} pushes at ${offered}/s`, paced));
@@ -118,13 +123,14 @@ async function ramp(ctx: BenchContext, label: string, perCall: number, send: (du
     `${label}: ${steps.map((s) => `${s.offered}/s → p99 ${Number.isFinite(s.apiP99) ? s.apiP99.toFixed(1) : '–'} ms${s.held ? '' : ' ✗'}`).join(', ')}` +
       (last?.held === true ? ' (stopped at the ramp’s top, --durable-max-rate)' : ''),
   );
-  return { steps, best, lost, notes };
+  return { steps, accepted, best, lost, notes };
 }
 
 /** The metrics of a ramp under `prefix` (single, batch). */
-function rampMetrics(prefix: 'single' | 'batch', outcome: RampOutcome | undefined): Metrics {
+function rampMetrics(prefix: 'single' | 'batch', outcome: RampOutcome | undefined, cpuSeconds?: number): Metrics {
   const best = outcome?.best;
   return {
+    [`${prefix}Cpu`]: cpuSeconds !== undefined && outcome !== undefined && outcome.accepted > 0 ? (cpuSeconds / outcome.accepted) * 1e6 : null,
     [`${prefix}Held`]: best?.achieved ?? (outcome !== undefined ? 0 : null),
     [`${prefix}P99`]: best?.apiP99 ?? null,
     [`${prefix}DeliveryP99`]: best?.deliveryP99 ?? null,
@@ -177,25 +183,30 @@ async function heraldRamps(ctx: BenchContext, store: 'mariadb' | 'sqlite', env: 
     const users = connect.status.loggedIn;
     const api = host.api;
     const bytes = ctx.options.messageBytes;
-    const single = await ramp(ctx, `${store} · single API`, 1, async (dueAt) => {
+    const cpu = async <T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> => {
+      const before = sampleTree((host as HeraldServer).rootPid);
+      const value = await run();
+      return { value, seconds: cpuBetween(before, sampleTree((host as HeraldServer).rootPid)) };
+    };
+    const { value: single, seconds: singleCpu } = await cpu(() => ramp(ctx, `${store} · single API`, 1, async (dueAt) => {
       const answer = await api.post('/api/v1/push', { to: { uid: `u${randomInt(users)}` }, data: benchData(dueAt, bytes) });
       if (answer.status !== 200) throw new Error(`push answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
-    }, fleet);
+    }, fleet));
     const perBatch = ctx.options.durableBatch;
-    const batch =
+    const { value: batch, seconds: batchCpu } =
       perBatch > 0
-        ? await ramp(ctx, `${store} · batch API (${perBatch} per call)`, perBatch, async (dueAt) => {
+        ? await cpu(() => ramp(ctx, `${store} · batch API (${perBatch} per call)`, perBatch, async (dueAt) => {
             const pushes = Array.from({ length: perBatch }, () => ({ to: { uid: `u${randomInt(users)}` }, data: benchData(dueAt, bytes) }));
             const answer = await api.post('/api/v1/push/batch', { pushes });
             const results = (answer.body as { results?: { ok: boolean; stored?: boolean }[] } | undefined)?.results;
             if (answer.status !== 200 || results === undefined || results.some((r) => r.ok !== true || r.stored !== true)) {
               throw new Error(`batch answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
             }
-          }, fleet)
-        : undefined;
+          }, fleet))
+        : { value: undefined, seconds: undefined };
     const notes = [...connectionNotes(connect.status), ...single.notes, ...(batch?.notes ?? [])];
     return ctx.result('durable', server, t, {
-      metrics: { ...rampMetrics('single', single), ...rampMetrics('batch', batch), lost: single.lost + (batch?.lost ?? 0) },
+      metrics: { ...rampMetrics('single', single, singleCpu), ...rampMetrics('batch', batch, batchCpu), lost: single.lost + (batch?.lost ?? 0) },
       notes,
     });
   } finally {
@@ -259,9 +270,11 @@ export const durableScenario: OwnScenario = {
     { key: 'singleHeld', label: `single push API: highest rate held (API p99 ≤ ${P99_BOUND_MS} ms)`, unit: 'per-s' },
     { key: 'singleP99', label: 'single push API: API p99 at that rate', unit: 'ms' },
     { key: 'singleDeliveryP99', label: 'single push API: p99 call → client at that rate', unit: 'ms' },
+    { key: 'singleCpu', label: 'single push API: Herald host CPU per push over the ramp (the database’s own excluded)', unit: 'us' },
     { key: 'batchHeld', label: `batch API: highest rate held (API p99 ≤ ${P99_BOUND_MS} ms)`, unit: 'per-s' },
     { key: 'batchP99', label: 'batch API: API p99 at that rate', unit: 'ms' },
     { key: 'batchDeliveryP99', label: 'batch API: p99 call → client at that rate', unit: 'ms' },
+    { key: 'batchCpu', label: 'batch API: Herald host CPU per push over the ramp', unit: 'us' },
     { key: 'lost', label: 'stored pushes not received within 10 s of their step', unit: 'count' },
   ],
   async run(ctx): Promise<ScenarioResult[]> {
