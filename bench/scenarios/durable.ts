@@ -270,11 +270,11 @@ export const durableScenario: OwnScenario = {
     { key: 'singleHeld', label: `single push API: highest rate held (API p99 ≤ ${P99_BOUND_MS} ms)`, unit: 'per-s' },
     { key: 'singleP99', label: 'single push API: API p99 at that rate', unit: 'ms' },
     { key: 'singleDeliveryP99', label: 'single push API: p99 call → client at that rate', unit: 'ms' },
-    { key: 'singleCpu', label: 'single push API: Herald host CPU per push over the ramp (the database’s own excluded)', unit: 'us' },
+    { key: 'singleCpu', label: 'single push API: Herald host CPU over the ramp ÷ its pushes (idle load included; the database excluded)', unit: 'us' },
     { key: 'batchHeld', label: `batch API: highest rate held (API p99 ≤ ${P99_BOUND_MS} ms)`, unit: 'per-s' },
     { key: 'batchP99', label: 'batch API: API p99 at that rate', unit: 'ms' },
     { key: 'batchDeliveryP99', label: 'batch API: p99 call → client at that rate', unit: 'ms' },
-    { key: 'batchCpu', label: 'batch API: Herald host CPU per push over the ramp', unit: 'us' },
+    { key: 'batchCpu', label: 'batch API: Herald host CPU over the ramp ÷ its pushes', unit: 'us' },
     { key: 'lost', label: 'stored pushes not received within 10 s of their step', unit: 'count' },
   ],
   async run(ctx): Promise<ScenarioResult[]> {
