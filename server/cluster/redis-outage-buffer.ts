@@ -51,7 +51,7 @@ export interface RedisOutageBufferOptions {
   resubscribeWaitMs: number;
   /** Milliseconds between two looks at how many did. @default 20 */
   resubscribePollMs: number;
-  /** Milliseconds between samples, while up, of how many processes subscribe. @default 2000 */
+  /** Milliseconds between samples, while up, of how many processes subscribe. @default 500 */
   sampleIntervalMs: number;
   /** Seconds a refused caller is told to wait (`retryAfter`). @default 1 */
   retryAfterSeconds: number;
@@ -70,7 +70,10 @@ export const DEFAULT_REDIS_OUTAGE_BUFFER_OPTIONS: RedisOutageBufferOptions = {
   // Every client retries every 250 ms at most (shared/redis.ts): the others are back well before.
   resubscribeWaitMs: 1500, // 1.5 seconds
   resubscribePollMs: 20,
-  sampleIntervalMs: 2000, // 2 seconds
+  // Often enough that an outage soon after a start still knows every process: sampled every 2 s,
+  // a Redis restart 1 s after the hosts were up found only the processes subscribed at the first
+  // sample, sent what it held before the other host was back, and lost it (seen on Node 24).
+  sampleIntervalMs: 500,
   retryAfterSeconds: 1,
   readyKeyTtlMs: 60_000, // 1 minute
   clusterPollMs: 200,
