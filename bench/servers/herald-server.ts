@@ -34,8 +34,9 @@ export interface HeraldServerOptions {
 
 /**
  * The bench's configuration: the shipped `local` files, with the login and API-key rate limits
- * lifted. A real deployment sees thousands of client addresses; the bench has eight, so the
- * per-address login limit (20/s) would measure the limiter, not Herald.
+ * and the open connections per address lifted. A real deployment sees thousands of client
+ * addresses; the bench has eight, so the per-address login limit (20/s) would measure the
+ * limiter, not Herald, and 1,000 connections per address would cap every run at 8,000.
  */
 function writeConfigDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'herald-bench-config-'));
@@ -47,6 +48,8 @@ function writeConfigDir(): string {
     loginPerIp: { rate: 1e6, burst: 1e7 },
     apiKey: { rate: 1e6, burst: 1e7 },
   };
+  // 0: no per-address limit on open connections (connection.maxPerIp).
+  app.connection = { ...((app.connection as Record<string, unknown> | undefined) ?? {}), maxPerIp: 0 };
   writeFileSync(join(dir, 'local', 'app.json'), JSON.stringify(app, null, 2));
   for (const file of ['db.json', 'redis.json']) writeFileSync(join(dir, 'local', file), readFileSync(join(source, file)));
   return dir;
