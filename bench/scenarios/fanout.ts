@@ -44,8 +44,9 @@ async function phase(session: ServerSession, ctx: BenchContext, name: string, in
   };
   const senders = Promise.all(Array.from({ length: Math.max(1, inflight) }, sender));
   const sentAt = senders.then(() => Date.now());
-  // Bounded: at least 30 s, or 20 µs per expected delivery.
-  const timeoutMs = Math.max(30_000, expected * 0.02);
+  // Bounded: at least 30 s, or 100 µs per expected delivery (a lone broadcast on a busy machine
+  // runs at ~30,000 deliveries/s: a late phase would leak its deliveries into the next one's count).
+  const timeoutMs = Math.max(30_000, expected * 0.1);
   const complete = await fleet.waitFor((s) => s.received >= expected, timeoutMs, (s) => ctx.progress.update(s.received, `${s.received} delivered`), 20);
   const cpu1 = sampleTree(server.rootPid);
   const clients1 = sampleTree(...fleet.pids);
