@@ -11,6 +11,8 @@ interface ProcStat {
   pid: number;
   ppid: number;
   cpuTicks: number;
+  /** stime alone: time in the kernel (system calls, and on loopback the receiver's TCP stack). */
+  systemTicks: number;
   rssPages: number;
 }
 
@@ -19,6 +21,8 @@ export interface TreeSample {
   rssBytes: number;
   /** utime + stime of every process of the tree, seconds. */
   cpuSeconds: number;
+  /** stime alone, seconds. */
+  systemSeconds: number;
   /** Wall clock, ms. */
   at: number;
 }
@@ -59,6 +63,7 @@ function readStat(pid: number): ProcStat | undefined {
     pid,
     ppid: Number(fields[1]),
     cpuTicks: Number(fields[11]) + Number(fields[12]),
+    systemTicks: Number(fields[12]),
     rssPages: Number(fields[21]),
   };
 }
@@ -103,6 +108,7 @@ export function sampleTree(...roots: number[]): TreeSample {
     pids: tree.map((s) => s.pid),
     rssBytes: tree.reduce((a, s) => a + s.rssPages, 0) * pageSize(),
     cpuSeconds: tree.reduce((a, s) => a + s.cpuTicks, 0) / clockTicks(),
+    systemSeconds: tree.reduce((a, s) => a + s.systemTicks, 0) / clockTicks(),
     at: Date.now(),
   };
 }
@@ -110,6 +116,12 @@ export function sampleTree(...roots: number[]): TreeSample {
 /** CPU seconds spent between two samples (of the same tree). */
 export function cpuBetween(before: TreeSample, after: TreeSample): number {
   return Math.max(0, after.cpuSeconds - before.cpuSeconds);
+}
+
+/** The share of the CPU time between two samples spent in the kernel, in percent; null without CPU time. */
+export function systemShare(before: TreeSample, after: TreeSample): number | null {
+  const total = cpuBetween(before, after);
+  return total > 0 ? (Math.max(0, after.systemSeconds - before.systemSeconds) / total) * 100 : null;
 }
 
 /** The machine's 1-minute load average. */

@@ -69,6 +69,15 @@ export function evaluateGoals(results: ScenarioResult[], options: BenchOptions):
       quantity: 'CPU per delivery',
     }),
     ratioGoal(results, options, {
+      id: 'fanout-lone-cpu',
+      description: 'server CPU per delivery, one broadcast at a time',
+      scenario: 'fanout',
+      key: 'loneCpuPerDeliveryUs',
+      bound: 0.5,
+      direction: 'at-most',
+      quantity: 'CPU per delivery',
+    }),
+    ratioGoal(results, options, {
       id: 'idle-rss',
       description: 'RSS per idle logged-in connection',
       scenario: 'idle',

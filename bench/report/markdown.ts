@@ -43,6 +43,7 @@ function scenarioSection(name: string, results: ScenarioResult[]): string {
 function goalValue(goal: GoalResult): string {
   const unitOf: Record<string, Parameters<typeof formatValue>[1]> = {
     'fanout-cpu': 'us',
+    'fanout-lone-cpu': 'us',
     'idle-rss': 'bytes',
     'idle-heap': 'bytes',
     'fanout-rate': 'per-s',
@@ -64,7 +65,7 @@ function goalValue(goal: GoalResult): string {
 
 function baselineValue(goal: GoalResult): string {
   if (goal.baseline === null) return '–';
-  const unit = goal.id === 'fanout-cpu' ? 'us' : goal.id === 'fanout-rate' || goal.id === 'durable-rate' ? 'per-s' : goal.id === 'storm' ? 's' : goal.id === 'storm-spread' ? 'percent' : 'bytes';
+  const unit = goal.id === 'fanout-cpu' || goal.id === 'fanout-lone-cpu' ? 'us' : goal.id === 'fanout-rate' || goal.id === 'durable-rate' ? 'per-s' : goal.id === 'storm' ? 's' : goal.id === 'storm-spread' ? 'percent' : 'bytes';
   return formatValue(goal.baseline, unit);
 }
 
@@ -91,7 +92,7 @@ export function renderRun(run: BenchRun): string {
     `\`${run.command}\` · ${run.durationSeconds.toFixed(0)} s · ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node} · ` +
       `load average ${m.loadAverageAtStart.toFixed(2)} at the start, ${run.loadAverageAtEnd.toFixed(2)} at the end`,
     '',
-    `N = ${o.connections.toLocaleString('en-US')} connections, ${o.messageBytes}-byte messages, K = ${o.fanoutMessages} broadcasts, ` +
+    `N = ${o.connections.toLocaleString('en-US')} connections, ${o.messageBytes}-byte messages, K = ${o.fanoutMessages} broadcasts (one at a time, then ${o.fanoutInflight} in flight), ` +
       `latency at ${o.latencyRate.toLocaleString('en-US')} deliveries/s, targeted at ${o.targetedRate.toLocaleString('en-US')} pushes/s, ` +
       `${o.duration} s per steady phase, ${o.workers} workers, Herald adapter ${o.heraldAdapter}; ` +
       `storm ${o.stormConnections.toLocaleString('en-US')} clients${o.stormKill === 'all' ? ' (every worker killed)' : ''}, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers` +

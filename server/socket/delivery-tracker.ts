@@ -25,13 +25,13 @@ import type { HeraldSocket } from './types';
 
 /** A broadcast's ws frame, joined into one buffer the first time a socket takes it directly. */
 class SharedFrame {
-  private joined: Buffer[] | undefined;
+  private joined: Buffer | undefined;
 
   constructor(private readonly parts: Buffer[]) {}
 
-  /** One buffer: ws's sender then does a single write per socket — the bytes are the same. */
-  get(): Buffer[] {
-    this.joined ??= this.parts.length === 1 ? this.parts : [Buffer.concat(this.parts)];
+  /** One buffer: a single write per socket — the bytes are the same. */
+  get(): Buffer {
+    this.joined ??= this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
     return this.joined;
   }
 }

@@ -29,8 +29,7 @@ export interface EngineInternals {
     perMessageDeflate: unknown;
     socket?: {
       readyState: number;
-      _socket?: Corkable;
-      _sender?: { sendFrame(frame: Buffer[], cb?: (err?: Error) => void): void };
+      _socket?: Corkable & { write(chunk: Buffer): boolean };
     };
   };
 }
@@ -39,17 +38,20 @@ export interface EngineInternals {
 const WS_OPEN = 1;
 
 /**
- * Writes `frame.get()` to the Engine.IO connection `conn` (a socket's `socket.conn`) if it is an
- * open, uncompressed websocket with nothing queued before it; false (nothing written) otherwise.
+ * Writes `frame.get()` (a whole ws frame, one Buffer shared by every recipient) to the Engine.IO
+ * connection `conn` (a socket's `socket.conn`) if it is an open, uncompressed websocket with
+ * nothing queued before it; false (nothing written) otherwise.
  */
-export function writeFrameDirectly(conn: unknown, frame: { get(): Buffer[] }): boolean {
+export function writeFrameDirectly(conn: unknown, frame: { get(): Buffer }): boolean {
   const engine = conn as EngineInternals;
   if (engine.readyState !== 'open' || engine.upgrading || engine.writeBuffer.length > 0) return false;
   const transport = engine.transport;
   if (transport.name !== 'websocket' || !transport.writable || transport.perMessageDeflate) return false;
   const ws = transport.socket;
-  if (ws === undefined || ws.readyState !== WS_OPEN || ws._sender === undefined) return false;
-  if (ws._socket !== undefined) corkForTurn(ws._socket);
-  ws._sender.sendFrame(frame.get());
+  if (ws === undefined || ws.readyState !== WS_OPEN) return false;
+  const tcp = ws._socket;
+  if (tcp === undefined) return false;
+  corkForTurn(tcp);
+  tcp.write(frame.get());
   return true;
 }

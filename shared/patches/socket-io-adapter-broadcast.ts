@@ -10,6 +10,12 @@
  * (fetchSockets, disconnectSockets, socketsJoin) do not encode, so they are not deliveries and
  * pass through untouched. test/integration/library-patches.test.ts fails when the installed
  * version or this behaviour changes.
+ *
+ * The `apply` handed to the tap walks a broadcast to everyone (no rooms, no exceptions) over the
+ * namespace's socket map itself: the adapter's own walk goes over its `sids` map and looks each id
+ * up in `nsp.sockets`, with an empty exception Set built per broadcast — a Map lookup per
+ * delivery that selects the very same sockets (a socket joins its own room in the same turn it
+ * enters `nsp.sockets`, and leaves both in one call when it closes).
  */
 import type { Adapter, BroadcastOptions } from 'socket.io-adapter';
 
@@ -18,6 +24,7 @@ export const PINNED = [{ library: 'socket.io-adapter', version: '2.5.8' }] as co
 interface AdapterInternals<S> {
   _encode(packet: unknown, packetOpts: Record<string, unknown>): unknown[];
   apply(opts: BroadcastOptions, callback: (socket: S) => void): void;
+  nsp?: { sockets?: Map<string, S> };
 }
 
 export interface BroadcastTap<S, B> {
@@ -34,10 +41,15 @@ export interface BroadcastTap<S, B> {
 export function tapBroadcasts<S, B>(adapter: Adapter, tap: BroadcastTap<S, B>): void {
   const internals = adapter as unknown as AdapterInternals<S>;
   const encode = internals._encode?.bind(adapter);
-  const apply = internals.apply?.bind(adapter);
-  if (typeof encode !== 'function' || typeof apply !== 'function') {
-    throw new Error('socket.io-adapter internals changed: _encode/apply not found (check the pinned version)');
+  const adapterApply = internals.apply?.bind(adapter);
+  const sockets = internals.nsp?.sockets;
+  if (typeof encode !== 'function' || typeof adapterApply !== 'function' || !(sockets instanceof Map)) {
+    throw new Error('socket.io-adapter internals changed: _encode/apply/nsp.sockets not found (check the pinned version)');
   }
+  const apply = (opts: BroadcastOptions, callback: (socket: S) => void): void => {
+    if (opts.rooms.size > 0 || (opts.except !== undefined && opts.except.size > 0)) return adapterApply(opts, callback);
+    for (const socket of sockets.values()) callback(socket);
+  };
   // The broadcast encoded last, until the apply() that follows takes it (no wrapper object per broadcast).
   let pending: B | undefined;
   let hasPending = false;
@@ -48,7 +60,7 @@ export function tapBroadcasts<S, B>(adapter: Adapter, tap: BroadcastTap<S, B>): 
     return encoded;
   };
   internals.apply = (opts, callback) => {
-    if (!hasPending) return apply(opts, callback);
+    if (!hasPending) return adapterApply(opts, callback);
     const broadcast = pending as B;
     pending = undefined;
     hasPending = false;

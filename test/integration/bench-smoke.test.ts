@@ -66,6 +66,7 @@ describe('bench smoke run', function () {
     expect(output).to.include('#### Targets');
     expect(run.goals.map((g) => g.id)).to.include.members([
       'fanout-cpu',
+      'fanout-lone-cpu',
       'idle-rss',
       'idle-heap',
       'fanout-rate',
@@ -100,6 +101,9 @@ describe('bench smoke run', function () {
       expect(m.delivered).to.equal(m.expected);
       expect(m.deliveriesPerSec).to.be.greaterThan(0);
       expect(m.cpuPerDeliveryUs).to.be.a('number');
+      // The lone phase (one broadcast in flight) runs on the same connections first.
+      expect(m.loneDelivered).to.equal(m.expected);
+      expect(m.loneCpuPerDeliveryUs).to.be.a('number');
     }
     for (const r of results('latency')) {
       const m = ok(r);
