@@ -80,6 +80,8 @@ export interface BenchOptions {
   resultsDir: string;
   /** Write V8 CPU profiles of the servers and print their top functions. */
   profile: boolean;
+  /** idle: heap snapshots of each server's busiest worker, empty and loaded, and the per-connection census (bench/heap-census.ts). */
+  heapSnapshots: boolean;
   progress: boolean;
   /** Free text saved with the results (e.g. "before the encode-once change"). */
   label: string;
@@ -122,6 +124,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   appendDoc: undefined,
   resultsDir: 'bench/results',
   profile: false,
+  heapSnapshots: false,
   progress: true,
   label: '',
 });

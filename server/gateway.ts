@@ -303,8 +303,19 @@ export class Gateway {
   }
 
   private async handshake(socket: HeraldSocket): Promise<void> {
-    socket.data.lastActive = this.clock.now();
-    socket.data.ip = this.http.clientIp(socket.request);
+    // Every field a session uses, set at once: one object shape for all sockets, its fields
+    // inside the object (no separate property array growing as a login adds them).
+    const now = this.clock.now();
+    socket.data = {
+      uid: undefined,
+      platform: undefined,
+      device: undefined,
+      loginAt: undefined,
+      lastActive: now,
+      ip: this.http.clientIp(socket.request),
+      sentSeq: undefined,
+      anonymousSince: now,
+    };
     await this.logins.verifyHandshake(socket);
   }
 }

@@ -10,6 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, connect, Socket, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { expect } from 'chai';
 import Redis from 'ioredis';
@@ -20,7 +22,7 @@ import { io as connectClient, type Socket as ClientSocket } from 'socket.io-clie
 import { HeraldError } from '../../shared/errors';
 import { writeFrameDirectly } from '../../shared/patches/engine-io-direct-write';
 import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedBytes, type EnginePacket } from '../../shared/patches/engine-io-output';
-import { releaseHandshakeRequest } from '../../shared/patches/engine-io-release-request';
+import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
 import { userRoutedAdapter, type OutageGate } from '../../shared/patches/redis-adapter-user-channels';
@@ -200,6 +202,37 @@ describe('library patches (shared/patches/)', function () {
         const received = nextEvent(pair.client, 'after');
         pair.server.emit('after', 1);
         expect(await received).to.deep.equal([1]);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("the upgrade response's 'close' listener, onUpgradeError and the 'headers' listener go, the request is collected, and a close is still seen", async function () {
+      const pair = await socketPair();
+      try {
+        type Listener = ((...args: unknown[]) => void) & { listener?: (...args: unknown[]) => void };
+        const transport = (pair.server.conn as unknown as { transport: NodeJS.EventEmitter & { name: string; socket: NodeJS.EventEmitter & { _socket: Socket } } }).transport;
+        expect(transport.name).to.equal('websocket');
+        const tcp = transport.socket._socket;
+        const closeSources = (): string[] => (tcp.rawListeners('close') as Listener[]).map((l) => (l.listener ?? l).toString());
+        expect(closeSources()).to.include(UPGRADE_RESPONSE_CLOSE);
+        expect((transport.socket.rawListeners('error') as Listener[]).map((l) => l.name)).to.include(UPGRADE_ERROR_LISTENER);
+        expect(transport.listenerCount('headers')).to.equal(1);
+        let request: WeakRef<object> | undefined = new WeakRef((pair.server.conn as unknown as { request: object }).request);
+        releaseHandshakeRequest(pair.server);
+        expect(closeSources()).to.not.include(UPGRADE_RESPONSE_CLOSE);
+        expect((transport.socket.rawListeners('error') as Listener[]).map((l) => l.name)).to.not.include(UPGRADE_ERROR_LISTENER);
+        expect(transport.listenerCount('headers')).to.equal(0);
+        setFlagsFromString('--expose-gc');
+        const gc = runInNewContext('gc') as () => void;
+        await sleep(10);
+        gc();
+        expect(request.deref(), 'the handshake request is collected').to.equal(undefined);
+        request = undefined;
+        const closed = once(pair.server, 'disconnect');
+        pair.client.close();
+        const [reason] = (await closed) as [string];
+        expect(reason).to.equal('client namespace disconnect');
       } finally {
         await pair.close();
       }
