@@ -15,13 +15,16 @@ import { runInNewContext } from 'node:vm';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { expect } from 'chai';
 import Redis from 'ioredis';
+import { Socket as EngineSocket } from 'engine.io';
 import { createPool } from 'mysql2/promise';
 import { Server, type Socket as ServerSocket } from 'socket.io';
 import { Adapter, MessageType } from 'socket.io-adapter';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import WebSocket from 'ws';
 import { HeraldError } from '../../shared/errors';
 import { writeFrameDirectly } from '../../shared/patches/engine-io-direct-write';
 import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedBytes, type EnginePacket } from '../../shared/patches/engine-io-output';
+import { installHeartbeatWheel } from '../../shared/patches/engine-io-heartbeat-wheel';
 import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
@@ -180,6 +183,95 @@ describe('library patches (shared/patches/)', function () {
         closeAtOnce(conn);
         const [reason] = await gone;
         expect(reason).to.equal('transport close');
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('engine-io-heartbeat-wheel', function () {
+    /** A Socket.IO server with short heartbeats, and a raw Engine.IO v4 websocket client. */
+    async function heartbeatPair(pingInterval: number, pingTimeout: number, onPing: (ws: WebSocket, pingAt: number) => void) {
+      installHeartbeatWheel();
+      const http = createServer();
+      const io = new Server(http, { pingInterval, pingTimeout, transports: ['websocket'] });
+      const connected = once(io.engine, 'connection') as Promise<[{ pingIntervalTimer: unknown; pingTimeoutTimer: unknown; once(e: 'close', l: (reason: string) => void): void }]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+      const pings: number[] = [];
+      ws.on('message', (data) => {
+        if (data.toString() !== '2') return;
+        const at = Date.now();
+        pings.push(at);
+        onPing(ws, at);
+      });
+      const [conn] = await connected;
+      const closed = new Promise<{ reason: string; at: number }>((resolve) => conn.once('close', (reason) => resolve({ reason, at: Date.now() })));
+      const openedAt = Date.now();
+      return {
+        conn,
+        ws,
+        pings,
+        closed,
+        openedAt,
+        close: async () => {
+          ws.terminate();
+          await io.close();
+        },
+      };
+    }
+
+    it("Engine.IO's socket still has the heartbeat methods and fields replaced here", function () {
+      const proto = EngineSocket.prototype as unknown as Record<string, unknown>;
+      const source = (name: string): string => String(proto[name]);
+      // Either Engine.IO's own or the patched method (once installed): both must read these.
+      for (const name of ['schedulePing', 'resetPingTimeout', 'onPacket', 'onClose', 'clearTransport']) expect(proto[name], name).to.be.a('function');
+      const engineSource = readFileSync(join(root, 'node_modules', 'engine.io', 'build', 'socket.js'), 'utf8');
+      expect(engineSource).to.include('this.pingIntervalTimer = (0, timers_1.setTimeout)(() => {');
+      expect(engineSource).to.include('this.pingTimeoutTimer.refresh();');
+      expect(engineSource).to.include('(_b = this.pingIntervalTimer) === null || _b === void 0 ? void 0 : _b.refresh();');
+      expect(engineSource).to.include('(0, timers_1.clearTimeout)(this.pingTimeoutTimer);\n        this.pingTimeoutTimer = null;\n    }');
+      expect(engineSource).to.include('this.hasRefreshedPingTimeout = true;');
+      expect(source('onClose')).to.include('readyState');
+    });
+
+    it('pings every pingInterval after each pong and keeps an answering client, with no timer per socket', async function () {
+      const pair = await heartbeatPair(100, 200, (ws) => ws.send('3'));
+      try {
+        await waitFor(() => pair.pings.length >= 4, 3000, 'four pings');
+        expect(typeof pair.conn.pingIntervalTimer === 'number' || pair.conn.pingIntervalTimer === null, 'a deadline, not a Timeout').to.equal(true);
+        const gaps = pair.pings.slice(1).map((at, i) => at - pair.pings[i]);
+        for (const gap of gaps) expect(gap).to.be.within(80, 400);
+        expect(pair.pings[0] - pair.openedAt).to.be.within(60, 400);
+        expect(pair.ws.readyState).to.equal(WebSocket.OPEN);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('closes a client that does not answer a ping with "ping timeout", pingTimeout after the ping', async function () {
+      const pair = await heartbeatPair(100, 150, () => undefined);
+      try {
+        const { reason, at } = await pair.closed;
+        expect(reason).to.equal('ping timeout');
+        expect(pair.pings).to.have.length(1);
+        expect(at - pair.pings[0]).to.be.within(120, 600);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('a packet while waiting for the pong extends the deadline once, by pingTimeout from its arrival', async function () {
+      // Pong 400 ms after the ping: late for the 300 ms timeout, in time for the one a message at 200 ms set (500 ms).
+      const pair = await heartbeatPair(100, 300, (ws) => {
+        setTimeout(() => ws.send('40'), 200);
+        setTimeout(() => ws.send('3'), 400);
+      });
+      try {
+        await waitFor(() => pair.pings.length >= 2, 3000, 'a second ping after the late pong');
+        expect(pair.ws.readyState).to.equal(WebSocket.OPEN);
       } finally {
         await pair.close();
       }
