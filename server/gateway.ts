@@ -12,6 +12,8 @@ import { toErrorBody, type ErrorBody } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { installHeartbeatWheel } from '../shared/patches/engine-io-heartbeat-wheel';
 import { releaseHandshakeRequest } from '../shared/patches/engine-io-release-request';
+import { installSharedTransportListeners } from '../shared/patches/engine-io-transport-listeners';
+import { installSharedClientListeners } from '../shared/patches/socket-io-client-listeners';
 import type { KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
@@ -101,8 +103,12 @@ export class Gateway {
     this.metrics = options.metrics ?? new Metrics();
     const metrics = this.metrics;
 
-    // Engine.IO's heartbeat in two shared queues instead of two timers per connection.
+    // Engine.IO's heartbeat in two shared queues instead of two timers per connection, and the
+    // listeners of Engine.IO sockets and Socket.IO clients shared instead of made per connection
+    // (shared/patches/).
     installHeartbeatWheel();
+    installSharedTransportListeners();
+    installSharedClientListeners();
     // The HTTP API's listener must exist before Socket.IO attaches, which wraps existing listeners.
     options.httpServer.on('request', (req, res) => this.http.handle(req, res));
     this.io = new Server(options.httpServer, {

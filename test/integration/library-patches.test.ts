@@ -25,6 +25,8 @@ import { HeraldError } from '../../shared/errors';
 import { writeFrameDirectly } from '../../shared/patches/engine-io-direct-write';
 import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedBytes, type EnginePacket } from '../../shared/patches/engine-io-output';
 import { installHeartbeatWheel } from '../../shared/patches/engine-io-heartbeat-wheel';
+import { installSharedTransportListeners, TRANSPORT_LISTENERS } from '../../shared/patches/engine-io-transport-listeners';
+import { clientClass, CONNECTION_LISTENERS, installSharedClientListeners } from '../../shared/patches/socket-io-client-listeners';
 import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
@@ -274,6 +276,105 @@ describe('library patches (shared/patches/)', function () {
         expect(pair.ws.readyState).to.equal(WebSocket.OPEN);
       } finally {
         await pair.close();
+      }
+    });
+  });
+
+  describe('engine-io-transport-listeners', function () {
+    it("Engine.IO's setTransport and clearTransport still read as the patch expects", function () {
+      const engineSource = readFileSync(join(root, 'node_modules', 'engine.io', 'build', 'socket.js'), 'utf8');
+      expect(engineSource).to.include('const onReady = () => this.flush();');
+      expect(engineSource).to.include('const onClose = this.onClose.bind(this, "transport close");');
+      expect(engineSource).to.include('this.transport.once("error", onError);');
+      expect(engineSource).to.include('this.transport.once("close", onClose);');
+      expect(engineSource).to.include('cleanup = this.cleanupFn.shift();');
+      expect(engineSource).to.include('this.clearTransport();\n                this.setTransport(transport);');
+    });
+
+    it('a polling client upgrades to websocket, exchanges events both ways and is seen closing, through the shared listeners only', async function () {
+      installSharedTransportListeners();
+      const http = createServer();
+      const io = new Server(http);
+      const connected = once(io, 'connection') as Promise<[ServerSocket]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const client = connectClient(`http://127.0.0.1:${port}`, { reconnection: false });
+      try {
+        const [server] = await connected;
+        type EngineTransport = NodeJS.EventEmitter & { name: string };
+        const conn = server.conn as unknown as { transport: EngineTransport; once(e: 'upgrade', l: () => void): void };
+        const polling = conn.transport;
+        expect(polling.name).to.equal('polling');
+        await new Promise<void>((resolve) => conn.once('upgrade', resolve));
+        const ws = conn.transport;
+        expect(ws.name).to.equal('websocket');
+        for (const [event, listener] of Object.entries(TRANSPORT_LISTENERS)) {
+          expect(ws.listeners(event), `websocket '${event}'`).to.include(listener);
+          expect(polling.listeners(event), `polling '${event}' after the upgrade`).to.not.include(listener);
+        }
+        expect(ws.listenerCount('close')).to.equal(1);
+        const echoed = nextEvent(client, 'echo');
+        server.on('ping-me', (n: number) => server.emit('echo', n + 1));
+        client.emit('ping-me', 41);
+        expect(await echoed).to.deep.equal([42]);
+        const closed = once(server, 'disconnect');
+        (client.io.engine as unknown as { transport: { ws: { terminate(): void } } }).transport.ws.terminate();
+        const [reason] = (await closed) as [string];
+        expect(reason).to.equal('transport close');
+        for (const [event, listener] of Object.entries(TRANSPORT_LISTENERS)) expect(ws.listeners(event), `websocket '${event}' after the close`).to.not.include(listener);
+      } finally {
+        client.close();
+        await io.close();
+      }
+    });
+  });
+
+  describe('socket-io-client-listeners', function () {
+    it("socket.io's Client.setup and destroy still read as the patch expects", function () {
+      const source = readFileSync(join(root, 'node_modules', 'socket.io', 'dist', 'client.js'), 'utf8');
+      for (const line of [
+        'this.ondecoded = this.ondecoded.bind(this);',
+        'this.decoder.on("decoded", this.ondecoded);',
+        'this.conn.on("data", this.ondata);',
+        'this.conn.on("error", this.onerror);',
+        'this.conn.on("close", this.onclose);',
+        'this.conn.removeListener("close", this.onclose);',
+        'if (this.nsps.size === 0) {',
+      ])
+        expect(source).to.include(line);
+      expect(clientClass().prototype).to.have.property('setup').that.is.a('function');
+    });
+
+    it('a client connects, exchanges events and is seen leaving through the shared listeners, which then go; one that joins no namespace is closed', async function () {
+      installSharedClientListeners();
+      const http = createServer();
+      const io = new Server(http, { connectTimeout: 200 });
+      const connected = once(io, 'connection') as Promise<[ServerSocket]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const client = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+      const raw = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+      try {
+        const [server] = await connected;
+        const conn = server.conn as unknown as NodeJS.EventEmitter;
+        for (const [event, listener] of Object.entries(CONNECTION_LISTENERS)) expect(conn.listeners(event), event).to.include(listener);
+        expect(conn.listeners('data')).to.have.length(1);
+        const echoed = nextEvent(client, 'echo');
+        server.on('ping-me', (n: number) => server.emit('echo', n + 1));
+        client.emit('ping-me', 1);
+        expect(await echoed).to.deep.equal([2]);
+        const left = once(server, 'disconnect');
+        client.disconnect();
+        expect(((await left) as [string])[0]).to.equal('client namespace disconnect');
+        await waitFor(() => conn.listeners('data').length === 0, 2000, 'the shared listeners removed');
+        const rawClosed = once(raw, 'close');
+        await rawClosed;
+      } finally {
+        client.close();
+        raw.terminate();
+        await io.close();
       }
     });
   });
