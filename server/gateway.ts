@@ -11,6 +11,7 @@ import type { HeraldConfig } from '../shared/config';
 import { toErrorBody, type ErrorBody } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { installHeartbeatWheel } from '../shared/patches/engine-io-heartbeat-wheel';
+import { shareCloseListeners } from '../shared/patches/engine-io-close-listeners';
 import { releaseHandshakeRequest } from '../shared/patches/engine-io-release-request';
 import { installSharedTransportListeners } from '../shared/patches/engine-io-transport-listeners';
 import { installSharedClientListeners } from '../shared/patches/socket-io-client-listeners';
@@ -228,6 +229,7 @@ export class Gateway {
     }
     this.io.on('connection', (socket) => {
       releaseHandshakeRequest(socket);
+      shareCloseListeners(socket.conn);
       this.sweeper.track(socket);
       this.outputCap.track(socket);
       metrics.connections.inc();

@@ -37,12 +37,33 @@ interface EngineConn {
   transport?: Emitter & { name?: string; socket?: Emitter & { _socket?: Emitter } };
 }
 
-/** Empties the handshake request's headers, drops Engine.IO's references to it and the handshake's dead listeners. */
+/**
+ * What `socket.handshake` reads once the socket is connected: one frozen object for every socket
+ * instead of Socket.IO's per-socket copy (time and URL strings, query, auth, ~0.4 KB). Nothing
+ * reads it later: the address is in socket.data.ip, the credentials were verified in the
+ * handshake's middleware.
+ */
+export const RELEASED_HANDSHAKE = Object.freeze({
+  headers: Object.freeze({}),
+  time: '',
+  address: '',
+  xdomain: false,
+  secure: false,
+  issued: 0,
+  url: '',
+  query: Object.freeze({}),
+  auth: Object.freeze({}),
+});
+
+/**
+ * Empties the handshake request's headers, drops Engine.IO's references to it and the handshake's
+ * dead listeners, and replaces `socket.handshake` with RELEASED_HANDSHAKE.
+ */
 export function releaseHandshakeRequest(socket: { conn: unknown; handshake: unknown }): void {
   const conn = socket.conn as EngineConn;
   const request = conn.request;
   conn.request = null;
-  (socket.handshake as { headers: unknown }).headers = {};
+  (socket as { handshake: unknown }).handshake = RELEASED_HANDSHAKE;
   if (request !== null) {
     request.headers = {};
     request.rawHeaders = [];

@@ -5,7 +5,7 @@
  * read the library's change and update the patch (and its PINNED) on purpose.
  * Uses the shared Redis (6379) and MariaDB (3306, database `test`).
  */
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, connect, Socket, type AddressInfo } from 'node:net';
@@ -27,6 +27,7 @@ import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedByte
 import { installHeartbeatWheel } from '../../shared/patches/engine-io-heartbeat-wheel';
 import { installSharedTransportListeners, TRANSPORT_LISTENERS } from '../../shared/patches/engine-io-transport-listeners';
 import { clientClass, CONNECTION_LISTENERS, installSharedClientListeners } from '../../shared/patches/socket-io-client-listeners';
+import { ENGINE_CLOSE_SOURCE, forgetClient, shareCloseListeners, STICKY_CLOSE_SOURCE } from '../../shared/patches/engine-io-close-listeners';
 import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
@@ -376,6 +377,52 @@ describe('library patches (shared/patches/)', function () {
         raw.terminate();
         await io.close();
       }
+    });
+  });
+
+  describe('engine-io-close-listeners', function () {
+    it("Engine.IO's and sticky's per-socket 'close' listeners still have the source swapped here", function () {
+      expect(readFileSync(join(root, 'node_modules', 'engine.io', 'build', 'server.js'), 'utf8')).to.include(`socket.once("close", ${ENGINE_CLOSE_SOURCE});`);
+      expect(readFileSync(join(root, 'node_modules', '@socket.io', 'sticky', 'index.js'), 'utf8')).to.include(`socket.once("close", ${STICKY_CLOSE_SOURCE});`);
+    });
+
+    it("swaps Engine.IO's listener in place: the closed socket still leaves the server's client table", async function () {
+      const pair = await socketPair();
+      try {
+        const conn = pair.server.conn as unknown as NodeJS.EventEmitter & { id: string };
+        const before = conn.rawListeners('close').length;
+        expect(shareCloseListeners(conn)).to.equal(1);
+        expect(conn.rawListeners('close')).to.have.length(before);
+        expect(conn.rawListeners('close')[0]).to.equal(forgetClient);
+        expect(pair.io.engine.clientsCount).to.equal(1);
+        const closed = once(pair.server, 'disconnect');
+        pair.client.close();
+        await closed;
+        await waitFor(() => pair.io.engine.clientsCount === 0, 2000, 'the engine socket closed');
+        expect((pair.io.engine as unknown as { clients: Record<string, unknown> }).clients).to.not.have.property(conn.id);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("swaps sticky's listener for one that still reports the disconnection to the primary", function () {
+      const conn = new EventEmitter() as EventEmitter & { id: string; server: { clients: Record<string, unknown>; clientsCount: number } };
+      conn.id = 'abc';
+      // A function with sticky's exact source (its free variables are not reached: it is replaced).
+      conn.once('close', runInNewContext(`(${STICKY_CLOSE_SOURCE})`) as () => void);
+      const sent: unknown[] = [];
+      const original = process.send;
+      process.send = ((message: unknown) => {
+        sent.push(message);
+        return true;
+      }) as typeof process.send;
+      try {
+        expect(shareCloseListeners(conn)).to.equal(1);
+        conn.emit('close');
+      } finally {
+        process.send = original;
+      }
+      expect(sent).to.deep.equal([{ type: 'sticky:disconnection', data: 'abc' }]);
     });
   });
 
