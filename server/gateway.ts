@@ -15,6 +15,7 @@ import { shareCloseListeners } from '../shared/patches/engine-io-close-listeners
 import { releaseHandshakeRequest } from '../shared/patches/engine-io-release-request';
 import { installSharedTransportListeners } from '../shared/patches/engine-io-transport-listeners';
 import { installSharedClientListeners } from '../shared/patches/socket-io-client-listeners';
+import { installLazyAcks } from '../shared/patches/socket-io-lazy-acks';
 import type { KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
@@ -110,6 +111,7 @@ export class Gateway {
     installHeartbeatWheel();
     installSharedTransportListeners();
     installSharedClientListeners();
+    installLazyAcks();
     // The HTTP API's listener must exist before Socket.IO attaches, which wraps existing listeners.
     options.httpServer.on('request', (req, res) => this.http.handle(req, res));
     this.io = new Server(options.httpServer, {

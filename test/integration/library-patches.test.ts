@@ -28,6 +28,7 @@ import { installHeartbeatWheel } from '../../shared/patches/engine-io-heartbeat-
 import { installSharedTransportListeners, TRANSPORT_LISTENERS } from '../../shared/patches/engine-io-transport-listeners';
 import { clientClass, CONNECTION_LISTENERS, installSharedClientListeners } from '../../shared/patches/socket-io-client-listeners';
 import { ENGINE_CLOSE_SOURCE, forgetClient, shareCloseListeners, STICKY_CLOSE_SOURCE } from '../../shared/patches/engine-io-close-listeners';
+import { hasAcks, installLazyAcks } from '../../shared/patches/socket-io-lazy-acks';
 import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
@@ -423,6 +424,31 @@ describe('library patches (shared/patches/)', function () {
         process.send = original;
       }
       expect(sent).to.deep.equal([{ type: 'sticky:disconnection', data: 'abc' }]);
+    });
+  });
+
+  describe('socket-io-lazy-acks', function () {
+    it("socket.io's Socket still makes acks in its constructor and uses it only where the patch expects", function () {
+      const source = readFileSync(join(root, 'node_modules', 'socket.io', 'dist', 'socket.js'), 'utf8');
+      expect(source).to.include('this.acks = new Map();');
+      expect(source.match(/this\.acks\b/g)).to.have.length(6);
+    });
+
+    it('a socket has no map of acks until the server emits with a callback, and acks (also with a timeout) still work', async function () {
+      installLazyAcks();
+      const pair = await socketPair();
+      try {
+        expect(hasAcks(pair.server)).to.equal(false);
+        expect(Object.getOwnPropertyNames(pair.server)).to.not.include('acks');
+        pair.client.on('ask', (n: number, answer: (m: number) => void) => answer(n * 2));
+        const answered = await new Promise<unknown>((resolve) => pair.server.emit('ask', 21, resolve));
+        expect(answered).to.equal(42);
+        expect(hasAcks(pair.server)).to.equal(true);
+        expect(await pair.server.timeout(2000).emitWithAck('ask', 5)).to.equal(10);
+        expect((pair.server as unknown as { acks: Map<number, unknown> }).acks.size).to.equal(0);
+      } finally {
+        await pair.close();
+      }
     });
   });
 
