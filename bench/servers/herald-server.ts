@@ -36,7 +36,7 @@ export interface HeraldServerOptions {
 
 /**
  * The bench's configuration: the shipped `local` files, with the login and API-key rate limits
- * lifted. A real deployment sees thousands of client addresses; the bench has eight, so the
+ * and the per-address connection cap lifted. A real deployment sees thousands of client addresses; the bench has eight, so the
  * per-address login limit (20/s) would measure the limiter, not Herald.
  */
 function writeConfigDir(): string {
@@ -44,6 +44,8 @@ function writeConfigDir(): string {
   mkdirSync(join(dir, 'local'));
   const source = join(packageRoot(), 'config', 'local');
   const app = JSON.parse(readFileSync(join(source, 'app.json'), 'utf8')) as Record<string, unknown>;
+  // The per-address connection cap (1,000) would cap the bench's eight client addresses at 8,000.
+  app.connection = { ...((app.connection as Record<string, unknown> | undefined) ?? {}), maxPerIp: 0 };
   app.rateLimits = {
     ...((app.rateLimits as Record<string, unknown> | undefined) ?? {}),
     loginPerIp: { rate: 1e6, burst: 1e7 },

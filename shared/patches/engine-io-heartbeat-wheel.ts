@@ -21,7 +21,10 @@
  * or the methods replaced here change.
  */
 import { performance } from 'node:perf_hooks';
-import { Socket as EngineSocket } from 'engine.io';
+import { createRequire } from 'node:module';
+
+/** engine.io's Socket class as socket.io loads it (the copy whose sockets Herald's server makes). */
+const EngineSocket = (createRequire(require.resolve('socket.io'))('engine.io') as { Socket: unknown }).Socket;
 
 export const PINNED = [{ library: 'engine.io', version: '6.6.12' }] as const;
 

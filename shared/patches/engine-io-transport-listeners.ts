@@ -14,7 +14,10 @@
  * Installed once per process (server/gateway.ts); test/integration/library-patches.test.ts fails
  * when the installed version or the code replaced here changes.
  */
-import { Socket as EngineSocket } from 'engine.io';
+import { createRequire } from 'node:module';
+
+/** engine.io's Socket class as socket.io loads it (the copy whose sockets Herald's server makes). */
+const EngineSocket = (createRequire(require.resolve('socket.io'))('engine.io') as { Socket: unknown }).Socket;
 
 export const PINNED = [{ library: 'engine.io', version: '6.6.12' }] as const;
 

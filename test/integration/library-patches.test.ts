@@ -10,12 +10,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, connect, Socket, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { expect } from 'chai';
 import Redis from 'ioredis';
-import { Socket as EngineSocket } from 'engine.io';
 import { createPool } from 'mysql2/promise';
 import { Server, type Socket as ServerSocket } from 'socket.io';
 import { Adapter, MessageType } from 'socket.io-adapter';
@@ -228,7 +228,8 @@ describe('library patches (shared/patches/)', function () {
     }
 
     it("Engine.IO's socket still has the heartbeat methods and fields replaced here", function () {
-      const proto = EngineSocket.prototype as unknown as Record<string, unknown>;
+      const engine = createRequire(require.resolve('socket.io'))('engine.io') as { Socket: { prototype: Record<string, unknown> } };
+      const proto = engine.Socket.prototype;
       const source = (name: string): string => String(proto[name]);
       // Either Engine.IO's own or the patched method (once installed): both must read these.
       for (const name of ['schedulePing', 'resetPingTimeout', 'onPacket', 'onClose', 'clearTransport']) expect(proto[name], name).to.be.a('function');
