@@ -14,6 +14,7 @@ import { installHeartbeatWheel } from '../shared/patches/engine-io-heartbeat-whe
 import { shareCloseListeners } from '../shared/patches/engine-io-close-listeners';
 import { releaseHandshakeRequest } from '../shared/patches/engine-io-release-request';
 import { installSharedTransportListeners } from '../shared/patches/engine-io-transport-listeners';
+import { installOneEntryClientMaps } from '../shared/patches/socket-io-client-maps';
 import { installSharedClientListeners } from '../shared/patches/socket-io-client-listeners';
 import { installLazyAcks } from '../shared/patches/socket-io-lazy-acks';
 import type { KickReason } from '../shared/protocol';
@@ -112,6 +113,7 @@ export class Gateway {
     installSharedTransportListeners();
     installSharedClientListeners();
     installLazyAcks();
+    installOneEntryClientMaps();
     // The HTTP API's listener must exist before Socket.IO attaches, which wraps existing listeners.
     options.httpServer.on('request', (req, res) => this.http.handle(req, res));
     this.io = new Server(options.httpServer, {

@@ -29,6 +29,7 @@ import { installSharedTransportListeners, TRANSPORT_LISTENERS } from '../../shar
 import { clientClass, CONNECTION_LISTENERS, installSharedClientListeners } from '../../shared/patches/socket-io-client-listeners';
 import { ENGINE_CLOSE_SOURCE, forgetClient, shareCloseListeners, STICKY_CLOSE_SOURCE } from '../../shared/patches/engine-io-close-listeners';
 import { hasAcks, installLazyAcks } from '../../shared/patches/socket-io-lazy-acks';
+import { installOneEntryClientMaps, OneEntryMap } from '../../shared/patches/socket-io-client-maps';
 import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
@@ -449,6 +450,71 @@ describe('library patches (shared/patches/)', function () {
         expect((pair.server as unknown as { acks: Map<number, unknown> }).acks.size).to.equal(0);
       } finally {
         await pair.close();
+      }
+    });
+  });
+
+  describe('socket-io-client-maps', function () {
+    it("socket.io's Client still makes its two maps in the constructor and uses only what OneEntryMap has", function () {
+      const source = readFileSync(join(root, 'node_modules', 'socket.io', 'dist', 'client.js'), 'utf8');
+      expect(source).to.include('this.sockets = new Map();\n        this.nsps = new Map();');
+      const uses = [...source.matchAll(/this\.(?:sockets|nsps)\.(\w+)/g)].map((m) => m[1]);
+      expect(uses).to.have.length(13);
+      for (const use of uses) expect(['size', 'set', 'get', 'has', 'delete', 'clear', 'values'], use).to.include(use);
+    });
+
+    it('OneEntryMap behaves as a Map for one entry and spills into one at the second', function () {
+      const map = new OneEntryMap<string, number>();
+      expect(map.size).to.equal(0);
+      expect(map.get('a')).to.equal(undefined);
+      map.set('a', 1).set('a', 2);
+      expect([map.size, map.get('a'), map.has('a'), map.has('b')]).to.deep.equal([1, 2, true, false]);
+      map.set('b', 3);
+      expect([...map]).to.deep.equal([['a', 2], ['b', 3]]);
+      expect(map.delete('a')).to.equal(true);
+      expect([...map.values()]).to.deep.equal([3]);
+      map.clear();
+      expect(map.size).to.equal(0);
+      map.set('c', 4);
+      expect([...map.keys()]).to.deep.equal(['c']);
+      expect(map.delete('x')).to.equal(false);
+      expect(map.delete('c')).to.equal(true);
+      expect(map.size).to.equal(0);
+    });
+
+    it('a client in two namespaces works and leaves both, with OneEntryMaps in place of its Maps', async function () {
+      installOneEntryClientMaps();
+      const http = createServer();
+      const io = new Server(http);
+      const connected = once(io, 'connection') as Promise<[ServerSocket]>;
+      const otherConnected = once(io.of('/other'), 'connection') as Promise<[ServerSocket]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const client = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+      try {
+        const [server] = await connected;
+        const engineClient = (server as unknown as { client: { nsps: unknown; sockets: unknown } }).client;
+        expect(engineClient.nsps).to.be.instanceOf(OneEntryMap);
+        expect((engineClient.nsps as OneEntryMap<string, unknown>).get('/')).to.equal(server);
+        const other = client.io.socket('/other');
+        const [otherServer] = await otherConnected;
+        expect((engineClient.nsps as OneEntryMap<string, unknown>).size).to.equal(2);
+        const echoed = new Promise<unknown[]>((resolve) => other.once('echo', (...args: unknown[]) => resolve(args)));
+        otherServer.on('ping-me', (n: number) => otherServer.emit('echo', n + 1));
+        other.emit('ping-me', 1);
+        expect(await echoed).to.deep.equal([2]);
+        const left = once(otherServer, 'disconnect');
+        other.disconnect();
+        await left;
+        expect((engineClient.nsps as OneEntryMap<string, unknown>).size).to.equal(1);
+        const closed = once(server, 'disconnect');
+        client.disconnect();
+        await closed;
+        expect((engineClient.sockets as OneEntryMap<string, unknown>).size).to.equal(0);
+      } finally {
+        client.close();
+        await io.close();
       }
     });
   });
