@@ -6,10 +6,10 @@
  * ping-timeout `Timeout`, each with its own closure: ~230 bytes per idle connection (heap census
  * in docs/BENCHMARKS.md). All sockets of a server share the same two durations, so their deadlines
  * come in the order they are set: one FIFO queue per duration, walked by one timer, holds them
- * all. A socket keeps its deadline in the fields that held the timers (`pingIntervalTimer`: when
- * the next ping is due; `pingTimeoutTimer`: when the awaited pong is late), as numbers on the
- * `performance.now()` clock; a queue entry whose deadline no longer matches its socket's (a pong
- * or a packet moved it, the socket closed) is skipped when its time comes.
+ * all. A socket keeps its place in them in the fields that held the timers (`pingIntervalTimer`:
+ * its entry in the ping queue; `pingTimeoutTimer`: in the pong queue), as small numbers; an entry
+ * its socket moved on from (a pong or a packet set a new deadline, the socket closed) lets go of
+ * the socket at once and is skipped when its time comes.
  *
  * The semantics are Engine.IO's own, step for step (build/socket.js): the first ping
  * `pingInterval` after the open packet; on a ping the pong is due within `pingTimeout`, else the
@@ -33,9 +33,9 @@ interface HeartbeatSocket {
   protocol: number;
   readyState: string;
   hasRefreshedPingTimeout: boolean;
-  /** Patched: the `performance.now()` time the next ping is due, or null. */
+  /** Patched: the socket's entry in the ping queue (its next ping), or null. */
   pingIntervalTimer: unknown;
-  /** Patched: the `performance.now()` time after which a missing pong closes the socket, or null. */
+  /** Patched: the socket's entry in the pong queue (the awaited pong's deadline), or null. */
   pingTimeoutTimer: unknown;
   server: { opts: { pingInterval: number; pingTimeout: number } };
   sendPacket(type: string): void;
@@ -63,31 +63,51 @@ type Due = (socket: HeartbeatSocket) => void;
 
 /**
  * Deadlines of one duration, in the order they were set (so in time order), and one timer for
- * the earliest. Entries are pairs in two arrays read from `head`; the read part is cut off now
- * and then.
+ * the earliest. Entries are pairs in two arrays read from `head`; an entry is known by its number
+ * (`base` + its index), which its socket keeps in the field of that deadline. The read part is
+ * cut off now and then. A released entry (its deadline moved or its socket closed) lets go of the
+ * socket at once, so a closed socket is not kept until its old deadline.
  */
 class DeadlineQueue {
   private sockets: (HeartbeatSocket | undefined)[] = [];
   private times: number[] = [];
   private head = 0;
+  /** The number of the entry at index 0. */
+  private base = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(
-    /** True when `socket`'s deadline is still `at` (the entry is not stale). */
-    private readonly current: (socket: HeartbeatSocket, at: number) => boolean,
+    /** True when `socket` still waits on entry `entry` (the entry is not stale). */
+    private readonly current: (socket: HeartbeatSocket, entry: number) => boolean,
     private readonly fire: Due,
   ) {}
 
-  add(socket: HeartbeatSocket, at: number): void {
+  /** Adds a deadline; returns the entry's number. */
+  add(socket: HeartbeatSocket, at: number): number {
+    const entry = this.base + this.sockets.length;
     this.sockets.push(socket);
     this.times.push(at);
     if (this.timer === undefined || at < this.timerAt) this.arm(at);
+    return entry;
+  }
+
+  /** Forgets the socket of an entry that is no longer its deadline. */
+  release(entry: number): void {
+    const index = entry - this.base;
+    if (index >= this.head && index < this.sockets.length) this.sockets[index] = undefined;
   }
 
   /** Entries held, stale ones included. */
   get size(): number {
     return this.times.length - this.head;
+  }
+
+  /** Sockets still referenced by entries. */
+  get referenced(): number {
+    let count = 0;
+    for (let i = this.head; i < this.sockets.length; i++) if (this.sockets[i] !== undefined) count++;
+    return count;
   }
 
   private arm(at: number): void {
@@ -104,14 +124,15 @@ class DeadlineQueue {
     const now = performance.now();
     while (this.head < this.times.length && (this.times[this.head] ?? 0) <= now) {
       const socket = this.sockets[this.head];
-      const at = this.times[this.head] ?? 0;
+      const entry = this.base + this.head;
       this.sockets[this.head] = undefined;
       this.head++;
-      if (socket !== undefined && socket.readyState !== 'closed' && this.current(socket, at)) this.fire(socket);
+      if (socket !== undefined && socket.readyState !== 'closed' && this.current(socket, entry)) this.fire(socket);
     }
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.sockets = this.sockets.slice(this.head);
       this.times = this.times.slice(this.head);
+      this.base += this.head;
       this.head = 0;
     }
     const next = this.times[this.head];
@@ -123,36 +144,59 @@ class DeadlineQueue {
 const pingQueues = new Map<number, DeadlineQueue>();
 const pongQueues = new Map<number, DeadlineQueue>();
 
-function queueOf(queues: Map<number, DeadlineQueue>, ms: number, current: (socket: HeartbeatSocket, at: number) => boolean, fire: Due): DeadlineQueue {
-  let queue = queues.get(ms);
+function pingQueue(socket: HeartbeatSocket): DeadlineQueue {
+  const ms = socket.server.opts.pingInterval;
+  let queue = pingQueues.get(ms);
   if (queue === undefined) {
-    queue = new DeadlineQueue(current, fire);
-    queues.set(ms, queue);
+    queue = new DeadlineQueue((s, entry) => s.pingIntervalTimer === entry, sendPing);
+    pingQueues.set(ms, queue);
   }
   return queue;
 }
 
-/** Entries held by the queues, stale ones included (for tests). */
-export function heartbeatQueueSize(): number {
-  let size = 0;
-  for (const queue of [...pingQueues.values(), ...pongQueues.values()]) size += queue.size;
-  return size;
+function pongQueue(socket: HeartbeatSocket): DeadlineQueue {
+  const ms = socket.server.opts.pingTimeout;
+  let queue = pongQueues.get(ms);
+  if (queue === undefined) {
+    queue = new DeadlineQueue((s, entry) => s.pingTimeoutTimer === entry, pongMissed);
+    pongQueues.set(ms, queue);
+  }
+  return queue;
+}
+
+/** Entries held by the queues, stale ones included, and the sockets they still reference (for tests). */
+export function heartbeatQueues(): { entries: number; sockets: number } {
+  let entries = 0;
+  let sockets = 0;
+  for (const queue of [...pingQueues.values(), ...pongQueues.values()]) {
+    entries += queue.size;
+    sockets += queue.referenced;
+  }
+  return { entries, sockets };
+}
+
+/** Drops the socket's pending ping. */
+function cancelPing(socket: HeartbeatSocket): void {
+  if (typeof socket.pingIntervalTimer === 'number') pingQueue(socket).release(socket.pingIntervalTimer);
+  socket.pingIntervalTimer = null;
+}
+
+/** Drops the socket's pong deadline. */
+function cancelPong(socket: HeartbeatSocket): void {
+  if (typeof socket.pingTimeoutTimer === 'number') pongQueue(socket).release(socket.pingTimeoutTimer);
+  socket.pingTimeoutTimer = null;
 }
 
 /** The next ping is due `pingInterval` from now (Engine.IO's `schedulePing`, or `pingIntervalTimer.refresh()`). */
 function schedulePing(socket: HeartbeatSocket): void {
-  const ms = socket.server.opts.pingInterval;
-  const at = performance.now() + ms;
-  socket.pingIntervalTimer = at;
-  queueOf(pingQueues, ms, (s, t) => s.pingIntervalTimer === t, sendPing).add(socket, at);
+  cancelPing(socket);
+  socket.pingIntervalTimer = pingQueue(socket).add(socket, performance.now() + socket.server.opts.pingInterval);
 }
 
 /** A pong is due within `pingTimeout` from now (Engine.IO's `resetPingTimeout`, or `pingTimeoutTimer.refresh()`). */
 function awaitPong(socket: HeartbeatSocket): void {
-  const ms = socket.server.opts.pingTimeout;
-  const at = performance.now() + ms;
-  socket.pingTimeoutTimer = at;
-  queueOf(pongQueues, ms, (s, t) => s.pingTimeoutTimer === t, pongMissed).add(socket, at);
+  cancelPong(socket);
+  socket.pingTimeoutTimer = pongQueue(socket).add(socket, performance.now() + socket.server.opts.pingTimeout);
 }
 
 function sendPing(socket: HeartbeatSocket): void {
@@ -201,7 +245,7 @@ export function installHeartbeatWheel(): void {
         this.onError(new Error('invalid heartbeat direction'));
         return;
       case 'pong':
-        this.pingTimeoutTimer = null;
+        cancelPong(this);
         schedulePing(this);
         this.emit('heartbeat');
         break;
@@ -216,13 +260,13 @@ export function installHeartbeatWheel(): void {
   };
   proto.onClose = function (reason, description) {
     if (this.protocol !== 3 && this.readyState !== 'closed') {
-      this.pingIntervalTimer = null;
-      this.pingTimeoutTimer = null;
+      cancelPing(this);
+      cancelPong(this);
     }
     original.onClose.call(this, reason, description);
   };
   proto.clearTransport = function () {
-    if (this.protocol !== 3) this.pingTimeoutTimer = null;
+    if (this.protocol !== 3) cancelPong(this);
     original.clearTransport.call(this);
   };
 }

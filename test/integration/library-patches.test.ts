@@ -24,7 +24,7 @@ import WebSocket from 'ws';
 import { HeraldError } from '../../shared/errors';
 import { writeFrameDirectly } from '../../shared/patches/engine-io-direct-write';
 import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedBytes, type EnginePacket } from '../../shared/patches/engine-io-output';
-import { installHeartbeatWheel } from '../../shared/patches/engine-io-heartbeat-wheel';
+import { heartbeatQueues, installHeartbeatWheel } from '../../shared/patches/engine-io-heartbeat-wheel';
 import { installSharedTransportListeners, TRANSPORT_LISTENERS } from '../../shared/patches/engine-io-transport-listeners';
 import { clientClass, CONNECTION_LISTENERS, installSharedClientListeners } from '../../shared/patches/socket-io-client-listeners';
 import { ENGINE_CLOSE_SOURCE, forgetClient, shareCloseListeners, STICKY_CLOSE_SOURCE } from '../../shared/patches/engine-io-close-listeners';
@@ -252,6 +252,11 @@ describe('library patches (shared/patches/)', function () {
         for (const gap of gaps) expect(gap).to.be.within(80, 400);
         expect(pair.pings[0] - pair.openedAt).to.be.within(60, 400);
         expect(pair.ws.readyState).to.equal(WebSocket.OPEN);
+        expect(heartbeatQueues().sockets, 'the open socket is in a queue').to.be.greaterThan(0);
+        pair.ws.terminate();
+        await pair.closed;
+        // A closed socket is let go at once, not kept until its old deadline.
+        expect(heartbeatQueues().sockets).to.equal(0);
       } finally {
         await pair.close();
       }
