@@ -62,7 +62,6 @@ export const DECODED_LISTENER = onDecoded;
 
 /** socket.io's Client class (not exported by the package; read from its file). */
 export function clientClass(): { prototype: unknown } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(join(dirname(require.resolve('socket.io')), 'client.js')) as { Client: { prototype: unknown } }).Client;
 }
 
