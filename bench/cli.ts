@@ -104,6 +104,7 @@ interface Flags {
   appendDoc?: string | boolean;
   resultsDir?: string;
   profile?: boolean;
+  heapSnapshots?: boolean;
   progress?: boolean;
   label?: string;
 }
@@ -154,6 +155,7 @@ function program(): Command {
     .option('--append-doc [path]', 'append the tables to docs/BENCHMARKS.md (or the given file)')
     .option('--results-dir <dir>', `where the JSON goes (default ${DEFAULT_BENCH_OPTIONS.resultsDir})`)
     .option('--profile', 'write V8 CPU profiles of the servers and print where their time went')
+    .option('--heap-snapshots', 'idle: heap snapshots of each server\'s busiest worker, empty and loaded, and what each connection adds')
     .option('--no-progress', 'no progress bar')
     .option('--label <text>', 'a note saved with the results (e.g. "before the encode-once change")')
     .exitOverride()
@@ -217,6 +219,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...(f.appendDoc !== undefined ? { appendDoc: f.appendDoc === true ? 'docs/BENCHMARKS.md' : String(f.appendDoc) } : {}),
     ...(f.resultsDir !== undefined ? { resultsDir: f.resultsDir } : {}),
     ...(f.profile === true ? { profile: true } : {}),
+    ...(f.heapSnapshots === true ? { heapSnapshots: true } : {}),
     ...(f.progress === false ? { progress: false } : {}),
     ...(f.label !== undefined ? { label: f.label } : {}),
   };

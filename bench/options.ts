@@ -48,7 +48,7 @@ export interface BenchOptions {
   stormKill: StormKill;
   /** Logged-in connections of the hold scenario. @default 50000 */
   holdConnections: number;
-  /** Herald workers for hold (20,000 open files per process: 50,000 need at least 3). @default 4 */
+  /** Herald workers for hold (20,000 open files per process: raised to one per 15,000 connections, see holdWorkersFor). @default 4 */
   holdWorkers: number;
   /** Seconds the hold scenario may spend connecting before it reports what it holds. @default 150 */
   holdConnectTimeout: number;
@@ -95,6 +95,8 @@ export interface BenchOptions {
   resultsDir: string;
   /** Write V8 CPU profiles of the servers and print their top functions. */
   profile: boolean;
+  /** idle: heap snapshots of each server's busiest worker, empty and loaded, and the per-connection census (bench/heap-census.ts). */
+  heapSnapshots: boolean;
   progress: boolean;
   /** Free text saved with the results (e.g. "before the encode-once change"). */
   label: string;
@@ -143,6 +145,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   appendDoc: undefined,
   resultsDir: 'bench/results',
   profile: false,
+  heapSnapshots: false,
   progress: true,
   label: '',
 });
@@ -178,6 +181,14 @@ export const SMOKE_OPTIONS: Readonly<Partial<BenchOptions>> = Object.freeze({
 });
 
 /** Load-client processes for `connections`: at most 12,500 each (20,000 open files per process), at least 2. */
+/**
+ * Herald workers for hold: `holdWorkers`, or more when the connections need them — at most
+ * 15,000 each, under the 20,000 open files a process may have (100,000 connections: 7 workers).
+ */
+export function holdWorkersFor(options: BenchOptions): number {
+  return Math.max(options.holdWorkers, Math.ceil(options.holdConnections / 15_000));
+}
+
 export function clientProcessesFor(options: BenchOptions, connections: number): number {
   if (options.clientProcesses > 0) return options.clientProcesses;
   return Math.max(2, Math.ceil(connections / 12_500));

@@ -4,6 +4,7 @@
  * that start their own servers. A failing scenario is recorded and the run goes on.
  */
 import type { Cleanup } from './cleanup';
+import { takeSnapshot } from './heap-census';
 import { describeMachine } from './machine';
 import type { BenchOptions } from './options';
 import { loadAverage } from './proc-stats';
@@ -30,6 +31,12 @@ async function runShared(ctx: BenchContext, kind: ServerKind, scenarios: SharedS
     const empty = await ctx.memory(server);
     const fleet = ctx.startFleet(ctx.options.connections);
     session = { server, fleet, empty, connect: { ok: 0, failed: 0, ms: 0, status: fleet.status() } };
+    const snapshotDir = ctx.heapSnapshotDir(`${kind}-shared`);
+    if (snapshotDir !== undefined) {
+      ctx.progress.phase(`${kind}: heap snapshots of the empty workers`);
+      session.emptySnapshots = new Map();
+      for (const worker of await server.workers()) session.emptySnapshots.set(worker.pid, await takeSnapshot(worker.pid, snapshotDir));
+    }
     session.connect = await ctx.connect(fleet, server, ctx.options.connections, `${kind}: connecting ${ctx.options.connections} clients`);
     for (const scenario of scenarios) {
       const ts = started();

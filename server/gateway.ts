@@ -10,7 +10,13 @@ import { systemClock, type Clock } from '../shared/clock';
 import type { HeraldConfig } from '../shared/config';
 import { toErrorBody, type ErrorBody } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { installHeartbeatWheel } from '../shared/patches/engine-io-heartbeat-wheel';
+import { shareCloseListeners } from '../shared/patches/engine-io-close-listeners';
 import { releaseHandshakeRequest } from '../shared/patches/engine-io-release-request';
+import { installSharedTransportListeners } from '../shared/patches/engine-io-transport-listeners';
+import { installOneEntryClientMaps } from '../shared/patches/socket-io-client-maps';
+import { installSharedClientListeners } from '../shared/patches/socket-io-client-listeners';
+import { installLazyAcks } from '../shared/patches/socket-io-lazy-acks';
 import type { KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
@@ -100,6 +106,14 @@ export class Gateway {
     this.metrics = options.metrics ?? new Metrics();
     const metrics = this.metrics;
 
+    // Engine.IO's heartbeat in two shared queues instead of two timers per connection, and the
+    // listeners of Engine.IO sockets and Socket.IO clients shared instead of made per connection
+    // (shared/patches/).
+    installHeartbeatWheel();
+    installSharedTransportListeners();
+    installSharedClientListeners();
+    installLazyAcks();
+    installOneEntryClientMaps();
     // The HTTP API's listener must exist before Socket.IO attaches, which wraps existing listeners.
     options.httpServer.on('request', (req, res) => this.http.handle(req, res));
     this.io = new Server(options.httpServer, {
@@ -219,6 +233,7 @@ export class Gateway {
     }
     this.io.on('connection', (socket) => {
       releaseHandshakeRequest(socket);
+      shareCloseListeners(socket.conn);
       this.sweeper.track(socket);
       this.outputCap.track(socket);
       metrics.connections.inc();
@@ -303,8 +318,19 @@ export class Gateway {
   }
 
   private async handshake(socket: HeraldSocket): Promise<void> {
-    socket.data.lastActive = this.clock.now();
-    socket.data.ip = this.http.clientIp(socket.request);
+    // Every field a session uses, set at once: one object shape for all sockets, its fields
+    // inside the object (no separate property array growing as a login adds them).
+    const now = this.clock.now();
+    socket.data = {
+      uid: undefined,
+      platform: undefined,
+      device: undefined,
+      loginAt: undefined,
+      lastActive: now,
+      ip: this.http.clientIp(socket.request),
+      sentSeq: undefined,
+      anonymousSince: now,
+    };
     await this.logins.verifyHandshake(socket);
   }
 }

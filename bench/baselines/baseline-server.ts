@@ -15,6 +15,8 @@ export interface BaselineOptions {
   startTimeoutMs?: number;
   /** Write V8 CPU profiles of the baseline's processes into this folder. */
   profileDir?: string;
+  /** Let the workers write heap snapshots into this folder on SIGUSR2 (bench/heap-census.ts). */
+  heapSnapshotDir?: string;
 }
 
 export class BaselineServer implements BenchServer {
@@ -45,6 +47,7 @@ export class BaselineServer implements BenchServer {
     };
     // --cpu-prof is refused in NODE_OPTIONS; cluster workers inherit the primary's execArgv.
     const execArgv = options.profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    if (options.heapSnapshotDir !== undefined) execArgv.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`);
     const child = fork(entry, [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true, execArgv });
     const timeoutMs = options.startTimeoutMs ?? 30_000;
     try {

@@ -2,6 +2,7 @@
  * A run as markdown: the machine and the command, one table per scenario with the servers side
  * by side, the targets with their ratios and whether each is met, and the notes.
  */
+import { holdWorkersFor } from '../options';
 import { SCENARIOS } from '../scenarios';
 import type { ScenarioResult } from '../scenarios/scenario';
 import { formatValue } from './format';
@@ -95,7 +96,7 @@ export function renderRun(run: BenchRun): string {
     `N = ${o.connections.toLocaleString('en-US')} connections, ${o.messageBytes}-byte messages, K = ${o.fanoutMessages} broadcasts (one at a time, then ${o.fanoutInflight} in flight), ` +
       `latency at ${o.latencyRate.toLocaleString('en-US')} deliveries/s, targeted at ${o.targetedRate.toLocaleString('en-US')} pushes/s, ` +
       `${o.duration} s per steady phase, ${o.workers} workers, Herald adapter ${o.heraldAdapter}; ` +
-      `storm ${o.stormConnections.toLocaleString('en-US')} clients${o.stormKill === 'all' ? ' (every worker killed)' : ''}, hold ${o.holdConnections.toLocaleString('en-US')} on ${o.holdWorkers} workers` +
+      `storm ${o.stormConnections.toLocaleString('en-US')} clients${o.stormKill === 'all' ? ' (every worker killed)' : ''}, hold ${o.holdConnections.toLocaleString('en-US')} on ${holdWorkersFor(o)} workers` +
       (o.scenarios.includes('hosts')
         ? `; hosts ${o.hostCounts.join(', ')} (1 worker each) on ${o.hostsRedis === 'cluster' ? 'a Redis Cluster' : 'one Redis'}, ` +
           `${o.hostsConnections.toLocaleString('en-US')} clients, ${o.hostsPushes.toLocaleString('en-US')} pushes at ${o.hostsPushRate.toLocaleString('en-US')}/s, ` +

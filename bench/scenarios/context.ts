@@ -4,6 +4,7 @@
  * server's memory, and building results.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_JWT_SECRET } from '../../shared/config';
@@ -27,6 +28,8 @@ export interface ServerSession {
   /** Memory of the server before any client connected. */
   empty: MemorySample;
   connect: ConnectOutcome;
+  /** `--heap-snapshots`: each worker's snapshot taken while empty, by pid. */
+  emptySnapshots?: Map<number, string>;
 }
 
 export interface MemorySample {
@@ -72,15 +75,25 @@ export class BenchContext {
   }
 
   /** Starts a Herald host; stopped (and its Redis keys removed) at cleanup or by the caller. */
+  /** Where `--heap-snapshots` puts the workers' heap snapshots (large: a temporary folder). */
+  heapSnapshotDir(tag: string): string | undefined {
+    if (!this.options.heapSnapshots) return undefined;
+    const dir = join(tmpdir(), `herald-bench-heap-${this.runId}`, tag);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   async startHerald(tag: string, overrides: Partial<HeraldServerOptions> = {}): Promise<HeraldServer> {
     const redis = this.options.heraldAdapter === 'redis' ? { url: this.options.redisUrl, prefix: this.redisPrefix(tag) } : undefined;
     const profileDir = this.profileDir(`herald-${tag}`);
+    const heapSnapshotDir = this.heapSnapshotDir(`herald-${tag}`);
     const server = await HeraldServer.start({
       workers: this.options.workers,
       hostId: `bench-${this.runId}-${tag}`,
       verifier: 'jwt',
       ...(redis !== undefined ? { redis } : {}),
       ...(profileDir !== undefined ? { profileDir } : {}),
+      ...(heapSnapshotDir !== undefined ? { heapSnapshotDir } : {}),
       ...overrides,
     });
     // Keys on a Redis Cluster go with the cluster, which the run stops.
@@ -98,12 +111,14 @@ export class BenchContext {
 
   async startBaseline(kind: Exclude<ServerKind, 'herald'>, tag: string): Promise<BaselineServer> {
     const profileDir = this.profileDir(`${kind}-${tag}`);
+    const heapSnapshotDir = this.heapSnapshotDir(`${kind}-${tag}`);
     const server = await BaselineServer.start({
       kind,
       workers: this.options.workers,
       redisUrl: this.options.redisUrl,
       adapterKey: `hbench-${this.runId}-${tag}-socket.io`,
       ...(profileDir !== undefined ? { profileDir } : {}),
+      ...(heapSnapshotDir !== undefined ? { heapSnapshotDir } : {}),
     });
     const remove = this.cleanup.add(`${kind} ${tag}`, () => server.stop());
     const stop = server.stop.bind(server);

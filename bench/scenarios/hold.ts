@@ -4,6 +4,7 @@
  * them must receive.
  */
 import { benchData, preciseNow } from '../load/wire';
+import { holdWorkersFor } from '../options';
 import { sampleTree } from '../proc-stats';
 import { connectionNotes, started } from './context';
 import type { OwnScenario } from './scenario';
@@ -24,8 +25,9 @@ export const holdScenario: OwnScenario = {
   async run(ctx) {
     const t = started();
     const n = ctx.options.holdConnections;
-    ctx.progress.phase(`hold: starting Herald with ${ctx.options.holdWorkers} workers`);
-    const server = await ctx.startHerald('hold', { workers: ctx.options.holdWorkers });
+    const workers = holdWorkersFor(ctx.options);
+    ctx.progress.phase(`hold: starting Herald with ${workers} workers`);
+    const server = await ctx.startHerald('hold', { workers });
     const fleet = ctx.startFleet(n);
     try {
       const empty = sampleTree(server.rootPid).rssBytes;
@@ -57,7 +59,7 @@ export const holdScenario: OwnScenario = {
             rssPerConnection: loggedIn > 0 ? (rss - empty) / loggedIn : null,
             hung: status.hung,
           },
-          notes: [...notes, `${ctx.options.holdWorkers} Herald workers, ${fleet.pids.length} load-client processes`],
+          notes: [...notes, `${workers} Herald workers, ${fleet.pids.length} load-client processes`],
         }),
       ];
     } finally {

@@ -3,8 +3,11 @@
  * difference to the empty server: RSS over the whole process tree (/proc), heap summed over
  * the Socket.IO workers (Herald's `/api/v1/stats`, the baselines' memory report).
  */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { censusOf, diffCensus, renderCensus, takeSnapshot, type CensusDiff } from '../heap-census';
 import { cpuBetween, sampleTree } from '../proc-stats';
-import { connectionNotes } from './context';
+import { connectionNotes, type BenchContext, type ServerSession } from './context';
 import type { SharedScenario } from './scenario';
 
 export const idleScenario: SharedScenario = {
@@ -15,6 +18,7 @@ export const idleScenario: SharedScenario = {
     { key: 'connections', label: 'connections held (logged in on Herald)', unit: 'count' },
     { key: 'rssPerConnection', label: 'server RSS per connection (whole tree)', unit: 'bytes' },
     { key: 'heapPerConnection', label: 'server heap per connection (workers)', unit: 'bytes' },
+    { key: 'heapRetainedPerConnection', label: 'heap retained per connection (snapshot of the busiest worker; --heap-snapshots)', unit: 'bytes' },
     { key: 'rssTotal', label: 'server RSS with N connections', unit: 'mib' },
     { key: 'rssEmpty', label: 'server RSS empty', unit: 'mib' },
     { key: 'idleCpuPercent', label: 'server CPU while idle with N connections (% of one core)', unit: 'percent' },
@@ -27,6 +31,7 @@ export const idleScenario: SharedScenario = {
     const cpu0 = sampleTree(server.rootPid);
     const loaded = await ctx.memory(server);
     const cpu1 = sampleTree(server.rootPid);
+    const census = session.emptySnapshots !== undefined ? await snapshotCensus(session, ctx) : undefined;
     ctx.progress.finish();
     const held = server.login ? connect.status.loggedIn : connect.status.open;
     const per = (a: number | null, b: number | null): number | null => (a === null || b === null || held === 0 ? null : (a - b) / held);
@@ -35,6 +40,7 @@ export const idleScenario: SharedScenario = {
         connections: held,
         rssPerConnection: per(loaded.rssBytes, empty.rssBytes),
         heapPerConnection: per(loaded.heapBytes, empty.heapBytes),
+        heapRetainedPerConnection: census?.totalPerConnection ?? null,
         rssTotal: loaded.rssBytes,
         rssEmpty: empty.rssBytes,
         // Background work (timers, reports, heartbeats from the clients) that every other figure includes.
@@ -42,7 +48,22 @@ export const idleScenario: SharedScenario = {
         connectRate: connect.ms > 0 ? held / (connect.ms / 1000) : null,
         hung: connect.status.hung,
       },
-      notes: connectionNotes(connect.status),
+      notes: [...connectionNotes(connect.status), ...(census !== undefined ? [`heap census of one worker: ${census.file}`] : [])],
     };
   },
 };
+
+/** Snapshots the worker holding the most connections and diffs it against its empty snapshot. */
+async function snapshotCensus(session: ServerSession, ctx: BenchContext): Promise<(CensusDiff & { file: string }) | undefined> {
+  const { server, emptySnapshots } = session;
+  const workers = (await server.workers()).filter((w) => emptySnapshots?.has(w.pid) === true);
+  const busiest = workers.sort((a, b) => b.connections - a.connections)[0];
+  const emptyFile = busiest !== undefined ? emptySnapshots?.get(busiest.pid) : undefined;
+  if (busiest === undefined || emptyFile === undefined || busiest.connections === 0) return undefined;
+  ctx.progress.phase(`idle · ${server.kind}: heap snapshot of worker ${busiest.pid} (${busiest.connections} connections)`);
+  const loadedFile = await takeSnapshot(busiest.pid, dirname(emptyFile));
+  const diff = diffCensus(censusOf(emptyFile), censusOf(loadedFile), busiest.connections);
+  const file = join(dirname(emptyFile), `census-${server.kind}.md`);
+  writeFileSync(file, `${renderCensus(`${server.kind}, worker ${busiest.pid}`, diff)}\n`);
+  return { ...diff, file };
+}

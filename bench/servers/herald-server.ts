@@ -26,6 +26,8 @@ export interface HeraldServerOptions {
   verifier: 'jwt' | { httpUrl: string };
   /** Write V8 CPU profiles of every Herald process into this folder (`--cpu-prof`). */
   profileDir?: string;
+  /** Let the workers write heap snapshots into this folder on SIGUSR2 (bench/heap-census.ts). */
+  heapSnapshotDir?: string;
   /** Milliseconds to wait for the host to announce itself. @default 30000 */
   startTimeoutMs?: number;
   /** More HERALD_* variables. */
@@ -114,6 +116,7 @@ export class HeraldServer implements BenchServer {
     };
     // --cpu-prof is refused in NODE_OPTIONS; the workers inherit the primary's execArgv (cluster's default).
     const execArgv = options.profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    if (options.heapSnapshotDir !== undefined) execArgv.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`);
     if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true });
     const child = fork(join(packageRoot(), 'bin', 'herald.js'), ['server', 'start'], {
       env,

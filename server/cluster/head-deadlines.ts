@@ -52,17 +52,26 @@ export class HeadDeadlines {
     unrefTimer(this.timer);
   }
 
-  /** Starts the clock of a connection; it is forgotten once it closes. */
+  /**
+   * Starts the clock of a connection; it is forgotten once it closes. One listener shared by
+   * every connection, removed with the deadline: a connection held for hours keeps no closure.
+   */
   add(socket: Socket): void {
     if (this.pending.has(socket)) return;
     this.pending.set(socket, this.clock.now() + this.options.timeoutMs);
-    socket.once('close', () => this.pending.delete(socket));
+    socket.on('close', this.onClose);
   }
 
   /** The connection sent its head. */
   done(socket: Socket): void {
-    this.pending.delete(socket);
+    if (this.pending.delete(socket)) socket.off('close', this.onClose);
   }
+
+  /** The 'close' listener of every pending connection (`this` is the socket). */
+  private readonly onClose = ((pending) =>
+    function (this: Socket): void {
+      pending.delete(this);
+    })(this.pending);
 
   /** Destroys every connection past its deadline; returns how many. */
   sweep(): number {
@@ -71,6 +80,7 @@ export class HeadDeadlines {
     for (const [socket, deadline] of this.pending) {
       if (deadline > now) continue;
       this.pending.delete(socket);
+      socket.off('close', this.onClose);
       socket.destroy();
       expired++;
       this.onExpired(socket);

@@ -29,8 +29,6 @@ export const NOT_LOGGED_IN = 'not logged in';
 
 export class IdleSweeper {
   private timer: TimerHandle | undefined;
-  /** Since when each connection has been anonymous without topics, as far as the sweeps saw. */
-  private readonly anonymousSince = new WeakMap<HeraldSocket, number>();
 
   constructor(
     private readonly io: HeraldServer,
@@ -48,7 +46,7 @@ export class IdleSweeper {
 
   /** A new connection: its pre-login time starts now. */
   track(socket: HeraldSocket): void {
-    this.anonymousSince.set(socket, this.clock.now());
+    socket.data.anonymousSince = this.clock.now();
   }
 
   /** Kicks every idle connection of this worker, and every anonymous one past its time; returns how many. */
@@ -62,12 +60,12 @@ export class IdleSweeper {
         this.kicker.kickLocal(socket, 'idle');
         kicked++;
       } else if (socket.data.uid !== undefined || subscribedTopics(socket.rooms).length > 0) {
-        this.anonymousSince.set(socket, now);
-      } else if ((this.anonymousSince.get(socket) ?? now) < loginDeadline) {
+        socket.data.anonymousSince = now;
+      } else if ((socket.data.anonymousSince ?? now) < loginDeadline) {
         this.kicker.kickLocal(socket, 'idle', NOT_LOGGED_IN);
         kicked++;
-      } else if (!this.anonymousSince.has(socket)) {
-        this.anonymousSince.set(socket, now);
+      } else if (socket.data.anonymousSince === undefined) {
+        socket.data.anonymousSince = now;
       }
     }
     if (kicked > 0) this.logger.debug('idle connections kicked', { count: kicked });

@@ -82,11 +82,10 @@ export class OutputCap {
     return dropped;
   }
 
-  /** Watches a new connection's output. */
+  /** Watches a new connection's output (one listener shared by every connection). */
   track(socket: HeraldSocket): void {
     if (!this.enabled) return;
-    const conn = engineOutput(socket);
-    conn.on('packetCreate', (packet) => this.onPacket(socket, conn, packet));
+    engineOutput(socket).on('packetCreate', this.onPacketCreate);
   }
 
   close(): void {
@@ -97,22 +96,30 @@ export class OutputCap {
     this.timer = undefined;
   }
 
-  private onPacket(socket: HeraldSocket, conn: EngineOutput, packet: EnginePacket): void {
+  /** `packetCreate` of every tracked connection; `this` is the Engine.IO connection. */
+  private readonly onPacketCreate = ((cap: OutputCap) =>
+    function (this: EngineOutput, packet: EnginePacket): void {
+      cap.onPacket(this, packet);
+    })(this);
+
+  private onPacket(conn: EngineOutput, packet: EnginePacket): void {
     const queued = (this.queued.get(conn) ?? 0) + packetBytes(packet);
     this.queued.set(conn, queued);
-    this.check(socket, conn, queued);
+    this.check(undefined, conn, queued);
   }
 
-  /** Drops the connection if it holds more than the cap; true if it was dropped now. */
-  private check(socket: HeraldSocket, conn: EngineOutput, queued: number): boolean {
+  /**
+   * Drops the connection if it holds more than the cap; true if it was dropped now. The socket
+   * (for the log line) is looked up only then, when the caller does not have it.
+   */
+  private check(known: HeraldSocket | undefined, conn: EngineOutput, queued: number): boolean {
     const held = queued + socketBufferedBytes(conn);
     if (held <= this.options.maxBufferedBytes || this.dropping.has(conn)) return false;
     this.dropping.add(conn);
+    const socket = known ?? this.socketOf(conn);
     this.logger.warn('dropping a connection that does not read its output', {
       reason: SLOW_READER,
-      sid: socket.id,
-      ...(socket.data.uid !== undefined ? { uid: socket.data.uid } : {}),
-      ip: socket.data.ip,
+      ...(socket !== undefined ? { sid: socket.id, ...(socket.data.uid !== undefined ? { uid: socket.data.uid } : {}), ip: socket.data.ip } : {}),
       bufferedBytes: held,
       maxBufferedBytes: this.options.maxBufferedBytes,
     });
@@ -120,6 +127,12 @@ export class OutputCap {
     // After the packet is queued: closing inside Engine.IO's own send would run under its feet.
     setImmediate(() => closeAtOnce(conn));
     return true;
+  }
+
+  /** The Socket.IO socket on `conn`, if it is still connected. */
+  private socketOf(conn: EngineOutput): HeraldSocket | undefined {
+    for (const socket of this.io.of('/').sockets.values()) if (socket.conn === (conn as unknown)) return socket;
+    return undefined;
   }
 
   private readonly onFlush = (conn: object): void => {

@@ -103,4 +103,9 @@ export interface SocketData {
    * (socket/seq-gate.ts): acks may not go past it. Undefined until known.
    */
   sentSeq?: number;
+  /**
+   * Server-side bookkeeping of the idle sweeper (socket/idle-sweeper.ts): since when the socket
+   * has been neither logged in nor subscribed, as of the last sweep (ms since epoch).
+   */
+  anonymousSince?: number;
 }

@@ -5,11 +5,14 @@
  * read the library's change and update the patch (and its PINNED) on purpose.
  * Uses the shared Redis (6379) and MariaDB (3306, database `test`).
  */
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, connect, Socket, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { expect } from 'chai';
 import Redis from 'ioredis';
@@ -17,10 +20,17 @@ import { createPool } from 'mysql2/promise';
 import { Server, type Socket as ServerSocket } from 'socket.io';
 import { Adapter, MessageType } from 'socket.io-adapter';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import WebSocket from 'ws';
 import { HeraldError } from '../../shared/errors';
 import { writeFrameDirectly } from '../../shared/patches/engine-io-direct-write';
 import { closeAtOnce, engineOutput, packetBytes, queuedBytes, socketBufferedBytes, type EnginePacket } from '../../shared/patches/engine-io-output';
-import { releaseHandshakeRequest } from '../../shared/patches/engine-io-release-request';
+import { heartbeatQueues, installHeartbeatWheel } from '../../shared/patches/engine-io-heartbeat-wheel';
+import { installSharedTransportListeners, TRANSPORT_LISTENERS } from '../../shared/patches/engine-io-transport-listeners';
+import { clientClass, CONNECTION_LISTENERS, installSharedClientListeners } from '../../shared/patches/socket-io-client-listeners';
+import { ENGINE_CLOSE_SOURCE, forgetClient, shareCloseListeners, STICKY_CLOSE_SOURCE } from '../../shared/patches/engine-io-close-listeners';
+import { hasAcks, installLazyAcks } from '../../shared/patches/socket-io-lazy-acks';
+import { installOneEntryClientMaps, OneEntryMap } from '../../shared/patches/socket-io-client-maps';
+import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
 import { socketHandle } from '../../shared/patches/node-socket-handle';
 import { userRoutedAdapter, type OutageGate } from '../../shared/patches/redis-adapter-user-channels';
@@ -219,6 +229,336 @@ describe('library patches (shared/patches/)', function () {
     });
   });
 
+  describe('engine-io-heartbeat-wheel', function () {
+    /** A Socket.IO server with short heartbeats, and a raw Engine.IO v4 websocket client. */
+    async function heartbeatPair(pingInterval: number, pingTimeout: number, onPing: (ws: WebSocket, pingAt: number) => void) {
+      installHeartbeatWheel();
+      const http = createServer();
+      const io = new Server(http, { pingInterval, pingTimeout, transports: ['websocket'] });
+      const connected = once(io.engine, 'connection') as Promise<[{ pingIntervalTimer: unknown; pingTimeoutTimer: unknown; once(e: 'close', l: (reason: string) => void): void }]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+      const pings: number[] = [];
+      ws.on('message', (data) => {
+        if (data.toString() !== '2') return;
+        const at = Date.now();
+        pings.push(at);
+        onPing(ws, at);
+      });
+      const [conn] = await connected;
+      const closed = new Promise<{ reason: string; at: number }>((resolve) => conn.once('close', (reason) => resolve({ reason, at: Date.now() })));
+      const openedAt = Date.now();
+      return {
+        conn,
+        ws,
+        pings,
+        closed,
+        openedAt,
+        close: async () => {
+          ws.terminate();
+          await io.close();
+        },
+      };
+    }
+
+    it("Engine.IO's socket still has the heartbeat methods and fields replaced here", function () {
+      const engine = createRequire(require.resolve('socket.io'))('engine.io') as { Socket: { prototype: Record<string, unknown> } };
+      const proto = engine.Socket.prototype;
+      const source = (name: string): string => String(proto[name]);
+      // Either Engine.IO's own or the patched method (once installed): both must read these.
+      for (const name of ['schedulePing', 'resetPingTimeout', 'onPacket', 'onClose', 'clearTransport']) expect(proto[name], name).to.be.a('function');
+      const engineSource = readFileSync(join(root, 'node_modules', 'engine.io', 'build', 'socket.js'), 'utf8');
+      expect(engineSource).to.include('this.pingIntervalTimer = (0, timers_1.setTimeout)(() => {');
+      expect(engineSource).to.include('this.pingTimeoutTimer.refresh();');
+      expect(engineSource).to.include('(_b = this.pingIntervalTimer) === null || _b === void 0 ? void 0 : _b.refresh();');
+      expect(engineSource).to.include('(0, timers_1.clearTimeout)(this.pingTimeoutTimer);\n        this.pingTimeoutTimer = null;\n    }');
+      expect(engineSource).to.include('this.hasRefreshedPingTimeout = true;');
+      expect(source('onClose')).to.include('readyState');
+    });
+
+    it('pings every pingInterval after each pong and keeps an answering client, with no timer per socket', async function () {
+      const pair = await heartbeatPair(100, 200, (ws) => ws.send('3'));
+      try {
+        await waitFor(() => pair.pings.length >= 4, 3000, 'four pings');
+        expect(typeof pair.conn.pingIntervalTimer === 'number' || pair.conn.pingIntervalTimer === null, 'a deadline, not a Timeout').to.equal(true);
+        const gaps = pair.pings.slice(1).map((at, i) => at - pair.pings[i]);
+        for (const gap of gaps) expect(gap).to.be.within(80, 400);
+        expect(pair.pings[0] - pair.openedAt).to.be.within(60, 400);
+        expect(pair.ws.readyState).to.equal(WebSocket.OPEN);
+        expect(heartbeatQueues().sockets, 'the open socket is in a queue').to.be.greaterThan(0);
+        pair.ws.terminate();
+        await pair.closed;
+        // A closed socket is let go at once, not kept until its old deadline.
+        expect(heartbeatQueues().sockets).to.equal(0);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('closes a client that does not answer a ping with "ping timeout", pingTimeout after the ping', async function () {
+      const pair = await heartbeatPair(100, 150, () => undefined);
+      try {
+        const { reason, at } = await pair.closed;
+        expect(reason).to.equal('ping timeout');
+        expect(pair.pings).to.have.length(1);
+        expect(at - pair.pings[0]).to.be.within(120, 600);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it('a packet while waiting for the pong extends the deadline once, by pingTimeout from its arrival', async function () {
+      // Pong 400 ms after the ping: late for the 300 ms timeout, in time for the one a message at 200 ms set (500 ms).
+      const pair = await heartbeatPair(100, 300, (ws) => {
+        setTimeout(() => ws.send('40'), 200);
+        setTimeout(() => ws.send('3'), 400);
+      });
+      try {
+        await waitFor(() => pair.pings.length >= 2, 3000, 'a second ping after the late pong');
+        expect(pair.ws.readyState).to.equal(WebSocket.OPEN);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('engine-io-transport-listeners', function () {
+    it("Engine.IO's setTransport and clearTransport still read as the patch expects", function () {
+      const engineSource = readFileSync(join(root, 'node_modules', 'engine.io', 'build', 'socket.js'), 'utf8');
+      expect(engineSource).to.include('const onReady = () => this.flush();');
+      expect(engineSource).to.include('const onClose = this.onClose.bind(this, "transport close");');
+      expect(engineSource).to.include('this.transport.once("error", onError);');
+      expect(engineSource).to.include('this.transport.once("close", onClose);');
+      expect(engineSource).to.include('cleanup = this.cleanupFn.shift();');
+      expect(engineSource).to.include('this.clearTransport();\n                this.setTransport(transport);');
+    });
+
+    it('a polling client upgrades to websocket, exchanges events both ways and is seen closing, through the shared listeners only', async function () {
+      installSharedTransportListeners();
+      const http = createServer();
+      const io = new Server(http);
+      const connected = once(io, 'connection') as Promise<[ServerSocket]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const client = connectClient(`http://127.0.0.1:${port}`, { reconnection: false });
+      try {
+        const [server] = await connected;
+        type EngineTransport = NodeJS.EventEmitter & { name: string };
+        const conn = server.conn as unknown as { transport: EngineTransport; once(e: 'upgrade', l: () => void): void };
+        const polling = conn.transport;
+        expect(polling.name).to.equal('polling');
+        await new Promise<void>((resolve) => conn.once('upgrade', resolve));
+        const ws = conn.transport;
+        expect(ws.name).to.equal('websocket');
+        for (const [event, listener] of Object.entries(TRANSPORT_LISTENERS)) {
+          expect(ws.listeners(event), `websocket '${event}'`).to.include(listener);
+          expect(polling.listeners(event), `polling '${event}' after the upgrade`).to.not.include(listener);
+        }
+        expect(ws.listenerCount('close')).to.equal(1);
+        const echoed = nextEvent(client, 'echo');
+        server.on('ping-me', (n: number) => server.emit('echo', n + 1));
+        client.emit('ping-me', 41);
+        expect(await echoed).to.deep.equal([42]);
+        const closed = once(server, 'disconnect');
+        (client.io.engine as unknown as { transport: { ws: { terminate(): void } } }).transport.ws.terminate();
+        const [reason] = (await closed) as [string];
+        expect(reason).to.equal('transport close');
+        for (const [event, listener] of Object.entries(TRANSPORT_LISTENERS)) expect(ws.listeners(event), `websocket '${event}' after the close`).to.not.include(listener);
+      } finally {
+        client.close();
+        await io.close();
+      }
+    });
+  });
+
+  describe('socket-io-client-listeners', function () {
+    it("socket.io's Client.setup and destroy still read as the patch expects", function () {
+      const source = readFileSync(join(root, 'node_modules', 'socket.io', 'dist', 'client.js'), 'utf8');
+      for (const line of [
+        'this.ondecoded = this.ondecoded.bind(this);',
+        'this.decoder.on("decoded", this.ondecoded);',
+        'this.conn.on("data", this.ondata);',
+        'this.conn.on("error", this.onerror);',
+        'this.conn.on("close", this.onclose);',
+        'this.conn.removeListener("close", this.onclose);',
+        'if (this.nsps.size === 0) {',
+      ])
+        expect(source).to.include(line);
+      expect(clientClass().prototype).to.have.property('setup').that.is.a('function');
+    });
+
+    it('a client connects, exchanges events and is seen leaving through the shared listeners, which then go; one that joins no namespace is closed', async function () {
+      installSharedClientListeners();
+      const http = createServer();
+      const io = new Server(http, { connectTimeout: 200 });
+      const connected = once(io, 'connection') as Promise<[ServerSocket]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const client = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+      const raw = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+      try {
+        const [server] = await connected;
+        const conn = server.conn as unknown as NodeJS.EventEmitter;
+        for (const [event, listener] of Object.entries(CONNECTION_LISTENERS)) expect(conn.listeners(event), event).to.include(listener);
+        expect(conn.listeners('data')).to.have.length(1);
+        const echoed = nextEvent(client, 'echo');
+        server.on('ping-me', (n: number) => server.emit('echo', n + 1));
+        client.emit('ping-me', 1);
+        expect(await echoed).to.deep.equal([2]);
+        const left = once(server, 'disconnect');
+        client.disconnect();
+        expect(((await left) as [string])[0]).to.equal('client namespace disconnect');
+        await waitFor(() => conn.listeners('data').length === 0, 2000, 'the shared listeners removed');
+        const rawClosed = once(raw, 'close');
+        await rawClosed;
+      } finally {
+        client.close();
+        raw.terminate();
+        await io.close();
+      }
+    });
+  });
+
+  describe('engine-io-close-listeners', function () {
+    it("Engine.IO's and sticky's per-socket 'close' listeners still have the source swapped here", function () {
+      expect(readFileSync(join(root, 'node_modules', 'engine.io', 'build', 'server.js'), 'utf8')).to.include(`socket.once("close", ${ENGINE_CLOSE_SOURCE});`);
+      expect(readFileSync(join(root, 'node_modules', '@socket.io', 'sticky', 'index.js'), 'utf8')).to.include(`socket.once("close", ${STICKY_CLOSE_SOURCE});`);
+    });
+
+    it("swaps Engine.IO's listener in place: the closed socket still leaves the server's client table", async function () {
+      const pair = await socketPair();
+      try {
+        const conn = pair.server.conn as unknown as NodeJS.EventEmitter & { id: string };
+        const before = conn.rawListeners('close').length;
+        expect(shareCloseListeners(conn)).to.equal(1);
+        expect(conn.rawListeners('close')).to.have.length(before);
+        expect(conn.rawListeners('close')[0]).to.equal(forgetClient);
+        expect(pair.io.engine.clientsCount).to.equal(1);
+        const closed = once(pair.server, 'disconnect');
+        pair.client.close();
+        await closed;
+        await waitFor(() => pair.io.engine.clientsCount === 0, 2000, 'the engine socket closed');
+        expect((pair.io.engine as unknown as { clients: Record<string, unknown> }).clients).to.not.have.property(conn.id);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("swaps sticky's listener for one that still reports the disconnection to the primary", function () {
+      const conn = new EventEmitter() as EventEmitter & { id: string; server: { clients: Record<string, unknown>; clientsCount: number } };
+      conn.id = 'abc';
+      // A function with sticky's exact source (its free variables are not reached: it is replaced).
+      conn.once('close', runInNewContext(`(${STICKY_CLOSE_SOURCE})`) as () => void);
+      const sent: unknown[] = [];
+      const original = process.send;
+      process.send = ((message: unknown) => {
+        sent.push(message);
+        return true;
+      }) as typeof process.send;
+      try {
+        expect(shareCloseListeners(conn)).to.equal(1);
+        conn.emit('close');
+      } finally {
+        process.send = original;
+      }
+      expect(sent).to.deep.equal([{ type: 'sticky:disconnection', data: 'abc' }]);
+    });
+  });
+
+  describe('socket-io-lazy-acks', function () {
+    it("socket.io's Socket still makes acks in its constructor and uses it only where the patch expects", function () {
+      const source = readFileSync(join(root, 'node_modules', 'socket.io', 'dist', 'socket.js'), 'utf8');
+      expect(source).to.include('this.acks = new Map();');
+      expect(source.match(/this\.acks\b/g)).to.have.length(6);
+    });
+
+    it('a socket has no map of acks until the server emits with a callback, and acks (also with a timeout) still work', async function () {
+      installLazyAcks();
+      const pair = await socketPair();
+      try {
+        expect(hasAcks(pair.server)).to.equal(false);
+        expect(Object.getOwnPropertyNames(pair.server)).to.not.include('acks');
+        pair.client.on('ask', (n: number, answer: (m: number) => void) => answer(n * 2));
+        const answered = await new Promise<unknown>((resolve) => pair.server.emit('ask', 21, resolve));
+        expect(answered).to.equal(42);
+        expect(hasAcks(pair.server)).to.equal(true);
+        expect(await pair.server.timeout(2000).emitWithAck('ask', 5)).to.equal(10);
+        expect((pair.server as unknown as { acks: Map<number, unknown> }).acks.size).to.equal(0);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('socket-io-client-maps', function () {
+    it("socket.io's Client still makes its two maps in the constructor and uses only what OneEntryMap has", function () {
+      const source = readFileSync(join(root, 'node_modules', 'socket.io', 'dist', 'client.js'), 'utf8');
+      expect(source).to.include('this.sockets = new Map();\n        this.nsps = new Map();');
+      const uses = [...source.matchAll(/this\.(?:sockets|nsps)\.(\w+)/g)].map((m) => m[1]);
+      expect(uses).to.have.length(13);
+      for (const use of uses) expect(['size', 'set', 'get', 'has', 'delete', 'clear', 'values'], use).to.include(use);
+    });
+
+    it('OneEntryMap behaves as a Map for one entry and spills into one at the second', function () {
+      const map = new OneEntryMap<string, number>();
+      expect(map.size).to.equal(0);
+      expect(map.get('a')).to.equal(undefined);
+      map.set('a', 1).set('a', 2);
+      expect([map.size, map.get('a'), map.has('a'), map.has('b')]).to.deep.equal([1, 2, true, false]);
+      map.set('b', 3);
+      expect([...map]).to.deep.equal([['a', 2], ['b', 3]]);
+      expect(map.delete('a')).to.equal(true);
+      expect([...map.values()]).to.deep.equal([3]);
+      map.clear();
+      expect(map.size).to.equal(0);
+      map.set('c', 4);
+      expect([...map.keys()]).to.deep.equal(['c']);
+      expect(map.delete('x')).to.equal(false);
+      expect(map.delete('c')).to.equal(true);
+      expect(map.size).to.equal(0);
+    });
+
+    it('a client in two namespaces works and leaves both, with OneEntryMaps in place of its Maps', async function () {
+      installOneEntryClientMaps();
+      const http = createServer();
+      const io = new Server(http);
+      const connected = once(io, 'connection') as Promise<[ServerSocket]>;
+      const otherConnected = once(io.of('/other'), 'connection') as Promise<[ServerSocket]>;
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const client = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+      try {
+        const [server] = await connected;
+        const engineClient = (server as unknown as { client: { nsps: unknown; sockets: unknown } }).client;
+        expect(engineClient.nsps).to.be.instanceOf(OneEntryMap);
+        expect((engineClient.nsps as OneEntryMap<string, unknown>).get('/')).to.equal(server);
+        const other = client.io.socket('/other');
+        const [otherServer] = await otherConnected;
+        expect((engineClient.nsps as OneEntryMap<string, unknown>).size).to.equal(2);
+        const echoed = new Promise<unknown[]>((resolve) => other.once('echo', (...args: unknown[]) => resolve(args)));
+        otherServer.on('ping-me', (n: number) => otherServer.emit('echo', n + 1));
+        other.emit('ping-me', 1);
+        expect(await echoed).to.deep.equal([2]);
+        const left = once(otherServer, 'disconnect');
+        other.disconnect();
+        await left;
+        expect((engineClient.nsps as OneEntryMap<string, unknown>).size).to.equal(1);
+        const closed = once(server, 'disconnect');
+        client.disconnect();
+        await closed;
+        expect((engineClient.sockets as OneEntryMap<string, unknown>).size).to.equal(0);
+      } finally {
+        client.close();
+        await io.close();
+      }
+    });
+  });
+
   describe('engine-io-release-request', function () {
     it("Engine.IO keeps the handshake request on conn.request, shared with socket.handshake; releasing it keeps the socket working", async function () {
       const pair = await socketPair();
@@ -235,6 +575,37 @@ describe('library patches (shared/patches/)', function () {
         const received = nextEvent(pair.client, 'after');
         pair.server.emit('after', 1);
         expect(await received).to.deep.equal([1]);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("the upgrade response's 'close' listener, onUpgradeError and the 'headers' listener go, the request is collected, and a close is still seen", async function () {
+      const pair = await socketPair();
+      try {
+        type Listener = ((...args: unknown[]) => void) & { listener?: (...args: unknown[]) => void };
+        const transport = (pair.server.conn as unknown as { transport: NodeJS.EventEmitter & { name: string; socket: NodeJS.EventEmitter & { _socket: Socket } } }).transport;
+        expect(transport.name).to.equal('websocket');
+        const tcp = transport.socket._socket;
+        const closeSources = (): string[] => (tcp.rawListeners('close') as Listener[]).map((l) => (l.listener ?? l).toString());
+        expect(closeSources()).to.include(UPGRADE_RESPONSE_CLOSE);
+        expect((transport.socket.rawListeners('error') as Listener[]).map((l) => l.name)).to.include(UPGRADE_ERROR_LISTENER);
+        expect(transport.listenerCount('headers')).to.equal(1);
+        let request: WeakRef<object> | undefined = new WeakRef((pair.server.conn as unknown as { request: object }).request);
+        releaseHandshakeRequest(pair.server);
+        expect(closeSources()).to.not.include(UPGRADE_RESPONSE_CLOSE);
+        expect((transport.socket.rawListeners('error') as Listener[]).map((l) => l.name)).to.not.include(UPGRADE_ERROR_LISTENER);
+        expect(transport.listenerCount('headers')).to.equal(0);
+        setFlagsFromString('--expose-gc');
+        const gc = runInNewContext('gc') as () => void;
+        await sleep(10);
+        gc();
+        expect(request.deref(), 'the handshake request is collected').to.equal(undefined);
+        request = undefined;
+        const closed = once(pair.server, 'disconnect');
+        pair.client.close();
+        const [reason] = (await closed) as [string];
+        expect(reason).to.equal('client namespace disconnect');
       } finally {
         await pair.close();
       }

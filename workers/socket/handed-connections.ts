@@ -41,6 +41,8 @@ export const DEFAULT_HANDED_CONNECTIONS_OPTIONS: HandedConnectionsOptions = {
 export class HandedConnections {
   private readonly options: HandedConnectionsOptions;
   readonly deadlines: HeadDeadlines;
+  /** The 'close' listener of every handed-over socket (`this` is the socket). */
+  private readonly onClose: (this: HandedSocket) => void;
 
   constructor(
     private readonly server: HttpServer,
@@ -48,6 +50,10 @@ export class HandedConnections {
   ) {
     this.options = { ...DEFAULT_HANDED_CONNECTIONS_OPTIONS, ...options };
     this.deadlines = new HeadDeadlines(this.options.clock, { timeoutMs: this.options.headTimeoutMs });
+    const send = this.options.send;
+    this.onClose = function () {
+      send({ type: 'herald:connection-closed', connection: this[CONNECTION_ID] ?? -1 });
+    };
   }
 
   /** Call after the gateway and @socket.io/sticky's worker half are installed. */
@@ -78,9 +84,15 @@ export class HandedConnections {
     if (msg?.type !== 'sticky:connection' && msg?.type !== 'herald:tls-connection') return;
     const id = msg.connection;
     if (typeof id !== 'number') return;
-    const report = (): void => this.options.send({ type: 'herald:connection-closed', connection: id });
     // A socket closed during the transfer arrives as undefined: it is gone already.
-    if (socket === undefined || socket === null || (socket as Socket).destroyed) return report();
-    (socket as Socket).once('close', report);
+    if (socket === undefined || socket === null || (socket as Socket).destroyed) return this.options.send({ type: 'herald:connection-closed', connection: id });
+    // The id rides on the socket and one listener serves every connection: no closure per connection.
+    (socket as HandedSocket)[CONNECTION_ID] = id;
+    (socket as Socket).on('close', this.onClose);
   };
+
 }
+
+/** The primary's id of a handed-over connection, kept on its socket for the close report. */
+const CONNECTION_ID = Symbol('herald.connectionId');
+type HandedSocket = Socket & { [CONNECTION_ID]?: number };
