@@ -57,10 +57,14 @@ export class ReplayService implements GapSource {
     return { count: plan.messages.length, truncated: plan.truncated, after: plan.after };
   }
 
-  /** GapSource: what a device should have past `after`, as a replay would send it. */
+  /** GapSource: a page (`replayLimit`) of what a device should have past `after`, oldest first. */
   async read(uid: string, after: number, platform: string): Promise<StoredMessage[]> {
-    const { messages } = await this.store.replay(uid, after, this.limit, this.clock.now(), platform);
-    return messages;
+    return this.store.gap(uid, after, this.limit, this.clock.now(), platform);
+  }
+
+  /** GapSource: messages per read. */
+  get pageSize(): number {
+    return this.limit;
   }
 
   /**

@@ -30,8 +30,15 @@ import type { HeraldSocket } from './types';
 
 /** Reads what a device should be sent past `after` (its platform's messages, unexpired, in order). */
 export interface GapSource {
-  /** Messages with seq > after, ascending; at most the replay limit (the newest, as replay does). */
+  /**
+   * Messages with seq > after, ascending: the oldest `pageSize` of them. A fill whose read comes
+   * back full reads again after its last seq, so a connected device misses nothing however large
+   * its gap (it was the newest `replayLimit` before: a 5 s Redis outage at 800 pushes a second left
+   * devices without the older part of their gap for good).
+   */
   read(uid: string, after: number, platform: string): Promise<StoredMessage[]>;
+  /** Messages a read returns at most. */
+  readonly pageSize: number;
   /** Where a connection starts: the device's cursor (0 when none); without a device, the user's newest seq. */
   cursor(uid: string, device: string | null): Promise<number>;
 }
@@ -258,9 +265,14 @@ export class SeqGate {
       }
       if ((data.sentSeq ?? 0) < after) data.sentSeq = after;
       this.emitStored(socket, messages, after);
-      // A seq the read did not return is not this device's to get (expired, or another
-      // platform's): waiting for it would never end.
-      if ((data.sentSeq ?? 0) < wantedBefore) data.sentSeq = wantedBefore;
+      if (messages.length >= this.source.pageSize) {
+        // A full page: more may follow. The next round reads on from what was just sent.
+        fill.from = Math.min(fill.from ?? Infinity, data.sentSeq ?? after);
+      } else if ((data.sentSeq ?? 0) < wantedBefore) {
+        // A seq the read did not return is not this device's to get (expired, or another
+        // platform's): waiting for it would never end.
+        data.sentSeq = wantedBefore;
+      }
       this.metrics.seqFills.inc();
       this.settle(socket, fill);
     } catch (err) {

@@ -175,6 +175,14 @@ export abstract class BaseMessageStore implements MessageStore {
     return toReplayResult(await this.selectMessages('replay', [uid, afterSeq, now, only, only, limit + 1]), limit);
   }
 
+  async gap(uid: string, afterSeq: number, limit: number, now: number, platform?: string): Promise<StoredMessage[]> {
+    this.assertOpen();
+    checkRead(uid, afterSeq, limit, now);
+    if (platform !== undefined) checkPlatform(platform);
+    const only = platform ?? null;
+    return (await this.selectMessages('gap', [uid, afterSeq, now, only, only, limit])).map(toStoredMessage);
+  }
+
   async history(uid: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]> {
     this.assertOpen();
     checkRead(uid, afterSeq, limit, now);

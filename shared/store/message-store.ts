@@ -171,6 +171,13 @@ export interface MessageStore {
    */
   replay(uid: string, afterSeq: number, limit: number, now: number, platform?: string): Promise<ReplayResult>;
 
+  /**
+   * A page of what a connected device is missing: the oldest `limit` unexpired messages with
+   * seq > afterSeq, ascending, skipping another platform's as `replay` does. Unlike a replay it
+   * drops nothing: the caller reads the next page after the last seq.
+   */
+  gap(uid: string, afterSeq: number, limit: number, now: number, platform?: string): Promise<StoredMessage[]>;
+
   /** A page of the history API: the oldest `limit` unexpired messages with seq > afterSeq, ascending. */
   history(uid: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]>;
 

@@ -14,12 +14,19 @@ const MESSAGE_COLUMNS = 'uid, seq, push_id, event, data, topic, created_at, expi
 export const REPLAY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM herald_message
   WHERE uid = ? AND seq > ? AND expires_at > ? AND (? IS NULL OR platform IS NULL OR platform = ?) ORDER BY seq DESC LIMIT ?`;
 
+/**
+ * Params: uid, afterSeq, now, platform, platform, limit. The replay's messages, oldest first: a
+ * page of what a connected device is missing (a fill reads page after page until it is complete).
+ */
+export const GAP_SQL = `SELECT ${MESSAGE_COLUMNS} FROM herald_message
+  WHERE uid = ? AND seq > ? AND expires_at > ? AND (? IS NULL OR platform IS NULL OR platform = ?) ORDER BY seq ASC LIMIT ?`;
+
 /** Params: uid, afterSeq, now, limit. */
 export const HISTORY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM herald_message
   WHERE uid = ? AND seq > ? AND expires_at > ? ORDER BY seq ASC LIMIT ?`;
 
 /** The two message reads by name, as BaseMessageStore asks for them. */
-export const MESSAGE_QUERIES = { replay: REPLAY_SQL, history: HISTORY_SQL } as const;
+export const MESSAGE_QUERIES = { replay: REPLAY_SQL, gap: GAP_SQL, history: HISTORY_SQL } as const;
 
 /** Params: uid, device. */
 export const GET_CURSOR_SQL = 'SELECT seq FROM herald_cursor WHERE uid = ? AND device = ?';

@@ -56,6 +56,7 @@ interface Statements {
   bumpSeq: Database.Statement<[string, number], { last_seq: number }>;
   insertMessage: Database.Statement<(string | number | null)[]>;
   replay: Database.Statement<(string | number | null)[], MessageRow>;
+  gap: Database.Statement<(string | number | null)[], MessageRow>;
   history: Database.Statement<(string | number | null)[], MessageRow>;
   getCursor: Database.Statement<[string, string], { seq: number }>;
   saveCursor: Database.Statement<[string, string, number, number]>;
@@ -221,6 +222,7 @@ export class SqliteMessageStore extends BaseMessageStore {
       ),
       insertMessage: db.prepare<(string | number | null)[]>(`INSERT INTO herald_message ${INSERT_MESSAGE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       replay: db.prepare<(string | number | null)[], MessageRow>(MESSAGE_QUERIES.replay),
+      gap: db.prepare<(string | number | null)[], MessageRow>(MESSAGE_QUERIES.gap),
       history: db.prepare<(string | number | null)[], MessageRow>(MESSAGE_QUERIES.history),
       getCursor: db.prepare(GET_CURSOR_SQL),
       saveCursor: db.prepare(

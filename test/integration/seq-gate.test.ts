@@ -36,13 +36,15 @@ class MemorySource implements GapSource {
     this.messages.push({ id: `m${seq}`, uid: '1', seq, event: 'message', data: JSON.stringify({ n: seq }), topic: null, platform, createdAt: seq, expiresAt: Number.MAX_SAFE_INTEGER });
   }
 
+  pageSize = Infinity;
+
   async read(uid: string, after: number, platform: string): Promise<StoredMessage[]> {
     this.reads++;
     if (this.failures > 0) {
       this.failures--;
       throw new Error('store down');
     }
-    return this.messages.filter((m) => m.uid === uid && m.seq > after && (m.platform === null || m.platform === platform));
+    return this.messages.filter((m) => m.uid === uid && m.seq > after && (m.platform === null || m.platform === platform)).slice(0, this.pageSize);
   }
 
   async cursor(): Promise<number> {
@@ -221,6 +223,31 @@ describe('seq gate on a Socket.IO server', function () {
     expect(gate.resyncAll(io.of('/').sockets.values() as Iterable<HeraldSocket>)).to.equal(1);
     await waitFor(() => gotA.length === 2);
     expect(gotA.map((m) => m.seq)).to.deep.equal([1, 2]);
+  });
+
+  it('re-syncs a gap larger than a store page page by page, oldest first, missing nothing', async function () {
+    source.pageSize = 3; // replayLimit, as the store reads a page
+    const { client } = await loggedIn(0);
+    const got = collect<Got>(client, 'message');
+    for (let seq = 1; seq <= 10; seq++) source.add(seq); // ten lost while the adapter was cut off
+    expect(gate.resyncAll(io.of('/').sockets.values() as Iterable<HeraldSocket>)).to.equal(1);
+    await waitFor(() => got.length === 10);
+    await sleep(50);
+    expect(got.map((m) => m.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(source.reads, 'four pages of at most three').to.equal(4);
+  });
+
+  it('fills a gap larger than a store page when a live copy reveals it, in order', async function () {
+    source.pageSize = 2;
+    const { client } = await loggedIn(0);
+    const got = collect<Got>(client, 'message');
+    live(1);
+    for (let seq = 2; seq <= 6; seq++) source.add(seq); // committed, their live copies lost
+    source.add(7);
+    live(7);
+    await waitFor(() => got.length === 7);
+    await sleep(50);
+    expect(got.map((m) => m.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('drops a copy of a user`s message that reaches a socket no longer logged in as anyone', async function () {

@@ -257,6 +257,17 @@ export function describeStore(name: string, createTarget: TargetFactory): void {
         expect(pastCursor.messages.map((m) => m.seq)).to.deep.equal([7, 8, 9, 10]);
       });
 
+      it('reads a gap oldest first, a page at a time, skipping another platform`s messages', async function () {
+        const uid = uniqueUid('gap');
+        await store.append([...messages(uid, 4), message(uid, { platform: 'ios' }), ...messages(uid, 3)]);
+        const now = Date.now();
+        expect((await store.gap(uid, 0, 3, now, 'web')).map((m) => m.seq)).to.deep.equal([1, 2, 3]);
+        expect((await store.gap(uid, 3, 3, now, 'web')).map((m) => m.seq)).to.deep.equal([4, 6, 7]);
+        expect((await store.gap(uid, 7, 3, now, 'web')).map((m) => m.seq)).to.deep.equal([8]);
+        expect((await store.gap(uid, 3, 3, now, 'ios')).map((m) => m.seq)).to.deep.equal([4, 5, 6]);
+        expect((await rejection(store.gap(uid, 0, 10, now, 'Not A Platform'))).code).to.equal('BAD_REQUEST');
+      });
+
       it('replays a platform-filtered message only to devices of that platform; history shows it with its platform', async function () {
         const uid = uniqueUid('platform');
         await store.append([message(uid), message(uid, { platform: 'ios' }), message(uid, { platform: 'android' }), message(uid)]);
