@@ -145,10 +145,9 @@ export interface MessageStore {
   /**
    * Stores messages and resolves with their seqs, in input order, once they are committed.
    * One call is atomic: all of its messages are committed, or none is. Concurrent calls share a
-   * transaction (group commit, see GroupCommitOptions). `completion`: the answers of the
-   * idempotency keys of these messages' pushes (one, or several for a batch), committed with them.
+   * transaction (group commit, see GroupCommitOptions).
    */
-  append(messages: readonly NewMessage[], completion?: IdempotencyCompletion | readonly IdempotencyCompletion[]): Promise<number[]>;
+  append(messages: readonly NewMessage[], completion?: IdempotencyCompletion): Promise<number[]>;
 
   /**
    * Claims an idempotency key for one call, or says who holds it: a row per key in
