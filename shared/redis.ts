@@ -106,8 +106,6 @@ function connect(connection: RedisConnection, redisOptions: RedisOptions, option
       sentinels: connection.sentinels,
       name: connection.name,
       sentinelRetryStrategy: (attempt) => reconnectDelay(attempt),
-      // After a failover the sentinels name the new master; a connection to a demoted one is dropped.
-      failoverDetector: true,
     });
   }
   const { enableOfflineQueue, retryStrategy: _perNode, enableAutoPipelining: _pipelined, ...nodeOptions } = redisOptions;

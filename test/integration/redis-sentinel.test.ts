@@ -29,7 +29,7 @@ describe('Herald through Redis Sentinel (master + replica + sentinel, two hosts)
 
   before(async function () {
     sentinel = await PrivateRedisSentinel.start('herald-test');
-    const env = { HERALD_REDIS_SENTINELS: sentinel.sentinels, HERALD_REDIS_SENTINEL_NAME: 'herald-test', HERALD_WORKERS: '1' };
+    const env = { HERALD_REDIS_SENTINELS: sentinel.sentinels, HERALD_REDIS_SENTINEL_NAME: 'herald-test', HERALD_WORKERS: '1', HERALD_LOG_LEVEL: 'info' };
     [a, b] = await Promise.all([startHost({ env }), startHost({ env })]);
     await Promise.all([waitForWorkers(a, 1), waitForWorkers(b, 1)]);
   });
@@ -60,7 +60,9 @@ describe('Herald through Redis Sentinel (master + replica + sentinel, two hosts)
       30_000,
       'a push after the failover',
       200,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${a.output()}\n----B----\n${b.output()}`);
+    });
     console.log(`      (sentinel promoted the replica ${promotedAfter} ms after the kill; pushes crossed hosts again after ${Date.now() - killedAt} ms)`);
     await waitFor(async () => (await api(b.url, '/readyz', { key: null })).status === 200, 15_000, 'host B ready again');
   });

@@ -45,7 +45,9 @@ export class PrivateRedisSentinel {
         ].join('\n'),
       );
       setup.children.set(sentinel, trackChild(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' })));
-      await waitFor(async () => (await setup.replicaLinkUp()) && (await setup.sentinelMaster()) === master, 15_000, 'the sentinel setup', 50);
+      // The sentinel must also know the replica (from the master's INFO), or a failover right away
+      // finds "no good replica" and the master stays down (seen once in CI).
+      await waitFor(async () => (await setup.replicaLinkUp()) && (await setup.sentinelMaster()) === master && (await setup.sentinelKnowsReplica()), 30_000, 'the sentinel setup', 50);
       return setup;
     } catch (err) {
       await setup.stop();
@@ -63,7 +65,7 @@ export class PrivateRedisSentinel {
     const started = Date.now();
     const child = this.children.get(this.master);
     child?.kill('SIGKILL');
-    await waitFor(async () => (await this.sentinelMaster()) === this.replica, 30_000, 'the sentinel to promote the replica', 50);
+    await waitFor(async () => (await this.sentinelMaster()) === this.replica, 60_000, 'the sentinel to promote the replica', 50);
     this.master = this.replica;
     return Date.now() - started;
   }
@@ -86,6 +88,11 @@ export class PrivateRedisSentinel {
       const answer = (await r.call('SENTINEL', 'get-master-addr-by-name', this.masterName)) as [string, string] | null;
       return answer === null ? undefined : Number(answer[1]);
     });
+  }
+
+  private async sentinelKnowsReplica(): Promise<boolean> {
+    const known = await ask(this.sentinelPort, async (r) => (await r.call('SENTINEL', 'replicas', this.masterName)) as string[][]);
+    return known !== undefined && known.some((fields) => fields.includes(String(this.replica)) && !String(fields[fields.indexOf('flags') + 1]).includes('disconnected'));
   }
 
   private async replicaLinkUp(): Promise<boolean> {
