@@ -118,7 +118,7 @@ describe('Idempotency-Key on pushes', function () {
 
   it('never stores twice when callers retry with their key after a worker is killed with SIGKILL mid-call', async function () {
     const lanes = 6;
-    const perLane = 15;
+    const perLane = 40;
     const outcome = new Map<string, { uid: string; id?: string; attempts: number }>();
     let killed = false;
     const lane = async (l: number): Promise<void> => {
@@ -151,8 +151,12 @@ describe('Idempotency-Key on pushes', function () {
         expect(await send()).to.equal(entry.id);
       }
     };
-    const running = Promise.all(Array.from({ length: lanes }, (_, l) => lane(l)));
-    await sleep(400);
+    let finished = false;
+    const running = Promise.all(Array.from({ length: lanes }, (_, l) => lane(l))).finally(() => (finished = true));
+    // Kill while calls are in flight: once a few have been answered (a fixed 400 ms was past the
+    // end of every lane on a quiet machine once pushes got faster, and nothing was cut).
+    await waitFor(() => [...outcome.values()].filter((e) => e.id !== undefined).length >= lanes, 10_000, 'the first answers');
+    expect(finished, 'lanes still running at the kill').to.equal(false);
     const pids = await host.workerPids();
     for (const pid of pids) {
       process.kill(pid, 'SIGKILL');
