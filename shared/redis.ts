@@ -157,20 +157,6 @@ function catchSubscribeFailures(cluster: Cluster): void {
   }
 }
 
-/** Where a connection points, for logs (never the password). */
-export function describeRedis(connection: RedisConnection): string {
-  if (connection.kind === 'single') {
-    try {
-      const url = new URL(connection.url);
-      return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-    } catch {
-      return 'redis';
-    }
-  }
-  const nodes = (connection.kind === 'cluster' ? connection.nodes : connection.sentinels).map((n) => `${n.host}:${n.port}`).join(',');
-  return connection.kind === 'cluster' ? `cluster ${nodes}` : `sentinel ${connection.name}@${nodes}`;
-}
-
 /** Whether a client can take commands now. */
 export function isRedisReady(client: RedisClient): boolean {
   return client.status === 'ready';
