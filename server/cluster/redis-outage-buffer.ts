@@ -208,9 +208,11 @@ export class RedisOutageBuffer {
     if (this.setup.cluster === true) {
       sub.on('-node', this.onSubscriberLost);
       sub.on('subscribersReady', this.onSubscribersReady);
+    } else {
+      // Only a single Redis waits for the other processes after a restart: the number to wait for.
+      this.sampler = this.clock.setInterval(() => void this.sample(), this.options.sampleIntervalMs);
+      unrefTimer(this.sampler);
     }
-    this.sampler = this.clock.setInterval(() => void this.sample(), this.options.sampleIntervalMs);
-    unrefTimer(this.sampler);
     this.tryRecover();
   }
 
