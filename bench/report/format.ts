@@ -22,6 +22,8 @@ export function formatValue(value: number | null | undefined, unit: Unit): strin
       return grouped(value);
     case 'ratio':
       return `${value.toFixed(2)}×`;
+    case 'number':
+      return value.toFixed(2);
     case 'percent':
       return `${value.toFixed(1)} %`;
   }

@@ -235,13 +235,14 @@ function hostsGoals(results: ScenarioResult[], options: BenchOptions): GoalResul
   else if (options.hostsConnections < MIN_CONNECTIONS) unjudged = `${options.hostsConnections} clients are too few to judge`;
   const judge = (spec: { id: string; description: string; goal: string; key: string; bound: number; quantity: string }): GoalResult => {
     const value = metric(results, 'hosts', at, spec.key);
-    const isRatio = spec.key.endsWith('Ratio');
+    const isRatio = spec.key.includes('Ratio');
     const base = { id: spec.id, description: `${spec.description}, ${where}`, goal: spec.goal, herald: value, baseline: null, ratio: isRatio ? value : null };
     if (unjudged !== undefined) return { ...base, met: null, gap: unjudged };
     if (value === null) return { ...base, met: null, gap: `${at} gave no figure` };
     const met = value <= spec.bound;
-    const shown = isRatio ? `${value.toFixed(2)}×` : `${value.toFixed(1)} ms`;
-    return { ...base, met, gap: met ? '' : `missed: ${shown}; needs ${pct(1 - spec.bound / value)} less ${spec.quantity}` };
+    const shown = isRatio ? `${value.toFixed(2)}×` : spec.quantity === 'latency' ? `${value.toFixed(1)} ms` : value.toFixed(2);
+    const needs = spec.quantity === 'messages' ? 'a host that takes no part should receive none' : `needs ${pct(1 - spec.bound / value)} less ${spec.quantity}`;
+    return { ...base, met, gap: met ? '' : `missed: ${shown}; ${needs}` };
   };
   return [
     judge({
@@ -251,6 +252,22 @@ function hostsGoals(results: ScenarioResult[], options: BenchOptions): GoalResul
       key: 'pushCpuRatio',
       bound: 1.2,
       quantity: 'CPU per push',
+    }),
+    judge({
+      id: 'hosts-targeted-cpu-per-host-rate',
+      description: `targeted push: CPU summed over all hosts (less idle) at ${at} vs 1 host taking the same push rate per host`,
+      goal: '≤ 1.2× one host',
+      key: 'pushCpuRatioPerHostRate',
+      bound: 1.2,
+      quantity: 'CPU per push',
+    }),
+    judge({
+      id: 'hosts-bystander-messages',
+      description: `targeted push: Redis adapter messages per push at a host that neither takes the call nor holds the user, at ${at}`,
+      goal: '0 (only the holding host works)',
+      key: 'bystanderMessages',
+      bound: 0.01,
+      quantity: 'messages',
     }),
     judge({
       id: 'hosts-broadcast-cpu',

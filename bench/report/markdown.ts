@@ -55,6 +55,8 @@ function goalValue(goal: GoalResult): string {
     'storm-spread': 'percent',
     'hosts-targeted-cpu': 'ratio',
     'hosts-broadcast-cpu': 'ratio',
+    'hosts-targeted-cpu-per-host-rate': 'ratio',
+    'hosts-bystander-messages': 'number',
     'hosts-online': 'ms',
   };
   const unit = unitOf[goal.id] ?? 'count';

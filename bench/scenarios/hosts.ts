@@ -7,8 +7,14 @@
  *   CPU of every Herald process of every host per push (only the holding host should work, so it
  *   should stay near the one-host figure), p50/p99 call → client and of the API answer (which
  *   carries `online`);
+ * - calibration (1 host, when larger counts follow): the same targeted pushes at the rate each host
+ *   of the largest count takes (rate ÷ H): a Node process's CPU per push grows as its rate falls
+ *   (measured: 555 µs at 1,000/s, 926 at 300/s, 2,923 at 40/s, the same code), so spreading a
+ *   fixed rate over H hosts costs more per push on each even if no host did extra work;
  * - split (2 hosts and more): pushes through the first host's API to users of the last one; the
- *   CPU per push of the caller, of the holder and of each host in between (which should be ~0);
+ *   CPU per push of the caller, of the holder and of each host in between (which should be ~0),
+ *   and the Redis adapter messages each of them received per push (`/api/v1/stats` `adapterMessages`:
+ *   a count, not a time, so it does not depend on how busy the machine is: 0 at a bystander);
  * - broadcast: `{to:{all:true}}` through a random host, one call in flight at a time; CPU of every
  *   host per delivery (should stay flat);
  * - online: `GET /api/v1/online/:uid` of a random user from a random host, one at a time.
@@ -40,6 +46,10 @@ const EMBEDDED_ADAPTER = 'cluster';
 const SEE_EACH_OTHER_MS = 10_000;
 /** Milliseconds over which the hosts' idle CPU is measured (the smoke run: a quarter). */
 const IDLE_MS = 5000;
+/** Milliseconds for the workers' stats reports (every second) to catch up before a count is read. */
+const REPORT_LAG_MS = 1500;
+/** Fewest pushes of the calibration phase. */
+const MIN_CALIBRATION_PUSHES = 200;
 
 /** The uids of the clients one host holds: `u<first>` … `u<first + count - 1>`. */
 interface UidRange {
@@ -60,19 +70,51 @@ function perUnit(cpuSeconds: number, units: number): number | null {
   return units > 0 ? (cpuSeconds / units) * 1e6 : null;
 }
 
-/** CPU seconds per second of the hosts doing nothing but their timers. */
-async function idleRate(ctx: BenchContext, hosts: Hosts): Promise<number> {
+/** Each host's Redis adapter messages so far, and when they were read. */
+interface MessageCounts {
+  at: number;
+  counts: number[];
+}
+
+async function messageCounts(hosts: Hosts): Promise<MessageCounts> {
+  return { at: Date.now(), counts: await Promise.all(hosts.list.map((s) => s.adapterMessages())) };
+}
+
+/** Per host: messages per second between two counts. */
+function messageRates(a: MessageCounts, b: MessageCounts): number[] {
+  const seconds = Math.max(0.001, (b.at - a.at) / 1000);
+  return b.counts.map((n, i) => (n - (a.counts[i] ?? 0)) / seconds);
+}
+
+/** What the hosts spend doing nothing but their timers, per second. */
+interface IdleRates {
+  /** CPU seconds per second, all hosts. */
+  cpu: number;
+  /** Redis adapter messages per second, each host (another host's stats, cluster commands). */
+  messages: number[];
+}
+
+async function idleRate(ctx: BenchContext, hosts: Hosts): Promise<IdleRates> {
   const ms = ctx.options.smoke ? IDLE_MS / 4 : IDLE_MS;
   ctx.progress.phase(`hosts · ${hosts.list.length}: idle CPU for ${ms / 1000} s`);
+  const m0 = await messageCounts(hosts);
   const before = sampleTree(...hosts.roots);
   await sleep(ms);
   const after = sampleTree(...hosts.roots);
+  const m1 = await messageCounts(hosts);
   ctx.progress.finish();
-  return cpuBetween(before, after) / Math.max(0.001, (after.at - before.at) / 1000);
+  return { cpu: cpuBetween(before, after) / Math.max(0.001, (after.at - before.at) / 1000), messages: messageRates(m0, m1) };
 }
 
-async function targeted(ctx: BenchContext, hosts: Hosts, fleet: Fleet, users: number, idle: number): Promise<{ metrics: Metrics; notes: string[] }> {
-  const { hostsPushes: k, hostsPushRate: rate, messageBytes } = ctx.options;
+/** `k` pushes at `rate` per second, to random users through random hosts. */
+interface Load {
+  k: number;
+  rate: number;
+}
+
+async function targeted(ctx: BenchContext, hosts: Hosts, fleet: Fleet, users: number, idle: number, load: Load): Promise<{ metrics: Metrics; notes: string[] }> {
+  const { k, rate } = load;
+  const { messageBytes } = ctx.options;
   const h = hosts.list.length;
   let offline = 0;
   const answers = new Histogram();
@@ -110,7 +152,7 @@ async function targeted(ctx: BenchContext, hosts: Hosts, fleet: Fleet, users: nu
   const a = answers.summary();
   const cpu = cpuBetween(cpu0, cpu1);
   const idleCpu = idle * ((cpu1.at - cpu0.at) / 1000);
-  const notes = paceNotes('targeted pushes', paced);
+  const notes = paceNotes(`targeted pushes at ${rate}/s`, paced);
   if (offline > 0) notes.push(`${offline} pushes to logged-in users were answered online: 0`);
   return {
     metrics: {
@@ -133,13 +175,15 @@ async function targeted(ctx: BenchContext, hosts: Hosts, fleet: Fleet, users: nu
  * each host's CPU per push less its share of the idle CPU. The hosts in between neither take the
  * call nor hold the user: what they spend is what every push costs every host.
  */
-async function split(ctx: BenchContext, hosts: Hosts, fleet: Fleet, held: UidRange, idle: number): Promise<Metrics> {
+async function split(ctx: BenchContext, hosts: Hosts, fleet: Fleet, held: UidRange, idle: IdleRates): Promise<Metrics> {
   const { hostsPushes, hostsPushRate: rate, messageBytes } = ctx.options;
   const h = hosts.list.length;
   const k = Math.max(1, Math.round(hostsPushes / 2));
   const caller = hosts.list[0] as HeraldServer;
   ctx.progress.phase(`hosts · ${h}: ${k} pushes through host 1 to users on host ${h} (CPU per host)`, k);
   await fleet.measure('message', 'count');
+  await sleep(REPORT_LAG_MS);
+  const m0 = await messageCounts(hosts);
   const before = hosts.roots.map((root) => sampleTree(root));
   const paced = await pace({
     rate,
@@ -155,20 +199,30 @@ async function split(ctx: BenchContext, hosts: Hosts, fleet: Fleet, held: UidRan
   const accepted = paced.sent - paced.failed;
   await fleet.waitFor((st) => st.received >= accepted, 10_000);
   const after = hosts.roots.map((root) => sampleTree(root));
+  await sleep(REPORT_LAG_MS);
+  const m1 = await messageCounts(hosts);
   ctx.progress.finish();
   const net = before.map((b, i) => {
     const a = after[i] as typeof b;
-    return Math.max(0, cpuBetween(b, a) - (idle / h) * ((a.at - b.at) / 1000));
+    return Math.max(0, cpuBetween(b, a) - (idle.cpu / h) * ((a.at - b.at) / 1000));
   });
+  // Messages per push at each host, less what it receives idle over the same time.
+  const seconds = (m1.at - m0.at) / 1000;
+  const messages = m1.counts.map((n, i) => Math.max(0, n - (m0.counts[i] ?? 0) - (idle.messages[i] ?? 0) * seconds) / Math.max(1, accepted));
+  const mean = (xs: number[]): number | null => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const bystanders = net.slice(1, -1);
+  const bystanderCpu = mean(bystanders);
   return {
     callerCpu: perUnit(net[0] ?? 0, accepted),
     holderCpu: perUnit(net[h - 1] ?? 0, accepted),
-    bystanderCpu: bystanders.length > 0 ? perUnit(bystanders.reduce((a, b) => a + b, 0) / bystanders.length, accepted) : null,
+    bystanderCpu: bystanderCpu !== null ? perUnit(bystanderCpu, accepted) : null,
+    callerMessages: messages[0] ?? null,
+    holderMessages: messages[h - 1] ?? null,
+    bystanderMessages: mean(messages.slice(1, -1)),
   };
 }
 
-async function broadcast(ctx: BenchContext, hosts: Hosts, fleet: Fleet, idle: number): Promise<{ metrics: Metrics; notes: string[] }> {
+async function broadcast(ctx: BenchContext, hosts: Hosts, fleet: Fleet, idle: IdleRates): Promise<{ metrics: Metrics; notes: string[] }> {
   const { hostsBroadcasts: k, messageBytes } = ctx.options;
   const h = hosts.list.length;
   const receivers = (await fleet.collect()).status.loggedIn;
@@ -198,7 +252,7 @@ async function broadcast(ctx: BenchContext, hosts: Hosts, fleet: Fleet, idle: nu
   const delivered = status.received;
   const end = status.lastReceiveAt > 0 ? status.lastReceiveAt : Date.now();
   const cpu = cpuBetween(cpu0, cpu1);
-  const idleCpu = idle * ((cpu1.at - cpu0.at) / 1000);
+  const idleCpu = idle.cpu * ((cpu1.at - cpu0.at) / 1000);
   const notes: string[] = [];
   if (!complete) notes.push(`only ${delivered} of ${expected} broadcast deliveries arrived within ${Math.round(timeoutMs / 1000)} s`);
   if (errors.length > 0) notes.push(`broadcast errors: ${errors.join('; ')}`);
@@ -298,7 +352,16 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
     if (users === 0) throw new Error('no client logged in');
     const processes = sampleTree(...hosts.roots).pids.length;
     const idle = await idleRate(ctx, hosts);
-    const push = await targeted(ctx, hosts, fleet, users, idle);
+    const { hostsPushes, hostsPushRate } = ctx.options;
+    const push = await targeted(ctx, hosts, fleet, users, idle.cpu, { k: hostsPushes, rate: hostsPushRate });
+    // One host, with larger counts to come: the same pushes at the rate each host of the largest count takes.
+    const most = Math.max(...ctx.options.hostCounts);
+    let calibration: Metrics = {};
+    if (h === 1 && most > 1) {
+      const slow = await targeted(ctx, hosts, fleet, users, idle.cpu, { k: Math.max(MIN_CALIBRATION_PUSHES, Math.round(hostsPushes / most)), rate: hostsPushRate / most });
+      calibration = { pushCpuNetPerHostRate: slow.metrics.pushCpuNet ?? null };
+      push.notes.push(...slow.notes);
+    }
     const where = h > 1 ? await split(ctx, hosts, fleet, ranges[h - 1] as UidRange, idle) : {};
     const all = await broadcast(ctx, hosts, fleet, idle);
     const online = await lookups(ctx, hosts, users);
@@ -314,8 +377,9 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
         clients: users,
         hostConnectionsMin: Math.min(...perHost),
         hostConnectionsMax: Math.max(...perHost),
-        idleCpu: idle * 1e6,
+        idleCpu: idle.cpu * 1e6,
         ...push.metrics,
+        ...calibration,
         ...where,
         ...all.metrics,
         ...online.metrics,
@@ -337,11 +401,16 @@ function addRatios(results: ScenarioResult[]): string | undefined {
     return v === undefined || v === null || v <= 0 ? null : v;
   };
   const pushBase = base('pushCpuNet');
+  const perHostBase = base('pushCpuNetPerHostRate');
   const broadcastBase = base('broadcastCpuNet');
   for (const r of results) {
     const push = r.metrics.pushCpuNet;
     const all = r.metrics.broadcastCpuNet;
     r.metrics.pushCpuRatio = pushBase !== null && push !== undefined && push !== null ? push / pushBase : null;
+    const h = r.metrics.hosts;
+    // Against one host at this count's rate per host: exact for the largest count, which the calibration ran at.
+    r.metrics.pushCpuRatioPerHostRate =
+      perHostBase !== null && push !== undefined && push !== null && h === Math.max(...results.map((x) => x.metrics.hosts ?? 0)) && h !== undefined && h !== null && h > 1 ? push / perHostBase : null;
     r.metrics.broadcastCpuRatio = broadcastBase !== null && all !== undefined && all !== null ? all / broadcastBase : null;
   }
   return first?.server;
@@ -366,9 +435,14 @@ export const hostsScenario: OwnScenario = {
     { key: 'pushCpu', label: 'targeted: CPU per push, all hosts', unit: 'us' },
     { key: 'pushCpuNet', label: 'targeted: CPU per push, all hosts, less idle', unit: 'us' },
     { key: 'pushCpuRatio', label: 'targeted: CPU per push less idle, vs 1 host', unit: 'ratio' },
+    { key: 'pushCpuNetPerHostRate', label: 'calibration: 1 host at the rate each host of the most takes (rate ÷ H), CPU per push less idle', unit: 'us' },
+    { key: 'pushCpuRatioPerHostRate', label: 'targeted: CPU per push less idle, vs 1 host at the same rate per host', unit: 'ratio' },
     { key: 'callerCpu', label: 'split: CPU per push, the host taking the call (holds none of the users)', unit: 'us' },
     { key: 'holderCpu', label: 'split: CPU per push, the host holding the user', unit: 'us' },
     { key: 'bystanderCpu', label: 'split: CPU per push, each other host (mean)', unit: 'us' },
+    { key: 'callerMessages', label: 'split: Redis adapter messages per push, the host taking the call', unit: 'number' },
+    { key: 'holderMessages', label: 'split: Redis adapter messages per push, the host holding the user', unit: 'number' },
+    { key: 'bystanderMessages', label: 'split: Redis adapter messages per push, each other host (mean)', unit: 'number' },
     { key: 'deliveriesPerSec', label: 'broadcast: deliveries per second', unit: 'per-s' },
     { key: 'broadcastDelivered', label: 'broadcast: deliveries received', unit: 'count' },
     { key: 'broadcastExpected', label: 'broadcast: deliveries expected', unit: 'count' },

@@ -5,7 +5,7 @@
  */
 import type { ScenarioName } from '../options';
 
-export type Unit = 'bytes' | 'us' | 'ms' | 's' | 'per-s' | 'count' | 'ratio' | 'mib' | 'percent';
+export type Unit = 'bytes' | 'us' | 'ms' | 's' | 'per-s' | 'count' | 'ratio' | 'number' | 'mib' | 'percent';
 
 export interface MetricSpec {
   key: string;

@@ -72,7 +72,7 @@ interface HostReady {
 }
 
 interface StatsAnswer {
-  hosts?: { hostId: string; adapter?: string; workers: { pid: number; state: string; connections: number; memory: { heapUsed: number } }[] }[];
+  hosts?: { hostId: string; adapter?: string; totals?: { adapterMessages?: number }; workers: { pid: number; state: string; connections: number; memory: { heapUsed: number } }[] }[];
 }
 
 export class HeraldServer implements BenchServer {
@@ -166,6 +166,16 @@ export class HeraldServer implements BenchServer {
     return (host?.workers ?? [])
       .filter((w) => w.state === 'ready')
       .map((w) => ({ pid: w.pid, connections: w.connections, heapUsed: w.memory.heapUsed }));
+  }
+
+  /**
+   * Messages this host's processes have taken from Redis since they started (`totals.adapterMessages`
+   * of `/api/v1/stats`; workers report every second, so a count is up to a second old).
+   */
+  async adapterMessages(): Promise<number> {
+    const answer = await this.api.get('/api/v1/stats');
+    const host = (answer.body as StatsAnswer).hosts?.find((h) => h.hostId === this.hostId);
+    return host?.totals?.adapterMessages ?? 0;
   }
 
   /** The hosts this one knows of, from `/api/v1/stats` (every host sharing its Redis, itself included), and their adapters. */

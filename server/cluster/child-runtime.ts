@@ -23,7 +23,7 @@ import { PrimaryClient } from './primary-client';
 import { RedisOutageBuffer, type RecoveryListener } from './redis-outage-buffer';
 import { RedisPresence } from './redis-presence';
 import { nodeIdOf, processName, type ChildRole } from '../../shared/process-roles';
-import type { WorkerReport } from './stats';
+import type { WorkerCounters, WorkerReport } from './stats';
 
 /** Milliseconds between reports to the primary. */
 const REPORT_INTERVAL_MS = 1000;
@@ -131,8 +131,11 @@ export interface PushPlumbing {
   onRedisRecovered(listener: RecoveryListener): () => void;
 }
 
-/** The adapter and presence of a process that pushes: cluster/IPC without Redis, Redis with it. */
-export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
+/**
+ * The adapter and presence of a process that pushes: cluster/IPC without Redis, Redis with it.
+ * `counters`: where the Redis adapter counts the messages it receives (`adapterMessages`).
+ */
+export function pushPlumbing(runtime: ChildRuntime, counters?: Pick<WorkerCounters, 'adapterMessages'>): PushPlumbing {
   const { config, logger, primary, nodeId } = runtime;
   if (config.redis.adapter === 'cluster') {
     return {
@@ -160,7 +163,11 @@ export function pushPlumbing(runtime: ChildRuntime): PushPlumbing {
   );
   outage.start();
   return {
-    adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix, subscriptionMode: 'dynamic' }), outage, { isUserRoom, isEphemeralPush }),
+    adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix, subscriptionMode: 'dynamic' }), outage, {
+      isUserRoom,
+      isEphemeralPush,
+      ...(counters !== undefined ? { onMessage: () => void counters.adapterMessages++ } : {}),
+    }),
     presence: new HostCountingPresence(redisPresence, primary),
     redisPresence,
     redisClients,

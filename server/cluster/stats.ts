@@ -12,6 +12,7 @@ export const ZERO_COUNTERS: Readonly<WorkerCounters> = Object.freeze({
   logins: 0,
   loginFailures: 0,
   kicks: 0,
+  adapterMessages: 0,
 });
 
 /** The cluster's totals over every host's snapshot. */
@@ -37,5 +38,6 @@ export function addCounters(a: WorkerCounters, b: WorkerCounters): WorkerCounter
     logins: a.logins + b.logins,
     loginFailures: a.loginFailures + b.loginFailures,
     kicks: a.kicks + b.kicks,
+    adapterMessages: a.adapterMessages + b.adapterMessages,
   };
 }

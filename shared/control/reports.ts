@@ -19,6 +19,12 @@ export interface WorkerCounters {
   logins: number;
   loginFailures: number;
   kicks: number;
+  /**
+   * Messages this process's Redis adapter received from Redis: broadcasts it must deliver or drop
+   * (its own publishes on channels it listens to included). 0 without Redis. With per-user
+   * channels a targeted push reaches only the processes holding the user.
+   */
+  adapterMessages: number;
 }
 
 /** What a task process has done (task processes only). */

@@ -6,7 +6,8 @@
  * publishes straight to Redis with no way to hold a publish during an outage or to refuse an
  * ephemeral push that can be neither sent nor held. This replaces, on the adapter instance, the
  * methods that choose a room's channel (`shouldUseASeparateNamespace`, `computeChannel`), that
- * publish (`doPublish`), that broadcast (`broadcast`) and that count servers (`serverCount`).
+ * publish (`doPublish`), that broadcast (`broadcast`), that count servers (`serverCount`) and, to
+ * count what reaches each process, the one that takes a message from Redis (`onRawMessage`).
  * test/integration/library-patches.test.ts fails when the installed version or those methods
  * change.
  */
@@ -33,6 +34,8 @@ export interface RoutingRules {
   isUserRoom(room: string): boolean;
   /** An ephemeral push (the only delivery refused while Redis is unreachable). */
   isEphemeralPush(packet: EventPacket | undefined): boolean;
+  /** Called for every message the adapter receives from Redis, before it is decoded. */
+  onMessage?(): void;
 }
 
 /** What userRoutedAdapter reads and replaces on a ShardedRedisAdapter instance. */
@@ -44,6 +47,7 @@ interface ShardedInternals {
   doPublish(message: AdapterMessage): Promise<string>;
   broadcast(packet: EventPacket, opts: { flags?: { local?: boolean } }): unknown;
   serverCount(): Promise<number>;
+  onRawMessage(raw: Buffer, channel: Buffer): void;
   channel: string;
 }
 
@@ -70,7 +74,7 @@ interface AdapterMessage {
  * every server (fetchSockets) fails at once with REDIS_UNAVAILABLE instead of waiting for Redis.
  */
 export function userRoutedAdapter(factory: (nsp: unknown) => unknown, outage: OutageGate, rules: RoutingRules): NonNullable<ServerOptions['adapter']> {
-  const { isUserRoom, isEphemeralPush } = rules;
+  const { isUserRoom, isEphemeralPush, onMessage } = rules;
   // A plain function: Socket.IO calls the adapter option with `new`.
   return function (nsp: unknown) {
     const adapter = factory(nsp) as ShardedInternals;
@@ -91,6 +95,14 @@ export function userRoutedAdapter(factory: (nsp: unknown) => unknown, outage: Ou
       if (opts.flags?.local !== true && isEphemeralPush(packet)) outage.admit();
       return broadcast(packet, opts);
     };
+    if (onMessage !== undefined) {
+      // The library's subscription handler calls `this.onRawMessage` on each message.
+      const onRawMessage = adapter.onRawMessage.bind(adapter);
+      adapter.onRawMessage = (raw, channel) => {
+        onMessage();
+        onRawMessage(raw, channel);
+      };
+    }
     const serverCount = adapter.serverCount.bind(adapter);
     adapter.serverCount = () => {
       if (outage.state !== 'up') return Promise.reject(new HeraldError('REDIS_UNAVAILABLE', 'Redis is unreachable: cannot ask every server', { retryAfter: 1 }));

@@ -652,6 +652,7 @@ describe('library patches (shared/patches/)', function () {
       const sub = new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
       const published: { channel: string; kind: string }[] = [];
       let admitted = 0;
+      let received = 0;
       const outage: OutageGate & { state: string } = {
         state: 'up',
         admit: () => void admitted++,
@@ -662,11 +663,12 @@ describe('library patches (shared/patches/)', function () {
         adapter: userRoutedAdapter(createShardedAdapter(pub, sub, { channelPrefix: prefix, subscriptionMode: 'dynamic' }), outage, {
           isUserRoom: (room) => room.startsWith('u:'),
           isEphemeralPush: (packet) => Array.isArray(packet?.data) && packet.data[0] === 'message',
+          onMessage: () => void received++,
         }),
       });
       try {
         const adapter = io.of('/').adapter as unknown as Record<string, unknown>;
-        for (const method of ['shouldUseASeparateNamespace', 'computeChannel', 'dynamicChannel', 'encode', 'doPublish', 'broadcast', 'serverCount']) {
+        for (const method of ['shouldUseASeparateNamespace', 'computeChannel', 'dynamicChannel', 'encode', 'doPublish', 'broadcast', 'serverCount', 'onRawMessage']) {
           expect(Object.getPrototypeOf(adapter)[method], method).to.be.a('function');
         }
         expect(adapter.channel).to.equal(`${prefix}#/#`);
@@ -679,6 +681,18 @@ describe('library patches (shared/patches/)', function () {
           { channel: `${prefix}#/#`, kind: 'other' },
         ]);
         expect(admitted).to.equal(1);
+        // A broadcast another server published on the namespace channel is counted when it arrives
+        // (the outage gate above records publishes without sending them, so nothing else arrives).
+        const foreign = JSON.stringify({ uid: 'another-server', type: MessageType.BROADCAST, data: { packet: { type: 2, data: ['other', 1], nsp: '/' }, opts: { rooms: ['topic'], except: [], flags: {} } } });
+        await waitFor(
+          async () => {
+            if (received === 0) await pub.spublish(`${prefix}#/#`, foreign);
+            return received > 0;
+          },
+          5000,
+          'a message from Redis counted',
+        );
+        expect(received).to.be.at.least(1);
         outage.state = 'down';
         const err = await io.of('/').adapter.serverCount().then(
           () => undefined,

@@ -75,6 +75,19 @@ describe('bench hosts scenario', function () {
       expect(goal(goals, 'hosts-online')).to.include({ met: false, herald: 7 });
     });
 
+    it('judges the same-rate-per-host ratio and the messages a bystander host receives per push', function () {
+      const results = [
+        hostsResult('1 host', { pushCpuRatio: 1, pushCpuNetPerHostRate: 900 }),
+        hostsResult('8 hosts', { pushCpuRatio: 3, pushCpuRatioPerHostRate: 1.15, bystanderMessages: 0 }),
+      ];
+      const goals = evaluateGoals(results, options);
+      expect(goal(goals, 'hosts-targeted-cpu-per-host-rate')).to.include({ met: true, herald: 1.15 });
+      expect(goal(goals, 'hosts-bystander-messages')).to.include({ met: true, herald: 0 });
+      const leaky = evaluateGoals([results[0] as ScenarioResult, hostsResult('8 hosts', { pushCpuRatioPerHostRate: 1.6, bystanderMessages: 1 })], options);
+      expect(goal(leaky, 'hosts-targeted-cpu-per-host-rate').gap).to.equal('missed: 1.60×; needs 25% less CPU per push');
+      expect(goal(leaky, 'hosts-bystander-messages')).to.include({ met: false, gap: 'missed: 1.00; a host that takes no part should receive none' });
+    });
+
     it('says "not measured" when 8 hosts did not run, and judges nothing of a run without the scenario', function () {
       const short = evaluateGoals([hostsResult('1 host', { pushCpuRatio: 1 }), hostsResult('2 hosts', { pushCpuRatio: 1 })], { ...options, hostCounts: [1, 2] });
       expect(goal(short, 'hosts-targeted-cpu')).to.include({ met: null, gap: 'judged at 1 and 8 hosts; ran 1, 2' });

@@ -25,10 +25,10 @@ export function runTaskProcess(): void {
   const runtime = bootChild('task');
   const { config, logger, primary, nodeId, index } = runtime;
   const startedAt = Date.now();
-  const plumbing = pushPlumbing(runtime);
+  const metrics = new Metrics({ defaultMetrics: true });
+  const plumbing = pushPlumbing(runtime, metrics.counters);
   const io: HeraldServer = new Server({ adapter: plumbing.adapter, serveClient: false });
   const store = createMessageStore(config, logger);
-  const metrics = new Metrics({ defaultMetrics: true });
   const push = new PushService({
     io,
     config,
