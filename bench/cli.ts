@@ -31,6 +31,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer ≥ 0');
+  return n;
+}
+
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
@@ -65,6 +71,7 @@ interface Flags {
   latencyRate?: number;
   duration?: number;
   targetedRate?: number;
+  targetedBatch?: number;
   loginConnections?: number;
   loginConcurrency?: number;
   stormConnections?: number;
@@ -75,6 +82,10 @@ interface Flags {
   holdWorkers?: number;
   holdTimeout?: number;
   durableRate?: number;
+  durableMaxRate?: number;
+  durableStep?: number;
+  durableBatch?: number;
+  mysql?: string;
   hosts?: number[];
   hostsConnections?: number;
   hostsRedis?: string;
@@ -111,6 +122,7 @@ function program(): Command {
     .option('--latency-rate <n>', `latency: deliveries per second (default ${DEFAULT_BENCH_OPTIONS.latencyRate})`, positiveNumber)
     .option('-d, --duration <s>', `seconds of each steady phase (default ${DEFAULT_BENCH_OPTIONS.duration})`, positiveNumber)
     .option('--targeted-rate <n>', `targeted: pushes per second (default ${DEFAULT_BENCH_OPTIONS.targetedRate})`, positiveNumber)
+    .option('--targeted-batch <n>', `targeted: pushes per batch call in the batch phase, 0 for none (default ${DEFAULT_BENCH_OPTIONS.targetedBatch})`, nonNegativeInt)
     .option('--login-connections <n>', `login: connections (default ${DEFAULT_BENCH_OPTIONS.loginConnections})`, positiveInt)
     .option('--login-concurrency <n>', `login: logins in flight per load process (default ${DEFAULT_BENCH_OPTIONS.loginConcurrency})`, positiveInt)
     .option('--storm-connections <n>', `storm: clients (default ${DEFAULT_BENCH_OPTIONS.stormConnections})`, positiveInt)
@@ -120,7 +132,11 @@ function program(): Command {
     .option('--hold-connections <n>', `hold: logged-in connections (default ${DEFAULT_BENCH_OPTIONS.holdConnections})`, positiveInt)
     .option('--hold-workers <n>', `hold: Herald workers (default ${DEFAULT_BENCH_OPTIONS.holdWorkers})`, positiveInt)
     .option('--hold-timeout <s>', `hold: seconds it may spend connecting (default ${DEFAULT_BENCH_OPTIONS.holdConnectTimeout})`, positiveNumber)
-    .option('--durable-rate <n>', `durable: pushes per second (default ${DEFAULT_BENCH_OPTIONS.durableRate})`, positiveNumber)
+    .option('--durable-rate <n>', `durable: the ramp's first rate, pushes per second (default ${DEFAULT_BENCH_OPTIONS.durableRate})`, positiveNumber)
+    .option('--durable-max-rate <n>', `durable: the ramp's last rate (default ${DEFAULT_BENCH_OPTIONS.durableMaxRate})`, positiveNumber)
+    .option('--durable-step <s>', `durable: seconds per ramp step (default ${DEFAULT_BENCH_OPTIONS.durableStep})`, positiveNumber)
+    .option('--durable-batch <n>', `durable: pushes per batch call in the batch ramp, 0 for none (default ${DEFAULT_BENCH_OPTIONS.durableBatch})`, nonNegativeInt)
+    .option('--mysql <url>', `durable: MariaDB/MySQL server for a scratch database (default ${DEFAULT_BENCH_OPTIONS.mysqlUrl})`)
     .option('--hosts <counts>', `hosts: host counts, comma-separated (default ${DEFAULT_BENCH_OPTIONS.hostCounts.join(',')})`, positiveInts)
     .option('--hosts-connections <n>', `hosts: clients spread over the hosts (default ${DEFAULT_BENCH_OPTIONS.hostsConnections})`, positiveInt)
     .option('--hosts-redis <kind>', `hosts: ${HOSTS_REDIS_KINDS.join(' or ')} (a private Redis Cluster 3+3, or --redis) (default ${DEFAULT_BENCH_OPTIONS.hostsRedis})`)
@@ -171,6 +187,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...(f.latencyRate !== undefined ? { latencyRate: f.latencyRate } : {}),
     ...(f.duration !== undefined ? { duration: f.duration } : {}),
     ...(f.targetedRate !== undefined ? { targetedRate: f.targetedRate } : {}),
+    ...(f.targetedBatch !== undefined ? { targetedBatch: f.targetedBatch } : {}),
     ...(f.loginConnections !== undefined ? { loginConnections: f.loginConnections } : {}),
     ...(f.loginConcurrency !== undefined ? { loginConcurrency: f.loginConcurrency } : {}),
     ...(f.stormConnections !== undefined ? { stormConnections: f.stormConnections } : {}),
@@ -181,6 +198,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...(f.holdWorkers !== undefined ? { holdWorkers: f.holdWorkers } : {}),
     ...(f.holdTimeout !== undefined ? { holdConnectTimeout: f.holdTimeout } : {}),
     ...(f.durableRate !== undefined ? { durableRate: f.durableRate } : {}),
+    ...(f.durableMaxRate !== undefined ? { durableMaxRate: f.durableMaxRate } : {}),
+    ...(f.durableStep !== undefined ? { durableStep: f.durableStep } : {}),
+    ...(f.durableBatch !== undefined ? { durableBatch: f.durableBatch } : {}),
+    ...(f.mysql !== undefined ? { mysqlUrl: f.mysql } : {}),
     ...(f.hosts !== undefined ? { hostCounts: f.hosts } : {}),
     ...(f.hostsConnections !== undefined ? { hostsConnections: f.hostsConnections } : {}),
     ...(f.hostsRedis !== undefined ? { hostsRedis: f.hostsRedis as HostsRedis } : {}),

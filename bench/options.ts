@@ -32,6 +32,8 @@ export interface BenchOptions {
   duration: number;
   /** Pushes per second of the targeted scenario. @default 5000 */
   targetedRate: number;
+  /** targeted: pushes per `POST /api/v1/push/batch` call in its batch phase (beside the single push API); 0: no batch phase. @default 50 */
+  targetedBatch: number;
   /** Connections of the login scenario (logged in once each per verifier). @default 3000 */
   loginConnections: number;
   /** Logins in flight per load-client process. @default 64 */
@@ -50,8 +52,16 @@ export interface BenchOptions {
   holdWorkers: number;
   /** Seconds the hold scenario may spend connecting before it reports what it holds. @default 150 */
   holdConnectTimeout: number;
-  /** Durable pushes per second. @default 1000 */
+  /** durable: the ramp's first offered rate, pushes per second; each step offers 1.5× the last. @default 1000 */
   durableRate: number;
+  /** durable: the ramp stops past this rate even if p99 holds. @default 30000 */
+  durableMaxRate: number;
+  /** durable: seconds of each ramp step. @default 3 */
+  durableStep: number;
+  /** durable: pushes per `POST /api/v1/push/batch` call in its batch ramp; 0: no batch ramp. @default 100 */
+  durableBatch: number;
+  /** durable: the MariaDB/MySQL server (root) to create a scratch database on; the ramp into it is skipped when it does not answer. */
+  mysqlUrl: string;
   /** hosts: the host counts to measure, one Herald host (primary + 1 worker) each. @default [1, 2, 4, 8] */
   hostCounts: number[];
   /** hosts: logged-in clients, spread evenly over the hosts of each count. @default 2000 */
@@ -106,6 +116,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   latencyRate: 25_000,
   duration: 10,
   targetedRate: 5000,
+  targetedBatch: 50,
   loginConnections: 3000,
   loginConcurrency: 64,
   stormConnections: 20_000,
@@ -116,6 +127,10 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   holdWorkers: 4,
   holdConnectTimeout: 150,
   durableRate: 1000,
+  durableMaxRate: 30_000,
+  durableStep: 3,
+  durableBatch: 100,
+  mysqlUrl: 'mysql://root@127.0.0.1:3306',
   hostCounts: [1, 2, 4, 8],
   hostsConnections: 2000,
   hostsRedis: 'cluster' as const,
@@ -152,7 +167,11 @@ export const SMOKE_OPTIONS: Readonly<Partial<BenchOptions>> = Object.freeze({
   stormTimeout: 20,
   holdConnections: 100,
   holdWorkers: 2,
+  targetedBatch: 10,
   durableRate: 50,
+  durableMaxRate: 80,
+  durableStep: 1,
+  durableBatch: 10,
   hostCounts: [1, 2],
   hostsConnections: 40,
   hostsRedis: 'single' as const,

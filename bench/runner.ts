@@ -1,5 +1,5 @@
 /**
- * Runs the selected scenarios: first the shared ones (idle, fanout, latency, durable) on each server in
+ * Runs the selected scenarios: first the shared ones (idle, fanout, latency) on each server in
  * turn — start it, measure it empty, connect N clients, run them, stop it — then the scenarios
  * that start their own servers. A failing scenario is recorded and the run goes on.
  */

@@ -1,6 +1,7 @@
 // Builds the SDK as an npm package (@herald/client, client/package.json) into client/dist-package/:
 //   esm/index.mjs   ES module for `import`          (esbuild, socket.io-client left as an import)
 //   cjs/index.cjs   CommonJS for `require`          (esbuild, socket.io-client left as a require)
+//   esm/server.mjs, cjs/server.cjs                  `@herald/client/server`: the push API for backends
 //   types/…         .d.ts files for TypeScript      (tsc, client/tsconfig.package.json)
 // The served browser bundle (dist/sdk/herald.js) is client/build.mjs's and is not touched here.
 // Like that bundle, the package must carry no server code and no zod: the build fails when the
@@ -29,13 +30,15 @@ rmSync(out, { recursive: true, force: true });
 
 // JavaScript: one file per module system. socket.io-client stays outside (a dependency of the
 // package); everything under client/src (and the few shared constants it uses) is inlined.
-for (const { format, file } of [
-  { format: 'esm', file: join(out, 'esm', 'index.mjs') },
-  { format: 'cjs', file: join(out, 'cjs', 'index.cjs') },
-]) {
+// Two entries: the SDK (`@herald/client`) and the server helpers (`@herald/client/server`).
+const ENTRIES = ['index', 'server'];
+for (const { format, file, entry } of ENTRIES.flatMap((entry) => [
+  { format: 'esm', file: join(out, 'esm', `${entry}.mjs`), entry },
+  { format: 'cjs', file: join(out, 'cjs', `${entry}.cjs`), entry },
+])) {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(clientDir, 'src', 'index.ts')],
+    entryPoints: [join(clientDir, 'src', `${entry}.ts`)],
     outfile: file,
     bundle: true,
     format,
@@ -56,9 +59,8 @@ try {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(clientDir, 'tsconfig.package.json'), '--outDir', scratch], { stdio: 'inherit' });
 
-  const entry = 'client/src/index.d.ts';
   const reached = new Set();
-  const queue = [entry];
+  const queue = ENTRIES.map((entry) => `client/src/${entry}.d.ts`);
   while (queue.length > 0) {
     const file = queue.shift();
     if (reached.has(file)) continue;

@@ -12,6 +12,10 @@ export class Metrics {
   readonly loggedIn: Gauge;
   readonly connectionsTotal: Counter;
   readonly pushes: Counter<'target' | 'origin'>;
+  /** Pushes per `POST /api/v1/push/batch` call. */
+  readonly pushBatchItems: Histogram;
+  /** Pushes of batches answered with an error (the others of their batch went through), by code. */
+  readonly pushBatchFailures: Counter<'code'>;
   readonly deliveries: Counter;
   readonly logins: Counter<'result'>;
   readonly loginSeconds: Histogram;
@@ -55,6 +59,18 @@ export class Metrics {
       name: 'herald_pushes_total',
       help: 'Pushes accepted, by target kind and origin',
       labelNames: ['target', 'origin'],
+      registers,
+    });
+    this.pushBatchItems = new Histogram({
+      name: 'herald_push_batch_items',
+      help: 'Pushes per POST /api/v1/push/batch call',
+      buckets: [1, 10, 50, 100, 250, 500, 1000],
+      registers,
+    });
+    this.pushBatchFailures = new Counter({
+      name: 'herald_push_batch_item_failures_total',
+      help: 'Pushes of a batch answered with an error, by code',
+      labelNames: ['code'],
       registers,
     });
     this.deliveries = new Counter({ name: 'herald_deliveries_total', help: 'Push deliveries written to sockets', registers });

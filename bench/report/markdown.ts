@@ -50,6 +50,8 @@ function goalValue(goal: GoalResult): string {
     'fanout-rate': 'per-s',
     hold: 'count',
     'targeted-p99': 'ms',
+    'targeted-batch-p99': 'ms',
+    'durable-rate': 'per-s',
     'targeted-other-host': 'ratio',
     storm: 's',
     'storm-spread': 'percent',
@@ -66,7 +68,7 @@ function goalValue(goal: GoalResult): string {
 
 function baselineValue(goal: GoalResult): string {
   if (goal.baseline === null) return '–';
-  const unit = goal.id === 'fanout-cpu' || goal.id === 'fanout-lone-cpu' ? 'us' : goal.id === 'fanout-rate' ? 'per-s' : goal.id === 'storm' ? 's' : goal.id === 'storm-spread' ? 'percent' : 'bytes';
+  const unit = goal.id === 'fanout-cpu' || goal.id === 'fanout-lone-cpu' ? 'us' : goal.id === 'fanout-rate' || goal.id === 'durable-rate' ? 'per-s' : goal.id === 'storm' ? 's' : goal.id === 'storm-spread' ? 'percent' : 'bytes';
   return formatValue(goal.baseline, unit);
 }
 

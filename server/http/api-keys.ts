@@ -81,6 +81,19 @@ export class ApiKeyGate {
     return keyId;
   }
 
+  /**
+   * Takes `cost` more calls from the key's budget, all or none: a batch of N pushes counts N
+   * (admit took the first). RATE_LIMITED when the budget cannot cover them all.
+   */
+  charge(keyId: string, cost: number): void {
+    if (cost <= 0) return;
+    const limit = this.limiter.take(keyId, cost);
+    if (!limit.ok) {
+      this.metrics.rateLimited.inc({ scope: 'api_key' });
+      throw new HeraldError('RATE_LIMITED', `too many requests for this API key (this batch counts ${cost + 1})`, { retryAfter: Math.ceil(limit.retryAfter) });
+    }
+  }
+
   /** Writes the refusals still folded into the throttled log line. */
   close(): void {
     this.refusedLog.close();

@@ -90,7 +90,7 @@ export class HttpApi {
   private async run(route: Route, params: Record<string, string>, method: Method, target: RequestTarget, req: IncomingMessage): Promise<ApiResponse> {
     const request: ApiRequest = { method, path: target.path, params, query: target.query, headers: req.headers, ip: this.clientIp(req), raw: req };
     if (route.auth === 'api-key') request.keyId = this.deps.apiKeys.admit(req.headers.authorization, request.ip);
-    if (route.body === true) request.body = await readJsonBody(req, this.deps.config.push.maxBodyBytes);
+    if (route.body === true) request.body = await readJsonBody(req, route.maxBodyBytes ?? this.deps.config.push.maxBodyBytes);
     const response = await route.handle(request);
     if (route.auth === 'public') response.headers = { ...this.corsHeaders(req), ...response.headers };
     return response;

@@ -43,6 +43,8 @@ export interface Route {
   auth: 'api-key' | 'public' | 'admin';
   /** Read a JSON body before calling the handler. */
   body?: boolean;
+  /** Largest body of this route, in bytes. @default config push.maxBodyBytes */
+  maxBodyBytes?: number;
   handle(req: ApiRequest): Promise<ApiResponse> | ApiResponse;
 }
 

@@ -12,7 +12,7 @@
  */
 import type { HeraldConfig } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import type { MessageStore, NewMessage } from '../../shared/store';
+import type { IdempotencyCompletion, MessageStore, NewMessage } from '../../shared/store';
 import type { HeraldServer } from '../socket/types';
 import type { Deliverer, DurableLane, PreparedPush } from './push-service';
 
@@ -32,36 +32,52 @@ export class StoreDurableLane implements DurableLane {
   ) {}
 
   async storeAndDeliver(push: PreparedPush, deliverer: Deliverer): Promise<void> {
-    const recipients = push.uids.length > 0 ? this.targetUsers(push) : await this.currentSubscribers(push);
-    const uids = [...recipients.users.keys()];
-    if (uids.length > 0) {
-      const retention = this.config.delivery.retention;
+    const [deliver] = await this.commit([push], deliverer);
+    deliver?.();
+  }
+
+  /**
+   * Commits every push of `pushes` in ONE store call, so group commit writes them in one
+   * transaction (a batch of the push API: all of them or none), each recipient's copies getting
+   * seqs in the order of `pushes`. Resolves with one function per push that sends its live copies;
+   * the caller runs them in order, so each user gets the pushes in that order.
+   */
+  async commit(pushes: readonly PreparedPush[], deliverer: Deliverer): Promise<(() => void)[]> {
+    const all = await Promise.all(pushes.map((push) => (push.uids.length > 0 ? this.targetUsers(push) : this.currentSubscribers(push))));
+    const messages: NewMessage[] = [];
+    const completions: IdempotencyCompletion[] = [];
+    const retention = this.config.delivery.retention;
+    pushes.forEach((push, p) => {
       const expiresAt = push.ts + Math.min(push.ttl ?? retention, retention) * 1000;
-      const messages: NewMessage[] = uids.map((uid) => ({
-        id: push.id,
-        uid,
-        event: push.event,
-        data: push.dataJson,
-        topic: push.topic ?? null,
-        platform: push.platform ?? null,
-        createdAt: push.ts,
-        expiresAt,
-      }));
+      for (const uid of (all[p] as Recipients).users.keys()) {
+        messages.push({
+          id: push.id,
+          uid,
+          event: push.event,
+          data: push.dataJson,
+          topic: push.topic ?? null,
+          platform: push.platform ?? null,
+          createdAt: push.ts,
+          expiresAt,
+        });
+      }
       // With an Idempotency-Key, its answer commits in the same transaction as the messages
       // (push/idempotency.ts); `online` is filled in right after.
-      const completion = push.idempotency && { ...push.idempotency, answer: JSON.stringify({ id: push.id, stored: true, online: null }) };
-      const seqs = await this.store.append(messages, completion);
-      // Stored: from here the push is answered 200 whatever the live copies meet. A copy the
-      // adapter refuses (Redis away, its buffer full) reaches the device through the seq gate's
-      // fill or the re-sync after recovery; a retry must not store it again under new seqs.
-      this.afterCommit(() =>
-        deliverer.deliverWithSeqs(
-          push,
-          uids.map((uid, i) => ({ rooms: recipients.users.get(uid) as string[], seq: seqs[i] as number })),
-        ),
-      );
-    }
-    if (recipients.anonymous.length > 0) this.afterCommit(() => deliverer.deliver(push, recipients.anonymous));
+      if (push.idempotency !== undefined) completions.push({ ...push.idempotency, answer: JSON.stringify({ id: push.id, stored: true, online: null }) });
+    });
+    const seqs = messages.length > 0 || completions.length > 0 ? await this.store.append(messages, completions) : [];
+    // Stored: from here each push is answered 200 whatever the live copies meet. A copy the
+    // adapter refuses (Redis away, its buffer full) reaches the device through the seq gate's
+    // fill or the re-sync after recovery; a retry must not store it again under new seqs.
+    let next = 0;
+    return pushes.map((push, p) => {
+      const recipients = all[p] as Recipients;
+      const targets = [...recipients.users].map(([, rooms]) => ({ rooms, seq: seqs[next++] as number }));
+      return () => {
+        if (targets.length > 0) this.afterCommit(() => deliverer.deliverWithSeqs(push, targets));
+        if (recipients.anonymous.length > 0) this.afterCommit(() => deliverer.deliver(push, recipients.anonymous));
+      };
+    });
   }
 
   private afterCommit(deliver: () => void): void {

@@ -80,6 +80,26 @@ export class IdempotencyGate {
    * answers what that call answered.
    */
   async run<R>(scope: string, key: string, request: unknown, work: (ticket: IdempotencyTicket) => Promise<R>): Promise<IdempotentResult<R>> {
+    const claim = await this.claim<R>(scope, key, request);
+    if (claim.kind === 'replayed') return { result: claim.result, replayed: true };
+    let result: R;
+    try {
+      result = await work(claim.ticket);
+    } catch (err) {
+      await this.release(claim.ticket);
+      throw err;
+    }
+    await this.complete(claim.ticket, result);
+    return { result, replayed: false };
+  }
+
+  /**
+   * Claims the key for this call (`claimed`: run the work, then `complete` or `release`), or
+   * waits for the call that holds it and gives its answer (`replayed`). Throws BAD_REQUEST for a
+   * malformed key, IDEMPOTENCY_MISMATCH for a key used with another request, and
+   * IDEMPOTENCY_IN_PROGRESS when the holder did not answer within `waitMs`.
+   */
+  async claim<R>(scope: string, key: string, request: unknown): Promise<IdempotencyClaimResult<R>> {
     if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new HeraldError('BAD_REQUEST', 'Idempotency-Key: must be 1-128 printable ASCII characters');
     }
@@ -95,30 +115,35 @@ export class IdempotencyGate {
         expiresAt: now + this.options.ttlMs,
         staleBefore: now - this.options.lockTimeoutMs,
       });
-      if (state.kind === 'claimed') break;
+      if (state.kind === 'claimed') return { kind: 'claimed', ticket };
       checkSameRequest(state, fingerprint);
-      if (state.kind === 'done') return { result: JSON.parse(state.answer) as R, replayed: true };
+      if (state.kind === 'done') return { kind: 'replayed', result: JSON.parse(state.answer) as R };
       if (Date.now() >= deadline) {
         throw new HeraldError('IDEMPOTENCY_IN_PROGRESS', 'a call with this Idempotency-Key is still running; retry later', { retryAfter: 1 });
       }
       await sleep(this.options.pollMs);
     }
-    let result: R;
-    try {
-      result = await work(ticket);
-    } catch (err) {
-      // Nothing was stored (a durable push's key is answered only in its own commit): free the key
-      // so that a retry runs at once. A committed key is not pending any more and stays.
-      await this.store.releaseIdempotency(ticket.scope, ticket.owner).catch(() => undefined);
-      throw err;
-    }
-    // The whole answer (a durable push committed it with `online: null`).
+  }
+
+  /** The claimed call's whole answer (a durable push committed it with `online: null`). */
+  async complete<R>(ticket: IdempotencyTicket, result: R): Promise<void> {
     await this.store.completeIdempotency({ ...ticket, answer: JSON.stringify(result) }).catch((err: Error) => {
       this.logger.warn('could not record the answer of an idempotency key; a retry may get online: null or run again', { error: err.message });
     });
-    return { result, replayed: false };
+  }
+
+  /**
+   * The claimed call failed. Nothing was stored (a durable push's key is answered only in its own
+   * commit): free the key so that a retry runs at once. A committed key is not pending any more
+   * and stays.
+   */
+  async release(ticket: IdempotencyTicket): Promise<void> {
+    await this.store.releaseIdempotency(ticket.scope, ticket.owner).catch(() => undefined);
   }
 }
+
+/** What `claim` found: the key is this call's now, or it was answered before. */
+export type IdempotencyClaimResult<R> = { kind: 'claimed'; ticket: IdempotencyTicket } | { kind: 'replayed'; result: R };
 
 function checkSameRequest(state: Exclude<IdempotencyState, { kind: 'claimed' }>, fingerprint: string): void {
   if (state.fingerprint !== fingerprint) {

@@ -68,7 +68,21 @@ export interface Deliverer {
 export interface DurableLane {
   /** Commits the push (rejects with STORE_UNAVAILABLE when it cannot), then delivers it. */
   storeAndDeliver(push: PreparedPush, deliverer: Deliverer): Promise<void>;
+  /**
+   * Commits the pushes in one transaction (all or none; rejects with STORE_UNAVAILABLE) and
+   * resolves with one function per push that sends its live copies, to be run in order.
+   */
+  commit(pushes: readonly PreparedPush[], deliverer: Deliverer): Promise<(() => void)[]>;
 }
+
+/** One push of a batch (push-batch.ts): the validated request and its Idempotency-Key claim. */
+export interface BatchPush {
+  request: PushRequest;
+  idempotency?: IdempotencyTicket;
+}
+
+/** One push's outcome within a batch: its answer, or the error that failed it alone. */
+export type BatchOutcome = { ok: true; result: PushResult } | { ok: false; error: unknown };
 
 /**
  * Above this many recipients, a durable push crosses the cluster as one bulk message (the data
@@ -118,6 +132,65 @@ export class PushService {
     // Only the HTTP API answers with the count; Redis ingress and cron have nobody to tell.
     const online = push.uids.length > 0 && origin === 'api' ? await this.countOnline(push) : null;
     return { id: push.id, stored, online };
+  }
+
+  /**
+   * A batch of pushes (POST /api/v1/push/batch): each prepared alone (a bad one fails alone), the
+   * durable ones committed in ONE store call (one group commit: one transaction), then every push
+   * handed to the adapter in the batch's order, so each user receives them in that order. The
+   * ephemeral ones of a batch that stores anything wait for its commit, for that order. Pushes
+   * to many uids are not offloaded to a task process here: the batch caps its recipients.
+   */
+  async pushMany(batch: readonly BatchPush[], origin: PushOrigin): Promise<BatchOutcome[]> {
+    const outcomes: (BatchOutcome | undefined)[] = new Array(batch.length);
+    const prepared: (PreparedPush | undefined)[] = batch.map((item, i) => {
+      try {
+        const push = this.prepare(item.request);
+        if (item.idempotency !== undefined) push.idempotency = item.idempotency;
+        return push;
+      } catch (error) {
+        outcomes[i] = { ok: false, error };
+        return undefined;
+      }
+    });
+    const { durable } = this.deps;
+    const stored = new Map<PreparedPush, () => void>();
+    const toStore = durable === undefined ? [] : prepared.filter((p): p is PreparedPush => p !== undefined && p.durable);
+    if (durable !== undefined && toStore.length > 0) {
+      try {
+        const deliveries = await durable.commit(toStore, this);
+        toStore.forEach((push, i) => stored.set(push, deliveries[i] as () => void));
+      } catch (error) {
+        prepared.forEach((push, i) => {
+          if (push !== undefined && push.durable) outcomes[i] = { ok: false, error };
+        });
+      }
+    }
+    prepared.forEach((push, i) => {
+      if (push === undefined || outcomes[i] !== undefined) return;
+      const deliverStored = stored.get(push);
+      try {
+        if (deliverStored !== undefined) deliverStored();
+        else this.deliver(push, push.rooms);
+      } catch (error) {
+        // Ephemeral only (a stored push's copies never throw): Redis away with its buffer full.
+        outcomes[i] = { ok: false, error };
+        return;
+      }
+      this.deps.metrics.pushes.inc({ target: push.kind, origin });
+      this.deps.metrics.counters.pushes++;
+      outcomes[i] = { ok: true, result: { id: push.id, stored: deliverStored !== undefined, online: null } };
+    });
+    if (origin === 'api') {
+      await Promise.all(
+        prepared.map(async (push, i) => {
+          const outcome = outcomes[i];
+          if (push === undefined || push.uids.length === 0 || outcome?.ok !== true) return;
+          outcome.result.online = await this.countOnline(push);
+        }),
+      );
+    }
+    return outcomes as BatchOutcome[];
   }
 
   prepare(request: PushRequest): PreparedPush {

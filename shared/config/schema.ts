@@ -165,6 +165,8 @@ export const AppConfigSchema = z
       .object({
         /** Largest push request body, in bytes (room for 10,000 uids). */
         maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** Largest `POST /api/v1/push/batch` body, in bytes (1,000 pushes of up to 16 KB each). */
+        maxBatchBodyBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
         /** Largest `data` of one push, in bytes of JSON: what every recipient receives. */
         maxDataBytes: z.number().int().min(16).max(16 * 1024 * 1024).default(64 * 1024),
         /**

@@ -78,7 +78,8 @@ export abstract class BaseMessageStore implements MessageStore {
     this.clock = deps.clock ?? systemClock;
     this.outages = new OutageLog(this.logger, kind);
     this.maxDataBytes = options.maxDataBytes;
-    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), options.groupCommit, this.clock);
+    // A batch locks the seq rows of its uids until it commits: batches written side by side never share one.
+    this.committer = new GroupCommitter((batch) => this.writeBatch(batch), options.groupCommit, this.clock, (item) => ('completion' in item ? undefined : item.uid));
   }
 
   /** Applies pending migrations under the dialect's lock. */
@@ -124,13 +125,14 @@ export abstract class BaseMessageStore implements MessageStore {
     return report;
   }
 
-  async append(messages: readonly NewMessage[], completion?: IdempotencyCompletion): Promise<number[]> {
+  async append(messages: readonly NewMessage[], completion?: IdempotencyCompletion | readonly IdempotencyCompletion[]): Promise<number[]> {
     this.assertOpen();
     checkNewMessages(messages, this.maxDataBytes);
-    if (completion === undefined) return this.committer.submit(messages);
-    checkCompletion(completion);
-    // The completion rides in the same call, so group commit writes it in the same transaction.
-    const seqs = await this.committer.submit([...messages, { completion }]);
+    const completions = completion === undefined ? [] : Array.isArray(completion) ? completion : [completion as IdempotencyCompletion];
+    if (completions.length === 0) return this.committer.submit(messages);
+    for (const c of completions) checkCompletion(c);
+    // The completions ride in the same call, so group commit writes them in the same transaction.
+    const seqs = await this.committer.submit([...messages, ...completions.map((c) => ({ completion: c }))]);
     return seqs.slice(0, messages.length);
   }
 

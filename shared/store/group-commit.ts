@@ -10,6 +10,13 @@
  *
  * A call is never split across batches: whatever one call brings commits together or fails
  * together. A call larger than `maxBatchRows` forms a batch of its own.
+ *
+ * Calls that touch the same key (a message store: the same uid, whose seq row each batch locks
+ * until its COMMIT) never go in two batches at once: a call whose key is in a batch being written
+ * waits for the next batch, and so do the calls behind it with that key (first come, first
+ * written, per key). Batches written side by side then never wait for each other's row locks, so
+ * more of them can run at once: without this, two batches sharing one hot uid ran one after the
+ * other anyway, the second holding its connection while it waited.
  */
 import createDebug from 'debug';
 import { systemClock, type Clock, type TimerHandle } from '../clock';
@@ -42,8 +49,13 @@ export const DEFAULT_GROUP_COMMIT_OPTIONS: Readonly<GroupCommitOptions> = Object
 /** Writes one batch in one transaction and returns one result per item, in order. */
 export type BatchWriter<T, R> = (items: T[]) => Promise<R[]>;
 
+/** The keys an item locks (uids); calls sharing a key are never written in two batches at once. */
+export type ConflictKeys<T> = (item: T) => string | undefined;
+
 interface QueuedCall<T, R> {
   items: readonly T[];
+  /** The distinct keys of its items; empty when the committer has no keysOf. */
+  keys: readonly string[];
   resolve: (results: R[]) => void;
   reject: (err: unknown) => void;
 }
@@ -56,11 +68,14 @@ export class GroupCommitter<T, R> {
   private timer: TimerHandle | undefined;
   private closed = false;
   private readonly drainWaiters: (() => void)[] = [];
+  /** Keys of the batches being written, with how many of those batches hold each. */
+  private readonly busyKeys = new Map<string, number>();
 
   constructor(
     private readonly write: BatchWriter<T, R>,
     options: Partial<GroupCommitOptions> = {},
     private readonly clock: Clock = systemClock,
+    private readonly keysOf?: ConflictKeys<T>,
   ) {
     this.options = { ...DEFAULT_GROUP_COMMIT_OPTIONS, ...options };
     for (const key of ['maxBatchRows', 'maxConcurrentBatches', 'maxQueuedRows'] as const) {
@@ -86,7 +101,7 @@ export class GroupCommitter<T, R> {
       );
     }
     return new Promise<R[]>((resolve, reject) => {
-      this.queue.push({ items, resolve, reject });
+      this.queue.push({ items, keys: this.keysOfCall(items), resolve, reject });
       this.queuedRows += items.length;
       if (this.queuedRows >= this.options.maxBatchRows) this.flush();
       else this.armTimer();
@@ -110,9 +125,21 @@ export class GroupCommitter<T, R> {
     // Not unref'd: a queued write keeps the process alive for the few ms until it is written.
   }
 
+  private keysOfCall(items: readonly T[]): string[] {
+    if (this.keysOf === undefined) return [];
+    const keys = new Set<string>();
+    for (const item of items) {
+      const key = this.keysOf(item);
+      if (key !== undefined) keys.add(key);
+    }
+    return [...keys];
+  }
+
   private flush(): void {
     while (this.inFlight < this.options.maxConcurrentBatches && this.queue.length > 0) {
       const batch = this.takeBatch();
+      // Every queued call waits for a key of a batch being written: its end flushes again.
+      if (batch.length === 0) break;
       this.inFlight += 1;
       void this.writeBatch(batch);
     }
@@ -122,19 +149,52 @@ export class GroupCommitter<T, R> {
     }
   }
 
-  /** Whole calls from the head of the queue, up to maxBatchRows rows (at least one call). */
+  /**
+   * Whole calls in queue order, up to maxBatchRows rows (at least one call when any may go). A
+   * call holding a key of a batch being written stays queued, and so does every later call
+   * sharing a key with a call that stays.
+   */
   private takeBatch(): QueuedCall<T, R>[] {
     const batch: QueuedCall<T, R>[] = [];
     let rows = 0;
-    while (this.queue.length > 0) {
-      const next = this.queue[0] as QueuedCall<T, R>;
-      if (batch.length > 0 && rows + next.items.length > this.options.maxBatchRows) break;
-      this.queue.shift();
-      batch.push(next);
-      rows += next.items.length;
+    if (this.busyKeys.size === 0) {
+      while (this.queue.length > 0) {
+        const next = this.queue[0] as QueuedCall<T, R>;
+        if (batch.length > 0 && rows + next.items.length > this.options.maxBatchRows) break;
+        this.queue.shift();
+        batch.push(next);
+        rows += next.items.length;
+      }
+    } else {
+      const held = new Set<string>();
+      const waiting: QueuedCall<T, R>[] = [];
+      let i = 0;
+      for (; i < this.queue.length; i++) {
+        const next = this.queue[i] as QueuedCall<T, R>;
+        if (next.keys.some((key) => this.busyKeys.has(key) || held.has(key))) {
+          for (const key of next.keys) held.add(key);
+          waiting.push(next);
+          continue;
+        }
+        if (batch.length > 0 && rows + next.items.length > this.options.maxBatchRows) break;
+        batch.push(next);
+        rows += next.items.length;
+      }
+      this.queue.splice(0, i, ...waiting);
     }
     this.queuedRows -= rows;
+    for (const call of batch) for (const key of call.keys) this.busyKeys.set(key, (this.busyKeys.get(key) ?? 0) + 1);
     return batch;
+  }
+
+  private releaseKeys(batch: readonly QueuedCall<T, R>[]): void {
+    for (const call of batch) {
+      for (const key of call.keys) {
+        const count = (this.busyKeys.get(key) ?? 1) - 1;
+        if (count <= 0) this.busyKeys.delete(key);
+        else this.busyKeys.set(key, count);
+      }
+    }
   }
 
   private async writeBatch(batch: QueuedCall<T, R>[]): Promise<void> {
@@ -154,6 +214,7 @@ export class GroupCommitter<T, R> {
       for (const call of batch) call.reject(err);
     } finally {
       this.inFlight -= 1;
+      this.releaseKeys(batch);
       // Calls that queued while this batch was written have waited long enough: go now.
       if (this.queue.length > 0) this.flush();
       if (this.isIdle()) for (const resolve of this.drainWaiters.splice(0)) resolve();

@@ -145,9 +145,10 @@ export interface MessageStore {
   /**
    * Stores messages and resolves with their seqs, in input order, once they are committed.
    * One call is atomic: all of its messages are committed, or none is. Concurrent calls share a
-   * transaction (group commit, see GroupCommitOptions).
+   * transaction (group commit, see GroupCommitOptions). `completion`: the answers of the
+   * idempotency keys of these messages' pushes (one, or several for a batch), committed with them.
    */
-  append(messages: readonly NewMessage[], completion?: IdempotencyCompletion): Promise<number[]>;
+  append(messages: readonly NewMessage[], completion?: IdempotencyCompletion | readonly IdempotencyCompletion[]): Promise<number[]>;
 
   /**
    * Claims an idempotency key for one call, or says who holds it: a row per key in

@@ -162,6 +162,9 @@ describe('client SDK: the npm package (@herald/client), packed, installed and us
       'package/dist-package/esm/index.mjs',
       'package/dist-package/cjs/index.cjs',
       'package/dist-package/types/client/src/index.d.ts',
+      'package/dist-package/esm/server.mjs',
+      'package/dist-package/cjs/server.cjs',
+      'package/dist-package/types/client/src/server.d.ts',
     ]);
     expect(files.filter((file) => !/^package\/(package\.json|README\.md|dist-package\/(esm|cjs|types)\/.+)$/.test(file)), 'nothing else').to.deep.equal([]);
     expect(files.filter((file) => /schemas|zod|\.ts$/.test(file) && !file.endsWith('.d.ts')), 'no sources, no schemas').to.deep.equal([]);
@@ -178,6 +181,11 @@ describe('client SDK: the npm package (@herald/client), packed, installed and us
       types: './dist-package/types/client/src/index.d.ts',
       import: './dist-package/esm/index.mjs',
       require: './dist-package/cjs/index.cjs',
+    });
+    expect(manifest.exports['./server']).to.deep.equal({
+      types: './dist-package/types/client/src/server.d.ts',
+      import: './dist-package/esm/server.mjs',
+      require: './dist-package/cjs/server.cjs',
     });
     expect(manifest.dependencies).to.deep.equal({ 'socket.io-client': readJson(join(root, 'package.json')).dependencies['socket.io-client'] });
     expect(readJson(join(project, 'node_modules', 'socket.io-client', 'package.json')).version).to.equal(manifest.dependencies['socket.io-client']);
@@ -210,6 +218,15 @@ describe('client SDK: the npm package (@herald/client), packed, installed and us
     expect(lines[0].exports).to.include.members(['HeraldClient', 'MemoryStorage', 'DEFAULT_CLIENT_POLICY', 'LIFECYCLE_EVENTS', 'systemClock']);
     expect(lines.slice(1)).to.deep.include({ event: 'loggedIn', uid: 'pkg-cjs', platform: 'server' });
     expect(lines.find((line) => line.event === 'message')?.data).to.deep.equal({ text: 'hello pkg-cjs' });
+  });
+
+  it('serves the backend helpers as @herald/client/server (import and require), without socket.io-client', async function () {
+    const entry = JSON.stringify('@herald/client/server');
+    const esm = await run(process.execPath, ['--input-type=module', '-e', `import * as s from ${entry}; console.log(Object.keys(s).sort().join(','))`], { cwd: project });
+    const cjs = await run(process.execPath, ['-e', `console.log(Object.keys(require(${entry})).sort().join(','))`], { cwd: project });
+    for (const { stdout } of [esm, cjs]) expect(stdout.trim()).to.equal('HeraldApi,HeraldApiError,newIdempotencyKey');
+    const code = readFileSync(join(project, 'node_modules', '@herald', 'client', 'dist-package', 'esm', 'server.mjs'), 'utf8');
+    expect(code).not.to.include('socket.io-client');
   });
 
   it("type-checks a TypeScript app against the package's types, from both module systems", async function () {

@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
 import type { Clock } from '../../shared/clock';
 import { silentLogger, type Logger } from '../../shared/logger';
+import type { MessageStore } from '../../shared/store';
 import type { Verifier } from '../../shared/auth';
 import { LocalPresence } from '../../server/cluster/local-presence';
 import { Gateway } from '../../server/gateway';
@@ -30,6 +31,8 @@ export interface InProcessOptions {
   configDir?: string;
   /** Default: a silent one. */
   logger?: Logger;
+  /** A migrated message store for durable pushes; default none (every push live-only). */
+  store?: MessageStore;
 }
 
 export async function startInProcess(options: InProcessOptions = {}): Promise<InProcessHerald> {
@@ -47,6 +50,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     presence,
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.verifier !== undefined ? { verifier: options.verifier } : {}),
+    ...(options.store !== undefined ? { store: options.store } : {}),
     metrics: new Metrics({ registry: new Registry() }),
   });
   gateway.start();

@@ -53,4 +53,18 @@ describe('API key gate', function () {
     expect(lines()[1]?.ip).to.equal('192.0.2.14');
     expect(JSON.stringify(lines())).to.not.contain('secret-guess');
   });
+
+  it('counts every push of a batch: charge takes them all or none, and refuses past the budget', async function () {
+    const { clock, gate } = makeGate();
+    // The local budget: 5,000 a second, bursts of 10,000.
+    const key = gate.admit(good, '198.51.100.7');
+    gate.charge(key, 999);
+    for (let i = 0; i < 8; i++) gate.charge(key, 1000);
+    // 9,000 taken, 1,000 left: a batch of 1,001 is refused whole and takes nothing.
+    expect(codeOf(() => gate.charge(key, 1001))).to.equal('RATE_LIMITED');
+    expect(codeOf(() => gate.charge(key, 1000))).to.equal('ok');
+    expect(codeOf(() => gate.admit(good, '198.51.100.7'))).to.equal('RATE_LIMITED');
+    await clock.tick(200);
+    expect(codeOf(() => gate.charge(key, 999))).to.equal('ok');
+  });
 });

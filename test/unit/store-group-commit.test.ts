@@ -169,6 +169,26 @@ describe('GroupCommitter', function () {
     await c.close();
   });
 
+  it('never writes two batches sharing a key at once: a call on a busy key waits for the next batch, with the calls behind it on that key', async function () {
+    // Items are "key:n"; the key is what a batch of the message store locks (a uid's seq row).
+    const c = new GroupCommitter(writer.write, { maxDelayMs: 5, maxBatchRows: 10, maxConcurrentBatches: 3 }, clock, (item: string) => item.split(':')[0]);
+    const first = c.submit(['a:1', 'b:1']);
+    await clock.tick(5);
+    expect(writer.batches).to.deep.equal([['a:1', 'b:1']]);
+    const calls = [c.submit(['a:2']), c.submit(['c:1']), c.submit(['d:1', 'a:3']), c.submit(['d:2']), c.submit(['e:1'])];
+    await clock.tick(5);
+    // a:2 waits for the batch holding a; d:1+a:3 waits behind it (same key a), and d:2 behind that (key d).
+    expect(writer.batches).to.deep.equal([['a:1', 'b:1'], ['c:1', 'e:1']]);
+    // Once a is free, the waiting calls go together, in their order (one transaction may hold a key twice).
+    writer.finish();
+    await first;
+    await clock.tick(0);
+    expect(writer.batches.slice(2)).to.deep.equal([['a:2', 'd:1', 'a:3', 'd:2']]);
+    writer.finish();
+    writer.finish();
+    expect(await Promise.all(calls)).to.deep.equal([['ok:a:2'], ['ok:c:1'], ['ok:d:1', 'ok:a:3'], ['ok:d:2'], ['ok:e:1']]);
+  });
+
   it('refuses nonsense options', function () {
     expect(() => committer({ maxBatchRows: 0 })).to.throw(RangeError, /maxBatchRows/);
     expect(() => committer({ maxDelayMs: -1 })).to.throw(RangeError, /maxDelayMs/);

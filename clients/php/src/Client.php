@@ -91,6 +91,34 @@ class Client
         return $this->request('POST', '/api/v1/push', $body, ['Idempotency-Key: ' . $key]);
     }
 
+    /**
+     * POST /api/v1/push/batch: up to 1,000 pushes in one call, answered one by one, in order.
+     * Durable pushes are committed together; each user receives the pushes in this order.
+     *
+     * Each push is an array as the body of push(): ['to' => ['uid' => '42'], 'data' => ...,
+     * 'event' => ..., 'platform' => ..., 'durable' => ..., 'ttl' => ..., 'idempotencyKey' => ...].
+     * A push without an 'idempotencyKey' gets one generated here, the same on every retry of the
+     * call, so a retried batch delivers nothing twice.
+     *
+     * A malformed batch throws (BadRequestException: not 1-1,000 pushes, or too many recipients);
+     * a bad push does not throw: its answer is ['ok' => false, 'error' => ['code' => ..., 'message' => ...]].
+     *
+     * @param array<int, array<string, mixed>> $pushes
+     * @return array<int, array<string, mixed>> one answer per push, in order: ['ok' => true, 'id' => ..., 'stored' => bool, 'online' => ?int] or ['ok' => false, 'error' => [...]]
+     */
+    public function pushBatch(array $pushes): array
+    {
+        $items = [];
+        foreach (array_values($pushes) as $push) {
+            if (is_array($push) && !array_key_exists('idempotencyKey', $push)) {
+                $push['idempotencyKey'] = self::newIdempotencyKey();
+            }
+            $items[] = $push;
+        }
+        $answer = $this->request('POST', '/api/v1/push/batch', ['pushes' => $items]);
+        return $answer['results'];
+    }
+
     /** @param mixed $data @param array<string, mixed> $options @return array<string, mixed> */
     public function pushToUid(string $uid, $data, array $options = []): array
     {

@@ -83,6 +83,49 @@ final class ClientTest extends TestCase
         $this->assertSame($answer['id'], $push['payload']['id']);
     }
 
+    public function testPushBatchAnswersEachPushInOrderAndDeliversInThatOrder(): void
+    {
+        $listener = $this->listen('ub1');
+        $client = $this->client();
+        $results = $client->pushBatch([
+            ['to' => ['uid' => 'ub1'], 'data' => 'b1'],
+            ['to' => ['uid' => 'ub1'], 'data' => 'b2', 'durable' => false],
+            ['to' => ['uid' => 'bad uid'], 'data' => 'never'],
+            ['to' => ['uid' => 'ub1'], 'data' => 'b3', 'event' => 'chat'],
+        ]);
+        $this->assertCount(4, $results);
+        $this->assertSame([true, true, false, true], array_column($results, 'ok'));
+        $this->assertTrue($results[0]['stored']);
+        $this->assertFalse($results[1]['stored']);
+        $this->assertSame(1, $results[0]['online']);
+        $this->assertSame('BAD_REQUEST', $results[2]['error']['code']);
+        $this->assertNotNull($listener->waitForPush('b3'), 'the last push did not arrive');
+        $this->assertSame(['b1', 'b2', 'b3'], array_map(static function (array $push) {
+            return $push['payload']['data'];
+        }, $listener->pushes(0.2)));
+        $this->assertSame(['b1', 'b3'], array_column($client->messages('ub1')['messages'], 'data'));
+    }
+
+    public function testPushBatchWithTheSameKeysStoresNothingTwice(): void
+    {
+        $client = $this->client();
+        $pushes = [
+            ['to' => ['uid' => 'ub2'], 'data' => 'once', 'idempotencyKey' => 'batch-ub2-' . bin2hex(random_bytes(6))],
+        ];
+        $first = $client->pushBatch($pushes);
+        $again = $client->pushBatch($pushes);
+        $this->assertSame($first[0]['id'], $again[0]['id']);
+        $this->assertTrue($again[0]['replayed']);
+        $this->assertCount(1, $client->messages('ub2')['messages']);
+    }
+
+    public function testPushBatchRefusesAMalformedBatchWhole(): void
+    {
+        $this->expectException(BadRequestException::class);
+        $this->expectExceptionMessage('pushes: must hold 1 to 1000 pushes');
+        $this->client()->pushBatch([]);
+    }
+
     public function testPushToUidsTopicAndAll(): void
     {
         $one = $this->listen('u2', ['public.news']);

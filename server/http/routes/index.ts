@@ -6,6 +6,7 @@ import type { RouteDeps } from './deps';
 import { endpointRoute } from './endpoint';
 import { healthzRoute, metricsRoute, readyzRoute } from './probes';
 import { pushRoute } from './push';
+import { pushBatchRoute } from './push-batch';
 import { sdkRoute } from './sdk';
 import { statsRoute } from './stats';
 import { historyRoute, kickRoute, onlineRoute } from './users';
@@ -20,6 +21,7 @@ export function createRoutes(deps: RouteDeps): Route[] {
   return [
     endpointRoute(deps),
     pushRoute(deps),
+    pushBatchRoute(deps),
     onlineRoute(deps),
     historyRoute(deps),
     kickRoute(deps),
