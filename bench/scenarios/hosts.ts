@@ -10,7 +10,8 @@
  * - calibration (1 host, when larger counts follow): the same targeted pushes at the rate each host
  *   of the largest count takes (rate ÷ H): a Node process's CPU per push grows as its rate falls
  *   (measured: 555 µs at 1,000/s, 926 at 300/s, 2,923 at 40/s, the same code), so spreading a
- *   fixed rate over H hosts costs more per push on each even if no host did extra work;
+ *   fixed rate over H hosts costs more per push on each even if no host did extra work; a bare
+ *   Node HTTP server (no Herald) is measured at the same two rates, for the machine's share;
  * - split (2 hosts and more): pushes through the first host's API to users of the last one; the
  *   CPU per push of the caller, of the holder and of each host in between (which should be ~0),
  *   and the Redis adapter messages each of them received per push (`/api/v1/stats` `adapterMessages`:
@@ -30,6 +31,7 @@ import { benchData, preciseNow } from '../load/wire';
 import { pace, paceNotes } from '../pacer';
 import { cpuBetween, sampleTree } from '../proc-stats';
 import type { HeraldRedis, HeraldServer } from '../servers/herald-server';
+import { startBareHttpServer } from '../servers/bare-http';
 import { startRedisCluster, type BenchRedisCluster } from '../servers/redis-cluster';
 import { connectionNotes, sleep, started, type BenchContext } from './context';
 import type { Metrics, OwnScenario, ScenarioResult } from './scenario';
@@ -361,6 +363,16 @@ async function measureHosts(ctx: BenchContext, h: number, redis: HeraldRedis): P
       const slow = await targeted(ctx, hosts, fleet, users, idle.cpu, { k: Math.max(MIN_CALIBRATION_PUSHES, Math.round(hostsPushes / most)), rate: hostsPushRate / most });
       calibration = { pushCpuNetPerHostRate: slow.metrics.pushCpuNet ?? null };
       push.notes.push(...slow.notes);
+      ctx.progress.phase(`hosts · 1: a bare Node HTTP server at ${hostsPushRate}/s and ${hostsPushRate / most}/s (the machine's own cost per request)`);
+      const bare = await startBareHttpServer();
+      try {
+        const k = Math.max(MIN_CALIBRATION_PUSHES, Math.round(hostsPushes / most));
+        calibration.bareCpu = await bare.cpuPerRequest(hostsPushRate, k * 2);
+        calibration.bareCpuPerHostRate = await bare.cpuPerRequest(hostsPushRate / most, k);
+      } finally {
+        bare.stop();
+        ctx.progress.finish();
+      }
     }
     const where = h > 1 ? await split(ctx, hosts, fleet, ranges[h - 1] as UidRange, idle) : {};
     const all = await broadcast(ctx, hosts, fleet, idle);
@@ -436,6 +448,8 @@ export const hostsScenario: OwnScenario = {
     { key: 'pushCpuNet', label: 'targeted: CPU per push, all hosts, less idle', unit: 'us' },
     { key: 'pushCpuRatio', label: 'targeted: CPU per push less idle, vs 1 host', unit: 'ratio' },
     { key: 'pushCpuNetPerHostRate', label: 'calibration: 1 host at the rate each host of the most takes (rate ÷ H), CPU per push less idle', unit: 'us' },
+    { key: 'bareCpu', label: 'machine: a bare Node HTTP server, CPU per request at the targeted rate', unit: 'us' },
+    { key: 'bareCpuPerHostRate', label: 'machine: the same at the rate each host of the most takes (rate ÷ H)', unit: 'us' },
     { key: 'pushCpuRatioPerHostRate', label: 'targeted: CPU per push less idle, vs 1 host at the same rate per host', unit: 'ratio' },
     { key: 'callerCpu', label: 'split: CPU per push, the host taking the call (holds none of the users)', unit: 'us' },
     { key: 'holderCpu', label: 'split: CPU per push, the host holding the user', unit: 'us' },
