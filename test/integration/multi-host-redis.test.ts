@@ -63,6 +63,25 @@ describe('two hosts sharing Redis', function () {
     expect((await got).data).to.equal('from A');
   });
 
+  it("routes a push for a user on host B to B's adapter only: B takes one Redis message per push, A none", async function () {
+    const uid = uniqueId('routed');
+    const onB = await loggedIn(b.url, uid);
+    const seen = collect(onB, 'message');
+    // Each host's own count (its workers report every second; another host's copy is older).
+    const own = async (host: HeraldHost): Promise<number> => {
+      const stats = (await api(host.url, '/api/v1/stats')).json;
+      return stats.hosts.find((h: { hostId: string }) => h.hostId === host.hostId).totals.adapterMessages;
+    };
+    await sleep(1500);
+    const [a0, b0] = [await own(a), await own(b)];
+    for (let i = 0; i < 5; i++) await push(a.url, { to: { uid }, data: i });
+    await waitFor(() => seen.length === 5, 5000, 'the five pushes on B');
+    await waitFor(async () => (await own(b)) - b0 >= 5, 5000, "B's adapter to count them");
+    await sleep(1500);
+    expect((await own(b)) - b0, 'messages host B took').to.equal(5);
+    expect((await own(a)) - a0, 'messages host A took').to.equal(0);
+  });
+
   it('delivers topic and all pushes across hosts', async function () {
     const onA = await connect(a.url);
     const onB = await connect(b.url);
