@@ -3,8 +3,14 @@
  * retried on a network error, a 5xx or a 429 with the SAME `Idempotency-Key`, until it is answered
  * 200 or its deadline passes. A retry without server-side idempotency may store the push twice
  * (two seqs); the ledger counts that as a duplicate, never as a loss.
+ *
+ * `pushBatch` sends logical pushes through `POST /api/v1/push/batch` instead: each item carries the
+ * key its single push would send (`idempotencyKey`), counts as answered only when the call is 200
+ * AND its own result is `ok: true`, and an item that failed (the whole call failing, or its own
+ * result an error a single push would retry) is sent again, with the same key, in the next call.
  */
 import { Agent, request } from 'node:http';
+import { ERROR_CATALOG, isErrorCode } from '../../shared/errors';
 
 export interface ApiCallerOptions {
   /** API key sent as `Authorization: Bearer`. @default 'local-development-api-key' */
@@ -46,6 +52,20 @@ export interface PushOutcome {
 interface Attempt {
   status: number;
   body: string;
+}
+
+/** One logical push of a batch: its body (without the key) and its idempotency key. */
+export interface BatchPushItem {
+  body: Record<string, unknown>;
+  idempotencyKey: string;
+}
+
+/** What `POST /api/v1/push/batch` answers per item (server/push/push-batch.ts, docs/API.md). */
+type BatchItemAnswer = { ok: true; id: string; stored: boolean; online: number; replayed?: true } | { ok: false; error: { code: string; message: string } };
+
+/** A 4xx other than 409/429 will not change with a retry; the rest may. */
+function retryable(status: number): boolean {
+  return status >= 500 || status === 429 || status === 409;
 }
 
 export class ApiCaller {
@@ -90,6 +110,63 @@ export class ApiCaller {
     }
   }
 
+  /**
+   * Sends logical pushes in one `POST /api/v1/push/batch` call to `baseUrl()` (asked again before
+   * every call), then the ones not yet answered ok again (same keys) until each is answered or the
+   * deadline passes. One outcome per item, in order; `attempts` counts the calls that carried it.
+   */
+  async pushBatch(baseUrl: () => string, items: readonly BatchPushItem[]): Promise<PushOutcome[]> {
+    const started = Date.now();
+    const outcomes: PushOutcome[] = items.map(() => ({ ok: false, attempts: 0, failures: [] }));
+    let pending = items.map((_, i) => i);
+    let backoff = this.options.backoffMs;
+    const fail = (i: number, kind: string, detail = kind): void => {
+      const outcome = outcomes[i] as PushOutcome;
+      this.count(kind);
+      outcome.failures.push(detail);
+      outcome.lastError = detail;
+    };
+    while (pending.length > 0) {
+      for (const i of pending) (outcomes[i] as PushOutcome).attempts++;
+      const body = { pushes: pending.map((i) => ({ ...(items[i] as BatchPushItem).body, idempotencyKey: (items[i] as BatchPushItem).idempotencyKey })) };
+      const again: number[] = [];
+      try {
+        // The call's own Idempotency-Key is unused by the batch route; each item has its own.
+        const answer = await this.once(baseUrl(), '/api/v1/push/batch', body);
+        if (answer.status === 200) {
+          const results = (JSON.parse(answer.body) as { results?: BatchItemAnswer[] }).results;
+          if (!Array.isArray(results) || results.length !== pending.length) {
+            throw Object.assign(new Error(`batch answered ${results?.length ?? 'no'} results for ${pending.length} pushes`), { code: 'BAD_ANSWER' });
+          }
+          const now = Date.now();
+          pending.forEach((i, k) => {
+            const result = results[k] as BatchItemAnswer;
+            if (result.ok) {
+              Object.assign(outcomes[i] as PushOutcome, { ok: true, answeredAt: now });
+              return;
+            }
+            const status = isErrorCode(result.error.code) ? ERROR_CATALOG[result.error.code].status : 500;
+            fail(i, `item ${result.error.code}`, `item ${result.error.code}: ${result.error.message.slice(0, 200)}`);
+            if (retryable(status)) again.push(i);
+          });
+        } else {
+          const kind = `batch status ${answer.status}`;
+          for (const i of pending) fail(i, kind, `${kind}: ${answer.body.slice(0, 200)}`);
+          if (retryable(answer.status)) again.push(...pending);
+        }
+      } catch (err) {
+        const kind = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        for (const i of pending) fail(i, kind);
+        again.push(...pending);
+      }
+      pending = again;
+      if (pending.length === 0 || this.stopped || Date.now() + backoff - started > this.options.deadlineMs) break;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
+    }
+    return outcomes;
+  }
+
   /** Pending retries give up at their next turn. */
   stop(): void {
     this.stopped = true;
@@ -104,7 +181,7 @@ export class ApiCaller {
     this.failureKinds.set(kind, (this.failureKinds.get(kind) ?? 0) + 1);
   }
 
-  private once(baseUrl: string, path: string, body: unknown, idempotencyKey: string): Promise<Attempt> {
+  private once(baseUrl: string, path: string, body: unknown, idempotencyKey?: string): Promise<Attempt> {
     const payload = Buffer.from(JSON.stringify(body));
     const url = new URL(path, baseUrl);
     return new Promise((resolve, reject) => {
@@ -119,7 +196,7 @@ export class ApiCaller {
             authorization: `Bearer ${this.options.apiKey}`,
             'content-type': 'application/json',
             'content-length': payload.length,
-            'idempotency-key': idempotencyKey,
+            ...(idempotencyKey !== undefined ? { 'idempotency-key': idempotencyKey } : {}),
           },
         },
         (res) => {

@@ -14,6 +14,11 @@ export interface ChaosOptions {
   scenarios: ScenarioName[];
   /** Pushes in flight at most (a slower server slows the caller, as a real one would). @default 200 */
   maxInFlight: number;
+  /**
+   * 0: every logical push is its own `POST /api/v1/push`. n > 0: the pushes, in the order they are
+   * started, go out in `POST /api/v1/push/batch` calls of up to n items. @default 0
+   */
+  batch: number;
   /** Print progress lines. @default true */
   verbose: boolean;
 }
@@ -27,6 +32,7 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   settle: 20,
   scenarios: [...ALL_SCENARIOS],
   maxInFlight: 200,
+  batch: 0,
   verbose: true,
 };
 
@@ -56,6 +62,15 @@ export function positiveNumber(flags: Map<string, string>, name: string, fallbac
   return value;
 }
 
+/** `--batch n`: 0 (single pushes) or a whole number of items per batch call, 1 to 1,000. */
+export function batchSize(flags: Map<string, string>): number {
+  const raw = flags.get('batch');
+  if (raw === undefined) return DEFAULT_CHAOS_OPTIONS.batch;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 1000) throw new Error(`--batch: expected 0 (single pushes) or 1 to 1000 pushes per call, got "${raw}"`);
+  return value;
+}
+
 export function chaosOptionsFrom(flags: Map<string, string>): ChaosOptions {
   const scenarios = flags.get('scenario') ?? flags.get('scenarios');
   const picked = scenarios === undefined ? [...ALL_SCENARIOS] : scenarios.split(',').map((s) => s.trim());
@@ -69,6 +84,7 @@ export function chaosOptionsFrom(flags: Map<string, string>): ChaosOptions {
     settle: positiveNumber(flags, 'settle', DEFAULT_CHAOS_OPTIONS.settle),
     scenarios: picked as ScenarioName[],
     maxInFlight: Math.round(positiveNumber(flags, 'max-in-flight', DEFAULT_CHAOS_OPTIONS.maxInFlight)),
+    batch: batchSize(flags),
     verbose: flags.get('quiet') !== 'true',
   };
 }

@@ -14,6 +14,8 @@ import type { ChaosServices } from './services';
 
 export interface ScenarioResult {
   scenario: string;
+  /** Pushes per `POST /api/v1/push/batch` call (0: single pushes). */
+  batch: number;
   /** Logical pushes started. */
   sent: number;
   /** Logical pushes answered 200 (after retries). */
@@ -77,6 +79,7 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
   const caller = new ApiCaller();
   const result: ScenarioResult = {
     scenario: scenario.name,
+    batch: options.batch,
     sent: 0,
     answered: 0,
     delivered: 0,
@@ -117,16 +120,47 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
       .finally(() => (faultsDone = true));
     faults.catch(() => undefined);
 
-    // The pusher: `rate` logical pushes a second, each to one user, alternating hosts.
+    // The pusher: `rate` logical pushes a second, each to one user, alternating hosts. With
+    // `--batch n` the same pushes, in the same order, go out n to a `POST /api/v1/push/batch` call
+    // (the calls alternating hosts); as single pushes, calls do not wait for each other.
     const interval = 1000 / options.rate;
+    let itemsInFlight = 0;
+    let batched: { n: number; uid: string }[] = [];
+    let calls = 0;
+    const sendBatch = (): void => {
+      const items = batched;
+      batched = [];
+      const host = hosts[calls++ % hosts.length] as HeraldHost;
+      itemsInFlight += items.length;
+      const call = caller
+        .pushBatch(
+          () => host.url,
+          items.map(({ n, uid }) => ({ body: { to: { uid }, data: { run: runId, n } }, idempotencyKey: `${runId}-${n}` })),
+        )
+        .then((outcomes) => {
+          outcomes.forEach((outcome, k) => {
+            result.retries += outcome.attempts - 1;
+            if (outcome.ok) answeredAt.set((items[k] as { n: number }).n, outcome.answeredAt as number);
+            else result.unanswered++;
+          });
+        })
+        .finally(() => (itemsInFlight -= items.length));
+      inFlight.add(call);
+      void call.finally(() => inFlight.delete(call));
+    };
     for (let n = 0; Date.now() - t0 < durationMs || !faultsDone; n++) {
       const due = t0 + n * interval;
       if (due > Date.now()) await sleep(due - Date.now());
-      while (inFlight.size >= options.maxInFlight) await Promise.race(inFlight);
+      while (inFlight.size > 0 && (options.batch > 0 ? itemsInFlight + batched.length : inFlight.size) >= options.maxInFlight) await Promise.race(inFlight);
       const uid = uids[n % uids.length] as string;
-      const host = hosts[n % hosts.length] as HeraldHost;
       uidOf.set(n, uid);
       result.sent++;
+      if (options.batch > 0) {
+        batched.push({ n, uid });
+        if (batched.length >= options.batch) sendBatch();
+        continue;
+      }
+      const host = hosts[n % hosts.length] as HeraldHost;
       const call = caller
         .push(() => host.url, { to: { uid }, data: { run: runId, n } }, `${runId}-${n}`)
         .then((outcome) => {
@@ -137,6 +171,7 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
       inFlight.add(call);
       void call.finally(() => inFlight.delete(call));
     }
+    if (batched.length > 0) sendBatch();
     result.faults = await faults;
     log(`push phase over after ${((Date.now() - t0) / 1000).toFixed(1)} s; ${inFlight.size} pushes in flight`);
     await Promise.all(inFlight);
@@ -190,7 +225,7 @@ export function formatResult(r: ScenarioResult): string {
   return (
     `chaos ${r.scenario.padEnd(6)} ${verdict.padEnd(4)} answered200=${r.answered} delivered=${r.delivered} lost=${r.lost} ` +
     `duplicates=${r.duplicates} appDuplicates=${r.appDuplicates} outOfOrder=${r.outOfOrder} recover=${recover} ` +
-    `(sent=${r.sent} unanswered=${r.unanswered} retries=${r.retries} processErrors=${r.processErrors.length} ${r.seconds.toFixed(0)}s)`
+    `(${r.batch > 0 ? `batch=${r.batch} ` : ''}sent=${r.sent} unanswered=${r.unanswered} retries=${r.retries} processErrors=${r.processErrors.length} ${r.seconds.toFixed(0)}s)`
   );
 }
 

@@ -2,7 +2,8 @@
  * The chaos suite at CI size (docs/RELIABILITY.md): each fault of `npm run chaos` with 5 users
  * (two SDK devices each) and 40 durable pushes a second from a keep-alive caller that retries with
  * the same Idempotency-Key. The bar: every push answered 200 reaches both devices, and no device
- * gets a seq after a higher one on the same connection.
+ * gets a seq after a higher one on the same connection. The last case sends the same pushes in
+ * batches of 10 (`--batch 10`) under kill9 and store.
  */
 import { expect } from 'chai';
 import { SCENARIOS, type ScenarioName } from '../chaos/faults';
@@ -43,4 +44,24 @@ describe('chaos suite, CI size (npm run chaos at 40 pushes/s, 5 users × 2 devic
       expect(result.processErrors, summary).to.deep.equal([]);
     });
   }
+
+  // The same pushes through POST /api/v1/push/batch, 10 per call (`npm run chaos -- --batch 10`):
+  // an item counts only when the call is 200 and its own result ok; failed items are retried with
+  // the same idempotencyKey. The two faults that fail batch items: a killed worker (the call cut)
+  // and the store down (every durable item of a batch STORE_UNAVAILABLE in its group commit).
+  it('loses no push answered ok in a 10-push batch and keeps seq order while a worker is killed (kill9), then while the store is down (store)', async function () {
+    for (const name of ['kill9', 'store'] as const) {
+      const scenario = SCENARIOS.find((s) => s.name === name);
+      if (scenario === undefined) throw new Error(`no scenario ${name}`);
+      const result = await runScenario(services, scenario, { ...SMALL, batch: 10 });
+      const summary = [formatResult(result), ...formatDetails(result)].join('\n');
+      expect(result.batch, summary).to.equal(10);
+      expect(result.answered, summary).to.be.greaterThan(100);
+      expect(result.lost, summary).to.equal(0);
+      expect(result.outOfOrder, summary).to.equal(0);
+      expect(result.appDuplicates, summary).to.equal(0);
+      expect(result.processErrors, summary).to.deep.equal([]);
+      if (name === 'store') expect(result.failureKinds['item STORE_UNAVAILABLE'] ?? 0, summary).to.be.greaterThan(0);
+    }
+  });
 });

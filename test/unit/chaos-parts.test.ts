@@ -38,6 +38,16 @@ describe('chaos suite parts', function () {
     expect(() => chaosOptionsFrom(parseFlags(['--rate', '-1']))).to.throw('--rate: expected a positive number');
   });
 
+  it('reads --batch as 0 (single pushes, the default) or 1 to 1000 pushes per call', function () {
+    expect(chaosOptionsFrom(parseFlags([])).batch).to.equal(0);
+    expect(chaosOptionsFrom(parseFlags(['--batch', '10'])).batch).to.equal(10);
+    expect(chaosOptionsFrom(parseFlags(['--batch=0'])).batch).to.equal(0);
+    expect(chaosOptionsFrom(parseFlags(['--batch', '1000'])).batch).to.equal(1000);
+    for (const bad of ['1001', '-1', '2.5', 'ten']) {
+      expect(() => chaosOptionsFrom(parseFlags(['--batch', bad]))).to.throw('--batch: expected 0 (single pushes) or 1 to 1000');
+    }
+  });
+
   it('fits the slope of a memory series (MB per second)', function () {
     expect(slope([[0, 10], [10, 20], [20, 30]])).to.equal(1);
     expect(slope([[0, 50], [10, 50], [20, 50]])).to.equal(0);
