@@ -412,18 +412,16 @@ function addRatios(results: ScenarioResult[]): string | undefined {
     const v = first?.metrics[key];
     return v === undefined || v === null || v <= 0 ? null : v;
   };
+  const ratio = (value: number | null | undefined, over: number | null): number | null => (over !== null && value !== undefined && value !== null ? value / over : null);
   const pushBase = base('pushCpuNet');
   const perHostBase = base('pushCpuNetPerHostRate');
   const broadcastBase = base('broadcastCpuNet');
+  // The calibration ran at the rate each host of the largest count takes: only that count compares.
+  const most = Math.max(...results.map((r) => r.metrics.hosts ?? 0));
   for (const r of results) {
-    const push = r.metrics.pushCpuNet;
-    const all = r.metrics.broadcastCpuNet;
-    r.metrics.pushCpuRatio = pushBase !== null && push !== undefined && push !== null ? push / pushBase : null;
-    const h = r.metrics.hosts;
-    // Against one host at this count's rate per host: exact for the largest count, which the calibration ran at.
-    r.metrics.pushCpuRatioPerHostRate =
-      perHostBase !== null && push !== undefined && push !== null && h === Math.max(...results.map((x) => x.metrics.hosts ?? 0)) && h !== undefined && h !== null && h > 1 ? push / perHostBase : null;
-    r.metrics.broadcastCpuRatio = broadcastBase !== null && all !== undefined && all !== null ? all / broadcastBase : null;
+    r.metrics.pushCpuRatio = ratio(r.metrics.pushCpuNet, pushBase);
+    r.metrics.pushCpuRatioPerHostRate = most > 1 && r.metrics.hosts === most ? ratio(r.metrics.pushCpuNet, perHostBase) : null;
+    r.metrics.broadcastCpuRatio = ratio(r.metrics.broadcastCpuNet, broadcastBase);
   }
   return first?.server;
 }
