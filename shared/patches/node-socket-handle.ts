@@ -22,6 +22,13 @@ export const PINNED = [
 export interface SocketHandle {
   readStop?: () => number;
   close?: () => void;
+  /** The file descriptor; -1 once the handle is closed. */
+  fd?: number;
+}
+
+/** Whether Node has closed the handle (its `fd` reads -1 from then on). */
+export function handleClosed(handle: SocketHandle): boolean {
+  return handle.fd === -1;
 }
 
 /** The socket's raw handle, or undefined once it is closed. */

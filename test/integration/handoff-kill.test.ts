@@ -4,8 +4,16 @@
  * own timeout (the primary's copy of a socket whose hand-off the dead worker never acknowledged
  * kept it open; before the fix, about one `kill -9` run in three left calls hanging 8 s).
  */
+import { fork } from 'node:child_process';
+import type { Worker } from 'node:cluster';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { stopReadingBeforeHandoff } from '../../server/primary/socket-handoff';
 import { startHost, waitForWorkers, type HeraldHost } from '../support/herald-host';
 import { sleep } from '../support/wait';
 
@@ -53,5 +61,43 @@ describe('a worker killed while connections are handed to it', function () {
     console.log(`      (${outcomes.answered} answered, ${outcomes.closed} closed, ${outcomes.hung} hung)`);
     expect(outcomes.hung, 'requests left hanging').to.equal(0);
     expect(outcomes.answered).to.be.greaterThan(0);
+  });
+});
+
+describe("the primary's copies of handed sockets", function () {
+  this.timeout(30_000);
+
+  /** A child that takes sockets over IPC (Node acknowledges each), counts them, and keeps them open. */
+  function startTaker(): ReturnType<typeof fork> {
+    const file = join(tmpdir(), `herald-taker-${process.pid}.js`);
+    writeFileSync(file, "let n = 0; process.on('message', (m, socket) => { if (socket) { n++; socket.on('error', () => {}); process.send({ taken: n }); } });\n");
+    return fork(file, [], { serialization: 'advanced', stdio: 'ignore' });
+  }
+
+  it('are forgotten once the taker acknowledges them, not kept until the next hand-off', async function () {
+    const child = startTaker();
+    const worker = { send: child.send.bind(child), process: child, once: child.once.bind(child) } as unknown as Worker;
+    const handoff = stopReadingBeforeHandoff(worker);
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const peers: Socket[] = [];
+    let taken = 0;
+    child.on('message', (m: { taken?: number }) => (taken = m.taken ?? taken));
+    server.on('connection', (socket: Socket) => worker.send({ type: 'take' }, socket));
+    try {
+      for (let i = 0; i < 40; i++) peers.push(connect((server.address() as AddressInfo).port, '127.0.0.1').on('error', () => undefined));
+      const deadline = Date.now() + 10_000;
+      while (taken < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(taken, 'sockets the child took').to.equal(40);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(handoff.tracked(), 'copies still tracked after every acknowledgement').to.equal(0);
+      // The connections themselves stay open in the child.
+      expect(peers.every((p) => !p.destroyed)).to.equal(true);
+    } finally {
+      for (const p of peers) p.destroy();
+      server.close();
+      child.kill();
+    }
   });
 });
