@@ -37,10 +37,24 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+}
+
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
+}
+
+/** `--a=1 --b` → ['--a=1', '--b']: Node options only, so a stray word cannot become a script to run. */
+function nodeFlags(value: string): string[] {
+  const flags = value.split(/\s+/).filter((s) => s !== '');
+  const bad = flags.find((flag) => !/^--[a-z0-9-]+(=[^\s]*)?$/i.test(flag));
+  if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a Node option (--name or --name=value)`);
+  return flags;
 }
 
 /** `1,2,4,8` → [1, 2, 4, 8]: distinct positive integers, ascending. */
@@ -105,6 +119,8 @@ interface Flags {
   resultsDir?: string;
   profile?: boolean;
   heapSnapshots?: boolean;
+  idleSettle?: number;
+  heraldNodeOptions?: string;
   progress?: boolean;
   label?: string;
 }
@@ -155,6 +171,8 @@ function program(): Command {
     .option('--append-doc [path]', 'append the tables to docs/BENCHMARKS.md (or the given file)')
     .option('--results-dir <dir>', `where the JSON goes (default ${DEFAULT_BENCH_OPTIONS.resultsDir})`)
     .option('--profile', 'write V8 CPU profiles of the servers and print where their time went')
+    .option('--herald-node-options <flags>', "more Node options for Herald's processes only, space-separated (e.g. '--max-semi-space-size=4')")
+    .option('--idle-settle <s>', `idle: seconds idle before the second, settled memory reading, 0 for none (default ${DEFAULT_BENCH_OPTIONS.idleSettle})`, nonNegativeNumber)
     .option('--heap-snapshots', 'idle: heap snapshots of each server\'s busiest worker, empty and loaded, and what each connection adds')
     .option('--no-progress', 'no progress bar')
     .option('--label <text>', 'a note saved with the results (e.g. "before the encode-once change")')
@@ -220,6 +238,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...(f.resultsDir !== undefined ? { resultsDir: f.resultsDir } : {}),
     ...(f.profile === true ? { profile: true } : {}),
     ...(f.heapSnapshots === true ? { heapSnapshots: true } : {}),
+    ...(f.idleSettle !== undefined ? { idleSettle: f.idleSettle } : {}),
+    ...(f.heraldNodeOptions !== undefined ? { heraldNodeOptions: nodeFlags(f.heraldNodeOptions) } : {}),
     ...(f.progress === false ? { progress: false } : {}),
     ...(f.label !== undefined ? { label: f.label } : {}),
   };

@@ -101,6 +101,10 @@ export interface BenchOptions {
   profile: boolean;
   /** idle: heap snapshots of each server's busiest worker, empty and loaded, and the per-connection census (bench/heap-census.ts). */
   heapSnapshots: boolean;
+  /** More Node options for Herald's processes, to measure a tuning (e.g. `--max-semi-space-size=4`); the baselines run without. */
+  heraldNodeOptions: string[];
+  /** idle: seconds to wait after the first reading before reading the memory again, settled; 0: no second reading. @default 30 */
+  idleSettle: number;
   progress: boolean;
   /** Free text saved with the results (e.g. "before the encode-once change"). */
   label: string;
@@ -150,6 +154,8 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   resultsDir: 'bench/results',
   profile: false,
   heapSnapshots: false,
+  idleSettle: 30,
+  heraldNodeOptions: [],
   progress: true,
   label: '',
 });
@@ -171,6 +177,7 @@ export const SMOKE_OPTIONS: Readonly<Partial<BenchOptions>> = Object.freeze({
   durableRate: 50,
   durableMaxRate: 80,
   durableStep: 1,
+  idleSettle: 0,
   durableBatch: 10,
   hostCounts: [1, 2],
   hostsConnections: 40,

@@ -102,8 +102,11 @@ export function renderRun(run: BenchRun): string {
       (o.scenarios.includes('hosts')
         ? `; hosts ${o.hostCounts.join(', ')} (1 worker each) on ${o.hostsRedis === 'cluster' ? 'a Redis Cluster' : 'one Redis'}, ` +
           `${o.hostsConnections.toLocaleString('en-US')} clients, ${o.hostsPushes.toLocaleString('en-US')} pushes at ${o.hostsPushRate.toLocaleString('en-US')}/s, ` +
-          `${o.hostsBroadcasts} broadcasts, ${o.hostsLookups.toLocaleString('en-US')} look-ups.`
-        : '.'),
+          `${o.hostsBroadcasts} broadcasts, ${o.hostsLookups.toLocaleString('en-US')} look-ups`
+        : '') +
+      (o.scenarios.includes('idle') && o.idleSettle > 0 ? `; idle settles ${o.idleSettle} s` : '') +
+      ((o.heraldNodeOptions ?? []).length > 0 ? `; **Herald's processes run with \`${(o.heraldNodeOptions ?? []).join(' ')}\`**` : '') +
+      '.',
     '',
   ];
   const byScenario = new Map<string, ScenarioResult[]>();

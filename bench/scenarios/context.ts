@@ -94,6 +94,7 @@ export class BenchContext {
       ...(redis !== undefined ? { redis } : {}),
       ...(profileDir !== undefined ? { profileDir } : {}),
       ...(heapSnapshotDir !== undefined ? { heapSnapshotDir } : {}),
+      ...(this.options.heraldNodeOptions.length > 0 ? { nodeOptions: this.options.heraldNodeOptions } : {}),
       ...overrides,
     });
     // Keys on a Redis Cluster go with the cluster, which the run stops.

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { censusOf, diffCensus, renderCensus, takeSnapshot, type CensusDiff } from '../heap-census';
 import { cpuBetween, sampleTree } from '../proc-stats';
-import { connectionNotes, type BenchContext, type ServerSession } from './context';
+import { connectionNotes, sleep, type BenchContext, type MemorySample, type ServerSession } from './context';
 import type { SharedScenario } from './scenario';
 
 export const idleScenario: SharedScenario = {
@@ -18,6 +18,8 @@ export const idleScenario: SharedScenario = {
     { key: 'connections', label: 'connections held (logged in on Herald)', unit: 'count' },
     { key: 'rssPerConnection', label: 'server RSS per connection (whole tree)', unit: 'bytes' },
     { key: 'heapPerConnection', label: 'server heap per connection (workers)', unit: 'bytes' },
+    { key: 'rssPerConnectionSettled', label: 'server RSS per connection, settled (after --idle-settle s idle)', unit: 'bytes' },
+    { key: 'heapPerConnectionSettled', label: 'server heap per connection, settled', unit: 'bytes' },
     { key: 'heapRetainedPerConnection', label: 'heap retained per connection (snapshot of the busiest worker; --heap-snapshots)', unit: 'bytes' },
     { key: 'rssTotal', label: 'server RSS with N connections', unit: 'mib' },
     { key: 'rssEmpty', label: 'server RSS empty', unit: 'mib' },
@@ -31,6 +33,9 @@ export const idleScenario: SharedScenario = {
     const cpu0 = sampleTree(server.rootPid);
     const loaded = await ctx.memory(server);
     const cpu1 = sampleTree(server.rootPid);
+    // The first reading comes seconds after the last connection, with the connecting's garbage and
+    // grown young generation still counted; a server idle for a while is what holds connections.
+    const settled = ctx.options.idleSettle > 0 ? await settle(server, ctx) : undefined;
     const census = session.emptySnapshots !== undefined ? await snapshotCensus(session, ctx) : undefined;
     ctx.progress.finish();
     const held = server.login ? connect.status.loggedIn : connect.status.open;
@@ -40,6 +45,8 @@ export const idleScenario: SharedScenario = {
         connections: held,
         rssPerConnection: per(loaded.rssBytes, empty.rssBytes),
         heapPerConnection: per(loaded.heapBytes, empty.heapBytes),
+        rssPerConnectionSettled: settled === undefined ? null : per(settled.rssBytes, empty.rssBytes),
+        heapPerConnectionSettled: settled === undefined ? null : per(settled.heapBytes, empty.heapBytes),
         heapRetainedPerConnection: census?.totalPerConnection ?? null,
         rssTotal: loaded.rssBytes,
         rssEmpty: empty.rssBytes,
@@ -52,6 +59,16 @@ export const idleScenario: SharedScenario = {
     };
   },
 };
+
+/** Memory again after `--idle-settle` seconds with the connections idle. */
+async function settle(server: ServerSession['server'], ctx: BenchContext): Promise<MemorySample> {
+  const seconds = ctx.options.idleSettle;
+  for (let left = seconds; left > 0; left -= Math.min(left, 5)) {
+    ctx.progress.phase(`idle · ${server.kind}: settling, ${Math.ceil(left)} s left`);
+    await sleep(Math.min(left, 5) * 1000);
+  }
+  return ctx.memory(server);
+}
 
 /** Snapshots the worker holding the most connections and diffs it against its empty snapshot. */
 async function snapshotCensus(session: ServerSession, ctx: BenchContext): Promise<(CensusDiff & { file: string }) | undefined> {

@@ -28,6 +28,8 @@ export interface HeraldServerOptions {
   profileDir?: string;
   /** Let the workers write heap snapshots into this folder on SIGUSR2 (bench/heap-census.ts). */
   heapSnapshotDir?: string;
+  /** More Node options for every Herald process (the workers inherit the primary's), e.g. `--max-semi-space-size=4`. */
+  nodeOptions?: string[];
   /** Milliseconds to wait for the host to announce itself. @default 30000 */
   startTimeoutMs?: number;
   /** More HERALD_* variables. */
@@ -117,6 +119,7 @@ export class HeraldServer implements BenchServer {
     // --cpu-prof is refused in NODE_OPTIONS; the workers inherit the primary's execArgv (cluster's default).
     const execArgv = options.profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
     if (options.heapSnapshotDir !== undefined) execArgv.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`);
+    execArgv.push(...(options.nodeOptions ?? []));
     if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true });
     const child = fork(join(packageRoot(), 'bin', 'herald.js'), ['server', 'start'], {
       env,
