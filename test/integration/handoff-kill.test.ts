@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import type { Worker } from 'node:cluster';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,7 +71,9 @@ describe("the primary's copies of handed sockets", function () {
   function startTaker(): ReturnType<typeof fork> {
     const file = join(tmpdir(), `herald-taker-${process.pid}.js`);
     writeFileSync(file, "let n = 0; process.on('message', (m, socket) => { if (socket) { n++; socket.on('error', () => {}); process.send({ taken: n }); } });\n");
-    return fork(file, [], { serialization: 'advanced', stdio: 'ignore' });
+    const child = fork(file, [], { serialization: 'advanced', stdio: 'ignore' });
+    child.once('exit', () => rmSync(file, { force: true }));
+    return child;
   }
 
   it('are forgotten once the taker acknowledges them, not kept until the next hand-off', async function () {
