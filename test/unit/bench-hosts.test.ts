@@ -4,19 +4,10 @@
  * that did not measure both.
  */
 import { expect } from 'chai';
+import { quietly } from '../support/quietly';
 import { DEFAULT_BENCH_OPTIONS, parseBenchArgs, type BenchOptions, type GoalResult, type ScenarioResult } from '../../bench';
 import { evaluateGoals } from '../../bench/report/goals';
 
-function quietly<T>(fn: () => T): T {
-  // commander prints its complaint before it throws.
-  const write = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return fn();
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 function hostsResult(server: string, metrics: Record<string, number | null>): ScenarioResult {
   return { scenario: 'hosts', server, status: 'ok', metrics, notes: [], durationMs: 1, load: [0, 0] };

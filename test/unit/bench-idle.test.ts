@@ -3,20 +3,11 @@
  * processes only (checked before anything starts, and named in the run's header).
  */
 import { expect } from 'chai';
+import { quietly } from '../support/quietly';
 import { parseBenchArgs } from '../../bench';
 import { renderRun } from '../../bench/report/markdown';
 import type { BenchRun } from '../../bench/report/results';
 
-function quietly<T>(fn: () => T): T {
-  // commander prints its complaint before it throws.
-  const write = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return fn();
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 describe('bench: idle settle and Herald node options', function () {
   it('settles 30 s by default, none in the smoke preset, and takes 0 or more seconds', function () {
