@@ -32,7 +32,7 @@ import { hasAcks, installLazyAcks } from '../../shared/patches/socket-io-lazy-ac
 import { installOneEntryClientMaps, OneEntryMap } from '../../shared/patches/socket-io-client-maps';
 import { releaseHandshakeRequest, UPGRADE_ERROR_LISTENER, UPGRADE_RESPONSE_CLOSE } from '../../shared/patches/engine-io-release-request';
 import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-connection';
-import { socketHandle } from '../../shared/patches/node-socket-handle';
+import { handleClosed, socketHandle } from '../../shared/patches/node-socket-handle';
 import { userRoutedAdapter, type OutageGate } from '../../shared/patches/redis-adapter-user-channels';
 import { tapBroadcasts } from '../../shared/patches/socket-io-adapter-broadcast';
 import { packageRoot } from '../../shared/paths';
@@ -613,7 +613,7 @@ describe('library patches (shared/patches/)', function () {
   });
 
   describe('node-socket-handle', function () {
-    it("a TCP socket's _handle stops reading on readStop (bytes stay unread) and closes the connection on close", async function () {
+    it("a TCP socket's _handle stops reading on readStop (bytes stay unread), closes the connection on close, and reads fd -1 once closed", async function () {
       const server = createTcpServer();
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
@@ -627,6 +627,7 @@ describe('library patches (shared/patches/)', function () {
         let read = 0;
         socket.on('data', (chunk: Buffer) => (read += chunk.length));
         socket.on('error', () => undefined);
+        expect(handleClosed(handle!), 'an open handle').to.equal(false);
         expect(handle!.readStop!()).to.equal(0);
         peer.write('unread');
         await sleep(200);
@@ -635,6 +636,8 @@ describe('library patches (shared/patches/)', function () {
         peer.on('error', () => undefined);
         const closed = new Promise((resolve) => peer.once('close', resolve));
         handle!.close!();
+        // socket-handoff.ts forgets a handed copy once Node has closed it: `fd` reads -1 from then on.
+        expect(handleClosed(handle!), 'a closed handle').to.equal(true);
         await closed;
         socket.destroy();
         expect(socketHandle(socket)).to.equal(undefined);
