@@ -33,27 +33,32 @@ export function stopReadingBeforeHandoff(worker: Worker): { tracked(): number } 
   const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
   /** Raw handles of sockets handed to this worker, with when; Node closes each on the worker's ack. */
   const inFlight = new Map<SocketHandle, number>();
+  /**
+   * Forgets the oldest copies while Node has closed them (on the worker's ack) or they are older
+   * than TRACK_MS (a transfer that never completed). Handles go one at a time, in order, so the
+   * walk stops at the first copy still in flight: O(1) per call, even with a burst queued.
+   */
+  const forget = (now: number): void => {
+    for (const [raw, at] of inFlight) {
+      if (!handleClosed(raw) && now - at < TRACK_MS) break;
+      inFlight.delete(raw);
+    }
+  };
   (worker as { send: (...args: unknown[]) => boolean }).send = (message: unknown, handle?: unknown, ...rest: unknown[]) => {
     if (handle instanceof Socket) {
       const raw = socketHandle(handle);
       raw?.readStop?.();
       if (raw !== undefined) {
         const now = Date.now();
-        for (const [old, at] of inFlight) {
-          if (now - at < TRACK_MS) break;
-          inFlight.delete(old);
-        }
+        forget(now);
         inFlight.set(raw, now);
       }
     }
     return send(message, handle, ...rest);
   };
-  // Node's own 'internalMessage' listener runs first and closes the acknowledged copy. Every closed
-  // copy goes, not only those before the first open one: a copy whose transfer failed and was never
-  // closed must not hold the ones after it (normally one or two are in flight).
+  // Node's own 'internalMessage' listener runs first and closes the acknowledged copy.
   worker.process.on('internalMessage', (message: { cmd?: unknown } | null) => {
-    if (message?.cmd !== 'NODE_HANDLE_ACK' && message?.cmd !== 'NODE_HANDLE_NACK') return;
-    for (const raw of inFlight.keys()) if (handleClosed(raw)) inFlight.delete(raw);
+    if (message?.cmd === 'NODE_HANDLE_ACK' || message?.cmd === 'NODE_HANDLE_NACK') forget(Date.now());
   });
   worker.once('exit', () => {
     // Closing a handle Node already closed after the ack is a no-op (HandleWrap::Close).
