@@ -89,6 +89,8 @@ export function goalsTable(goals: GoalResult[]): string {
 export function renderRun(run: BenchRun): string {
   const m = run.machine;
   const o = run.options;
+  // Results written before the flag existed have no such field.
+  const tuned = (o.heraldNodeOptions ?? []).join(' ');
   const lines = [
     `### Run ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC${run.label !== '' ? ` — ${run.label}` : ''}${o.smoke ? ' (smoke)' : ''}`,
     '',
@@ -105,7 +107,7 @@ export function renderRun(run: BenchRun): string {
           `${o.hostsBroadcasts} broadcasts, ${o.hostsLookups.toLocaleString('en-US')} look-ups`
         : '') +
       (o.scenarios.includes('idle') && o.idleSettle > 0 ? `; idle settles ${o.idleSettle} s` : '') +
-      ((o.heraldNodeOptions ?? []).length > 0 ? `; **Herald's processes run with \`${(o.heraldNodeOptions ?? []).join(' ')}\`**` : '') +
+      (tuned !== '' ? `; **Herald's processes run with \`${tuned}\`**` : '') +
       '.',
     '',
   ];

@@ -8,7 +8,6 @@ import { parseBenchArgs } from '../../bench';
 import { renderRun } from '../../bench/report/markdown';
 import type { BenchRun } from '../../bench/report/results';
 
-
 describe('bench: idle settle and Herald node options', function () {
   it('settles 30 s by default, none in the smoke preset, and takes 0 or more seconds', function () {
     expect(parseBenchArgs([]).idleSettle).to.equal(30);
