@@ -80,7 +80,10 @@ export class PrivateRedisSentinel {
   }
 
   private spawn(port: number, args: string[]): void {
-    this.children.set(port, trackChild(spawn('redis-server', [...args, '--bind', HOST, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' })));
+    // --dir: a replica's full sync makes the master write an RDB even with --save ''; it goes in
+    // the setup's temp dir, not the checkout (a dump.rdb was once committed that way).
+    const options = ['--bind', HOST, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--dir', this.dir, '--dbfilename', `dump-${port}.rdb`];
+    this.children.set(port, trackChild(spawn('redis-server', [...args, ...options], { stdio: 'ignore' })));
   }
 
   private async sentinelMaster(): Promise<number | undefined> {
