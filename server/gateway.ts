@@ -17,6 +17,8 @@ import { installSharedTransportListeners } from '../shared/patches/engine-io-tra
 import { installOneEntryClientMaps } from '../shared/patches/socket-io-client-maps';
 import { installSharedClientListeners } from '../shared/patches/socket-io-client-listeners';
 import { installLazyAcks } from '../shared/patches/socket-io-lazy-acks';
+import { compactListeners } from '../shared/patches/node-listener-tables';
+import { installReceiverRelease } from '../shared/patches/ws-receiver-buffers';
 import type { KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
@@ -114,6 +116,7 @@ export class Gateway {
     installSharedClientListeners();
     installLazyAcks();
     installOneEntryClientMaps();
+    installReceiverRelease();
     // The HTTP API's listener must exist before Socket.IO attaches, which wraps existing listeners.
     options.httpServer.on('request', (req, res) => this.http.handle(req, res));
     this.io = new Server(options.httpServer, {
@@ -241,6 +244,9 @@ export class Gateway {
       metrics.counters.accepted++;
       router.attach(socket);
       socket.on('disconnect', onDisconnect);
+      // Both sockets' listeners are in place: fast tables instead of hash tables (shared/patches/).
+      compactListeners(socket.conn);
+      compactListeners(socket);
       const handshakeLogin = this.logins.takeHandshake(socket);
       if (handshakeLogin !== undefined) router.emitAnswer(socket, 'login', (ctx) => this.logins.enter(ctx, handshakeLogin));
     });

@@ -14,6 +14,7 @@ import { HeraldError, toErrorBody, type ErrorBody } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { describeZodError, type Answer, type LoginResult } from '../../shared/protocol';
 import { TokenBucket } from '../../shared/rate-limiter';
+import { exactMiddleware } from '../../shared/patches/socket-io-exact-arrays';
 import type { Metrics } from '../metrics';
 import { EventContext } from './event-context';
 import type { EventHandler } from './event-handlers';
@@ -33,6 +34,7 @@ export class SocketRouter {
   attach(socket: HeraldSocket): void {
     const bucket = new TokenBucket(this.rate, this.clock.now());
     socket.use((packet) => this.route(socket, bucket, packet as unknown[]));
+    exactMiddleware(socket);
   }
 
   private route(socket: HeraldSocket, bucket: TokenBucket, packet: unknown[]): void {

@@ -16,7 +16,9 @@
  * socket closes with "ping timeout"; any other packet while waiting extends that once, by
  * `pingTimeout` from its arrival; a pong schedules the next ping `pingInterval` after it; closing
  * or discarding the transport (`clearTransport`, also during an upgrade) drops the pong deadline.
- * Protocol v3 sockets (the client pings) keep Engine.IO's own timers. Installed once per process
+ * Protocol v3 sockets (the client pings) keep Engine.IO's own timers. On a pong, an empty
+ * `sentCallbackFn` gives up its spare slots (~120 bytes an idle connection would otherwise keep).
+ * Installed once per process
  * (server/gateway.ts); test/integration/library-patches.test.ts fails when the installed version
  * or the methods replaced here change.
  */
@@ -38,6 +40,8 @@ interface HeartbeatSocket {
   /** Patched: the socket's entry in the pong queue (the awaited pong's deadline), or null. */
   pingTimeoutTimer: unknown;
   server: { opts: { pingInterval: number; pingTimeout: number } };
+  /** Engine.IO's list of send callbacks per flush, shifted on each 'drain'. */
+  sentCallbackFn: unknown[];
   sendPacket(type: string): void;
   onClose(reason: string, description?: unknown): void;
   onError(err: Error): void;
@@ -247,6 +251,9 @@ export function installHeartbeatWheel(): void {
       case 'pong':
         cancelPong(this);
         schedulePing(this);
+        // The ping is answered, so its flush has drained: an idle socket's send-callback list
+        // gives up the 17 slots its first push grew it to until its next send.
+        if (this.sentCallbackFn.length === 0) this.sentCallbackFn.length = 0;
         this.emit('heartbeat');
         break;
       case 'error':

@@ -10,11 +10,15 @@
  * listeners end in `onClose`, which detaches the transport (`clearTransport`) before anything
  * else could fire them again, and `onClose` itself runs once. `clearTransport` removes the five
  * shared listeners and then does what it did (the remaining cleanup functions, a no-op error
- * listener, `transport.close()`). An upgrade attaches the new transport the same way.
+ * listener, `transport.close()`). An upgrade attaches the new transport the same way. Once its
+ * listeners are on, the transport's listener table and its websocket's (ws's WebSocket, whose
+ * listeners the transport's constructor added) and TCP socket's are made compact
+ * (node-listener-tables.ts).
  * Installed once per process (server/gateway.ts); test/integration/library-patches.test.ts fails
  * when the installed version or the code replaced here changes.
  */
 import { createRequire } from 'node:module';
+import { compactListeners } from './node-listener-tables';
 
 /** engine.io's Socket class as socket.io loads it (the copy whose sockets Herald's server makes). */
 const EngineSocket = (createRequire(require.resolve('socket.io'))('engine.io') as { Socket: unknown }).Socket;
@@ -26,6 +30,8 @@ const OWNER = '__heraldSocket';
 
 interface Transport {
   [OWNER]?: Owner | null;
+  /** ws's WebSocket, on a websocket transport, and its TCP socket. */
+  socket?: { _socket?: unknown };
   on(event: string, listener: (...args: unknown[]) => void): void;
   removeListener(event: string, listener: (...args: unknown[]) => void): void;
 }
@@ -79,6 +85,12 @@ export function installSharedTransportListeners(): void {
     this.transport = transport;
     transport[OWNER] = this;
     for (const [event, listener] of Object.entries(TRANSPORT_LISTENERS)) transport.on(event, listener);
+    compactListeners(transport);
+    const ws = transport.socket;
+    if (ws !== undefined) {
+      compactListeners(ws);
+      if (ws._socket !== undefined) compactListeners(ws._socket);
+    }
   };
   proto.clearTransport = function () {
     const transport = this.transport;

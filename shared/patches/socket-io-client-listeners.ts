@@ -12,6 +12,7 @@
  * version or the code replaced here changes.
  */
 import { dirname, join } from 'node:path';
+import { exactEmitterListeners } from './socket-io-exact-arrays';
 
 export const PINNED = [{ library: 'socket.io', version: '4.8.3' }] as const;
 
@@ -77,6 +78,7 @@ export function installSharedClientListeners(): void {
     this.conn[OWNER] = this;
     this.decoder[OWNER] = this;
     this.decoder.on('decoded', onDecoded);
+    exactEmitterListeners(this.decoder, 'decoded');
     for (const [event, listener] of Object.entries(CONNECTION_LISTENERS)) this.conn.on(event, listener);
     // As in socket.io: a connection that joins no namespace in time is closed.
     this.connectTimeout = setTimeout(() => {

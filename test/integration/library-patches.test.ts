@@ -35,6 +35,9 @@ import { coreConnection, destroyConnection } from '../../shared/patches/mysql2-c
 import { handleClosed, socketHandle } from '../../shared/patches/node-socket-handle';
 import { userRoutedAdapter, type OutageGate } from '../../shared/patches/redis-adapter-user-channels';
 import { tapBroadcasts } from '../../shared/patches/socket-io-adapter-broadcast';
+import { compactListeners, SHAPE_MODE } from '../../shared/patches/node-listener-tables';
+import { GET_DATA, installReceiverRelease, Receiver, type ReceiverInternals } from '../../shared/patches/ws-receiver-buffers';
+import { exactEmitterListeners, exactMiddleware } from '../../shared/patches/socket-io-exact-arrays';
 import { packageRoot } from '../../shared/paths';
 import { sleep, waitFor } from '../support/wait';
 
@@ -52,6 +55,17 @@ const declaredVersions: Record<string, string | undefined> = { ...pkg.devDepende
 function installedVersion(library: string): string {
   if (library === 'node') return process.versions.node.split('.')[0];
   return (JSON.parse(readFileSync(join(root, 'node_modules', library, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** V8's own answer: is `object` in fast mode (not a hash table)? */
+function hasFastProperties(object: object): boolean {
+  setFlagsFromString('--allow-natives-syntax');
+  return (new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean)(object);
+}
+
+/** An emitter's listener table (EventEmitter's private `_events`). */
+function listenerTable(emitter: unknown): object {
+  return (emitter as { _events: object })._events;
 }
 
 /** The arguments of the client's next `event`. */
@@ -358,6 +372,12 @@ describe('library patches (shared/patches/)', function () {
           expect(polling.listeners(event), `polling '${event}' after the upgrade`).to.not.include(listener);
         }
         expect(ws.listenerCount('close')).to.equal(1);
+        // The new transport's listener table, its websocket's and its TCP socket's are compact.
+        const wsSocket = (ws as unknown as { socket: { _socket: object } }).socket;
+        for (const [name, emitter] of [['transport', ws], ['ws', wsSocket], ['tcp', wsSocket._socket]] as const) {
+          expect(hasFastProperties(listenerTable(emitter)), `${name}: a fast table`).to.equal(true);
+          expect((emitter as unknown as Record<symbol, unknown>)[SHAPE_MODE!], `${name}: shape mode`).to.equal(true);
+        }
         const echoed = nextEvent(client, 'echo');
         server.on('ping-me', (n: number) => server.emit('echo', n + 1));
         client.emit('ping-me', 41);
@@ -606,6 +626,204 @@ describe('library patches (shared/patches/)', function () {
         pair.client.close();
         const [reason] = (await closed) as [string];
         expect(reason).to.equal('client namespace disconnect');
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('node-listener-tables', function () {
+    it("Node's EventEmitter still has a shape mode, a null-prototype table and deletes a removed listener's key outside it", function () {
+      expect(SHAPE_MODE, 'kShapeMode').to.be.a('symbol');
+      const emitter = new EventEmitter();
+      expect((emitter as unknown as Record<symbol, unknown>)[SHAPE_MODE!]).to.equal(false);
+      expect(Object.getPrototypeOf(listenerTable(emitter))).to.equal(null);
+      expect(hasFastProperties(listenerTable(emitter)), 'a new emitter: a hash table').to.equal(false);
+      const removed = (): void => undefined;
+      emitter.on('a', () => undefined).on('b', removed).on('c', () => undefined);
+      emitter.removeListener('b', removed);
+      expect(Object.keys(listenerTable(emitter))).to.deep.equal(['a', 'c']);
+    });
+
+    it('a compacted emitter is fast, keeps its listeners in order, and emits, adds and removes as before, also when listeners go', function () {
+      const emitter = new EventEmitter();
+      const calls: string[] = [];
+      const first = (n: number): number => calls.push(`first ${n}`);
+      const second = (n: number): number => calls.push(`second ${n}`);
+      emitter.on('data', first).on('data', second).on('data', (n: number) => calls.push(`third ${n}`));
+      emitter.once('close', () => calls.push('close'));
+      const removedBefore = (): void => undefined;
+      emitter.on('gone', removedBefore).removeListener('gone', removedBefore);
+      const before = emitter.rawListeners('data');
+      expect(compactListeners(emitter)).to.equal(true);
+      expect(hasFastProperties(listenerTable(emitter))).to.equal(true);
+      expect(emitter.rawListeners('data')).to.deep.equal(before);
+      expect(emitter.listenerCount('gone')).to.equal(0);
+      emitter.emit('data', 1);
+      expect(calls).to.deep.equal(['first 1', 'second 1', 'third 1']);
+      emitter.removeListener('data', second);
+      emitter.on('later', () => calls.push('later'));
+      expect(emitter.emit('close'), 'a once listener').to.equal(true);
+      expect(emitter.emit('close'), 'gone after it ran').to.equal(false);
+      emitter.emit('data', 2);
+      emitter.emit('later');
+      expect(calls.slice(3)).to.deep.equal(['close', 'first 2', 'third 2', 'later']);
+      expect(hasFastProperties(listenerTable(emitter)), 'still fast after removals and additions').to.equal(true);
+      expect(emitter.listenerCount('close')).to.equal(0);
+      emitter.removeAllListeners();
+      expect(emitter.emit('data', 3)).to.equal(false);
+    });
+
+    it('a once listener ahead of others, and a compaction during the emit itself: every listener runs, as without it', function () {
+      const emitter = new EventEmitter();
+      const calls: string[] = [];
+      emitter.once('close', () => calls.push('once'));
+      emitter.on('close', () => calls.push('a')).on('close', () => calls.push('b'));
+      compactListeners(emitter);
+      emitter.emit('close');
+      expect(calls, "Node 24 walks the array itself: its emit counter must survive the copy").to.deep.equal(['once', 'a', 'b']);
+      const during = new EventEmitter();
+      const seen: string[] = [];
+      const first = (): void => {
+        seen.push('first');
+        compactListeners(during);
+        during.removeListener('x', first);
+      };
+      during.on('x', first).on('x', () => seen.push('second')).on('x', () => seen.push('third'));
+      during.emit('x');
+      during.emit('x');
+      expect(seen).to.deep.equal(['first', 'second', 'third', 'second', 'third']);
+    });
+
+    it('a compacted table inherits nothing: events named like Object.prototype members have no listener until one is added', function () {
+      const emitter = new EventEmitter();
+      emitter.on('data', () => undefined);
+      compactListeners(emitter);
+      for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        expect(emitter.emit(name, 'x'), name).to.equal(false);
+        expect(emitter.listenerCount(name), name).to.equal(0);
+      }
+      let proto = 0;
+      emitter.on('__proto__', () => proto++);
+      expect(emitter.emit('__proto__')).to.equal(true);
+      expect(proto).to.equal(1);
+      expect(Object.getPrototypeOf(Object.getPrototypeOf(listenerTable(emitter)))).to.equal(null);
+    });
+
+    it("a stream keeps its own table (already in shape mode); its listener arrays are copied, not shared", function () {
+      const socket = new Socket();
+      const listeners = [(): void => undefined, (): void => undefined, (): void => undefined];
+      for (const listener of listeners) socket.on('close', listener);
+      const table = listenerTable(socket);
+      const array = (table as Record<string, unknown>).close;
+      expect(compactListeners(socket)).to.equal(true);
+      expect(listenerTable(socket)).to.equal(table);
+      expect((table as Record<string, unknown>).close).to.not.equal(array);
+      expect(socket.listeners('close')).to.deep.equal(listeners);
+      socket.destroy();
+    });
+
+    it('a Socket.IO socket and its Engine.IO socket, compacted, still exchange events and are seen leaving', async function () {
+      const pair = await socketPair();
+      try {
+        compactListeners(pair.server.conn);
+        compactListeners(pair.server);
+        expect(hasFastProperties(listenerTable(pair.server))).to.equal(true);
+        expect(hasFastProperties(listenerTable(pair.server.conn))).to.equal(true);
+        const echoed = nextEvent(pair.client, 'echo');
+        pair.server.on('ping-me', (n: number) => pair.server.emit('echo', n + 1));
+        pair.client.emit('ping-me', 1);
+        expect(await echoed).to.deep.equal([2]);
+        const left = once(pair.server, 'disconnect');
+        pair.client.disconnect();
+        expect(((await left) as [string])[0]).to.equal('client namespace disconnect');
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
+  describe('ws-receiver-buffers', function () {
+    it("Engine.IO's ws Receiver still reads the mask as a view, waits in GET_DATA for the payload, and is ws's exported Receiver", function () {
+      const source = readFileSync(join(root, 'node_modules', 'ws', 'lib', 'receiver.js'), 'utf8');
+      expect(source).to.include(`const GET_DATA = ${GET_DATA};`);
+      expect(source).to.include('this._mask = this.consume(4);');
+      expect(source).to.include('if (this._bufferedBytes < this._payloadLength) {\n        this._loop = false;\n        return;\n      }');
+      expect(Receiver).to.equal((WebSocket as unknown as { Receiver: unknown }).Receiver);
+    });
+
+    it('frames split anywhere, fragmented or large still arrive whole, and after each one the mask and the chunk list let go', async function () {
+      installReceiverRelease();
+      const server = new WebSocket.Server({ port: 0, host: '127.0.0.1' });
+      await once(server, 'listening');
+      const accepted = once(server, 'connection') as Promise<[WebSocket]>;
+      const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      try {
+        await once(client, 'open');
+        const [peer] = await accepted;
+        const receiver = (peer as unknown as { _receiver: ReceiverInternals })._receiver;
+        const received: string[] = [];
+        peer.on('message', (data: Buffer) => received.push(data.toString()));
+        const settled = async (count: number): Promise<void> => {
+          await waitFor(() => received.length === count, 5000, `${count} messages`);
+          expect(receiver._mask, `after message ${count}: no mask`).to.equal(undefined);
+          expect(receiver._buffers, `after message ${count}: no chunks`).to.have.length(0);
+        };
+        client.send('small');
+        await settled(1);
+        const big = 'y'.repeat(200_000);
+        client.send(big);
+        await settled(2);
+        // A masked frame written in three pieces: the mask arrives before the payload, which is
+        // split too; the mask must be kept while the payload is awaited.
+        const payload = Buffer.from('split across writes');
+        const mask = Buffer.from([0x11, 0x22, 0x33, 0x44]);
+        const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
+        const tcp = (client as unknown as { _socket: Socket })._socket;
+        tcp.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask]));
+        await sleep(30);
+        tcp.write(masked.subarray(0, 5));
+        await sleep(30);
+        expect(receiver._mask, 'kept while the payload is awaited').to.not.equal(undefined);
+        tcp.write(masked.subarray(5));
+        await settled(3);
+        client.send('a', { fin: false });
+        client.send('b', { fin: true });
+        await settled(4);
+        expect(received.map((text) => (text.length > 40 ? `${text.length} bytes` : text))).to.deep.equal(['small', '200000 bytes', 'split across writes', 'ab']);
+        expect(received[1]).to.equal(big);
+      } finally {
+        client.terminate();
+        server.close();
+      }
+    });
+  });
+
+  describe('socket-io-exact-arrays', function () {
+    it("a socket's middleware list and its decoder's 'decoded' listeners are copied, and both still run", async function () {
+      const pair = await socketPair();
+      try {
+        const seen: unknown[] = [];
+        pair.server.use((packet, next) => {
+          seen.push(packet[0]);
+          next();
+        });
+        const internals = pair.server as unknown as { fns: unknown[] };
+        const fns = internals.fns;
+        exactMiddleware(pair.server);
+        expect(internals.fns).to.not.equal(fns);
+        expect(internals.fns).to.deep.equal(fns);
+        const decoder = (pair.server as unknown as { client: { decoder: { _callbacks: Record<string, unknown[]> } } }).client.decoder;
+        const decoded = decoder._callbacks.$decoded;
+        expect(decoded, "the decoder's 'decoded' listeners").to.be.an('array').with.length(1);
+        exactEmitterListeners(decoder, 'decoded');
+        expect(decoder._callbacks.$decoded).to.not.equal(decoded);
+        expect(decoder._callbacks.$decoded).to.deep.equal(decoded);
+        const echoed = nextEvent(pair.client, 'echo');
+        pair.server.on('ping-me', (n: number) => pair.server.emit('echo', n + 1));
+        pair.client.emit('ping-me', 1);
+        expect(await echoed).to.deep.equal([2]);
+        expect(seen).to.deep.equal(['ping-me']);
       } finally {
         await pair.close();
       }
