@@ -18,9 +18,8 @@
  * or discarding the transport (`clearTransport`, also during an upgrade) drops the pong deadline.
  * Protocol v3 sockets (the client pings) keep Engine.IO's own timers. On a pong, an empty
  * `sentCallbackFn` gives up its spare slots (~120 bytes an idle connection would otherwise keep).
- * Installed once per process
- * (server/gateway.ts); test/integration/library-patches.test.ts fails when the installed version
- * or the methods replaced here change.
+ * Installed once per process (server/gateway.ts); test/integration/library-patches.test.ts fails
+ * when the installed version or the methods replaced here change.
  */
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
