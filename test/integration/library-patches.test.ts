@@ -38,6 +38,7 @@ import { tapBroadcasts } from '../../shared/patches/socket-io-adapter-broadcast'
 import { compactListeners, SHAPE_MODE } from '../../shared/patches/node-listener-tables';
 import { GET_DATA, installReceiverRelease, Receiver, type ReceiverInternals } from '../../shared/patches/ws-receiver-buffers';
 import { exactEmitterListeners, exactMiddleware } from '../../shared/patches/socket-io-exact-arrays';
+import { installRoomMembers, RoomMembers } from '../../shared/patches/socket-io-adapter-room-members';
 import { packageRoot } from '../../shared/paths';
 import { sleep, waitFor } from '../support/wait';
 
@@ -116,6 +117,111 @@ describe('library patches (shared/patches/)', function () {
   it('every patch has its own tests in this file', function () {
     const source = readFileSync(join(root, 'test', 'integration', 'library-patches.test.ts'), 'utf8');
     for (const name of patchNames) expect(source.includes(`describe('${name}'`), `describe('${name}', …) here`).to.equal(true);
+  });
+
+  describe('socket-io-adapter-room-members', function () {
+    it("the in-memory Adapter's addAll is still the one replaced here", function () {
+      const source = readFileSync(join(root, 'node_modules', 'socket.io-adapter', 'dist', 'in-memory-adapter.js'), 'utf8');
+      expect(source).to.include(
+        'addAll(id, rooms) {\n        if (!this.sids.has(id)) {\n            this.sids.set(id, new Set());\n        }\n        for (const room of rooms) {\n            this.sids.get(id).add(room);\n            if (!this.rooms.has(room)) {\n                this.rooms.set(room, new Set());\n                this.emit("create-room", room);\n            }\n            if (!this.rooms.get(room).has(id)) {\n                this.rooms.get(room).add(id);\n                this.emit("join-room", room, id);\n            }\n        }\n    }',
+      );
+      // Only this one place makes a room's members.
+      expect(source.split('this.rooms.set(').length - 1).to.equal(1);
+    });
+
+    it('RoomMembers answers every Set operation the adapter uses as a Set does, over 20,000 random operations', function () {
+      let seed = 7;
+      const random = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      const members = new RoomMembers<string>();
+      const reference = new Set<string>();
+      for (let step = 0; step < 20_000; step++) {
+        const id = `s${random(4)}`;
+        const op = random(10);
+        const label = `step ${step}, op ${op}, ${id}`;
+        if (op < 4) {
+          expect(members.add(id), label).to.equal(members);
+          reference.add(id);
+        } else if (op < 7) {
+          expect(members.delete(id), label).to.equal(reference.delete(id));
+        } else if (op === 7) {
+          expect(members.has(id), label).to.equal(reference.has(id));
+        } else if (op === 8 && random(20) === 0) {
+          members.clear();
+          reference.clear();
+        }
+        expect(members.size, label).to.equal(reference.size);
+        expect([...members], label).to.deep.equal([...reference]);
+        const seen: string[] = [];
+        members.forEach((member, same, set) => {
+          expect(same).to.equal(member);
+          expect(set).to.equal(members);
+          seen.push(member);
+        });
+        expect(seen, label).to.deep.equal([...reference]);
+        expect([...members.entries()], label).to.deep.equal([...reference.entries()]);
+        expect([...members.keys()], label).to.deep.equal([...reference.keys()]);
+      }
+    });
+
+    it('rooms of one and of many members: joins, leaves, broadcasts with and without exceptions, fetchSockets and the room events, as with Sets', async function () {
+      installRoomMembers();
+      const http = createServer();
+      const io = new Server(http);
+      const events: string[] = [];
+      const adapter = io.of('/').adapter;
+      for (const event of ['create-room', 'join-room', 'leave-room', 'delete-room']) adapter.on(event, (room: string, id?: string) => events.push(`${event} ${room}${id !== undefined ? ' *' : ''}`));
+      const sockets: ServerSocket[] = [];
+      io.on('connection', (socket) => sockets.push(socket));
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      const { port } = http.address() as AddressInfo;
+      const clients = [0, 1, 2].map(() => connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false }));
+      try {
+        await waitFor(() => sockets.length === 3 && clients.every((c) => c.connected), 5000, 'three clients');
+        const [a, b, c] = sockets.sort((x, y) => clients.findIndex((cl) => cl.id === x.id) - clients.findIndex((cl) => cl.id === y.id));
+        expect(adapter.rooms.get(a.id)).to.be.instanceOf(RoomMembers);
+        events.length = 0;
+        a.join(['u:1', 'all']);
+        b.join('all');
+        c.join(['u:3', 'all']);
+        expect(events).to.deep.equal(['create-room u:1', 'join-room u:1 *', 'create-room all', 'join-room all *', 'join-room all *', 'create-room u:3', 'join-room u:3 *', 'join-room all *']);
+        expect(adapter.rooms.get('all')?.size).to.equal(3);
+        expect([...a.rooms]).to.deep.equal([a.id, 'u:1', 'all']);
+        const received = (client: ClientSocket): string[] => {
+          const got: string[] = [];
+          client.on('m', (text: string) => got.push(text));
+          return got;
+        };
+        const got = clients.map(received);
+        io.to('u:1').emit('m', 'one');
+        io.to('all').except('u:3').emit('m', 'all but 3');
+        io.to(b.id).emit('m', 'by id');
+        io.except([a.id, 'u:3']).emit('m', 'everyone but a and 3');
+        io.to('all').emit('m', 'all');
+        await waitFor(() => got[0].length === 3 && got[1].length === 4 && got[2].length === 1, 5000, 'the broadcasts');
+        expect(got).to.deep.equal([['one', 'all but 3', 'all'], ['all but 3', 'by id', 'everyone but a and 3', 'all'], ['all']]);
+        expect((await io.in('all').fetchSockets()).map((s) => s.id).sort()).to.deep.equal([a.id, b.id, c.id].sort());
+        expect((await io.in('u:3').fetchSockets()).map((s) => s.id)).to.deep.equal([c.id]);
+        events.length = 0;
+        a.leave('u:1');
+        expect(events).to.deep.equal(['leave-room u:1 *', 'delete-room u:1']);
+        expect(adapter.rooms.has('u:1')).to.equal(false);
+        const left = once(c, 'disconnect');
+        clients[2].disconnect();
+        await left;
+        expect(adapter.rooms.has('u:3')).to.equal(false);
+        expect(adapter.rooms.has(c.id)).to.equal(false);
+        expect([...(adapter.rooms.get('all') ?? [])].sort()).to.deep.equal([a.id, b.id].sort());
+        io.in('all').socketsLeave('all');
+        expect(adapter.rooms.has('all')).to.equal(false);
+      } finally {
+        for (const client of clients) client.close();
+        await io.close();
+      }
+    });
   });
 
   describe('socket-io-adapter-broadcast', function () {

@@ -1,0 +1,125 @@
+/**
+ * Patch of socket.io-adapter 2.5.8: a room's members are kept in a `RoomMembers`, which holds one
+ * member inline and turns into a real `Set` at the second.
+ *
+ * Why: Herald puts each logged-in socket in four rooms, three of which usually have that socket
+ * alone (its own id, `u:<uid>`, `u:<uid>/<platform>`), and a one-member `Set` costs ~230 bytes
+ * with its hash table: ~700 bytes per connection (heap census in docs/BENCHMARKS.md). The adapter
+ * makes a room's member set in one place, `addAll` (dist/in-memory-adapter.js), which is replaced
+ * here by the same steps with `RoomMembers` in place of `new Set()`: the same rooms, members,
+ * order of operations and 'create-room' / 'join-room' events (the Redis adapter subscribes on
+ * 'create-room'). Everything that reads a room — the adapter's `_del`, `apply`, `sockets`,
+ * `fetchSockets` and the except lists, the adapters built on it, Herald's bulk delivery — uses
+ * `has`, `add`, `delete`, `size`, `forEach` and iteration, which `RoomMembers` answers as a `Set`
+ * would, in insertion order. A socket's own list of rooms (`sids`, `socket.rooms`) stays a `Set`.
+ * Installed once per process (server/gateway.ts); test/integration/library-patches.test.ts fails
+ * when the installed version or the replaced method changes.
+ */
+import { Adapter } from 'socket.io-adapter';
+
+export const PINNED = [{ library: 'socket.io-adapter', version: '2.5.8' }] as const;
+
+/** The members of a room: one inline; from the second on, a real Set holds them all. */
+export class RoomMembers<T> {
+  private one: T | undefined = undefined;
+  private filled = false;
+  private spill: Set<T> | undefined = undefined;
+
+  get size(): number {
+    return this.spill !== undefined ? this.spill.size : this.filled ? 1 : 0;
+  }
+
+  has(member: T): boolean {
+    if (this.spill !== undefined) return this.spill.has(member);
+    return this.filled && this.one === member;
+  }
+
+  add(member: T): this {
+    if (this.spill !== undefined) {
+      this.spill.add(member);
+    } else if (!this.filled) {
+      this.one = member;
+      this.filled = true;
+    } else if (this.one !== member) {
+      this.spill = new Set<T>([this.one as T, member]);
+      this.empty();
+    }
+    return this;
+  }
+
+  delete(member: T): boolean {
+    if (this.spill !== undefined) return this.spill.delete(member);
+    if (!this.filled || this.one !== member) return false;
+    this.empty();
+    return true;
+  }
+
+  clear(): void {
+    this.spill = undefined;
+    this.empty();
+  }
+
+  forEach(callback: (member: T, same: T, set: this) => void, thisArg?: unknown): void {
+    for (const member of this) callback.call(thisArg, member, member, this);
+  }
+
+  values(): IterableIterator<T> {
+    if (this.spill !== undefined) return this.spill.values();
+    return (this.filled ? [this.one as T] : []).values();
+  }
+
+  keys(): IterableIterator<T> {
+    return this.values();
+  }
+
+  *entries(): IterableIterator<[T, T]> {
+    for (const member of this) yield [member, member];
+  }
+
+  [Symbol.iterator](): IterableIterator<T> {
+    return this.values();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'RoomMembers';
+  }
+
+  private empty(): void {
+    this.one = undefined;
+    this.filled = false;
+  }
+}
+
+interface AdapterInternals {
+  rooms: Map<string, RoomMembers<string>>;
+  sids: Map<string, Set<string>>;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+let installed = false;
+
+/** Replaces `Adapter.prototype.addAll` (every adapter class extends it); idempotent. */
+export function installRoomMembers(): void {
+  if (installed) return;
+  installed = true;
+  (Adapter.prototype as unknown as { addAll(this: AdapterInternals, id: string, rooms: Set<string>): void }).addAll = function (id, rooms) {
+    let own = this.sids.get(id);
+    if (own === undefined) {
+      own = new Set();
+      this.sids.set(id, own);
+    }
+    for (const room of rooms) {
+      own.add(room);
+      let members = this.rooms.get(room);
+      if (members === undefined) {
+        members = new RoomMembers();
+        this.rooms.set(room, members);
+        this.emit('create-room', room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit('join-room', room, id);
+      }
+    }
+  };
+}
