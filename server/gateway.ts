@@ -19,7 +19,7 @@ import { installSharedClientListeners } from '../shared/patches/socket-io-client
 import { installLazyAcks } from '../shared/patches/socket-io-lazy-acks';
 import { compactListeners } from '../shared/patches/node-listener-tables';
 import { installReceiverRelease } from '../shared/patches/ws-receiver-buffers';
-import { installRoomMembers } from '../shared/patches/socket-io-adapter-room-members';
+import { useRoomMembers } from '../shared/patches/socket-io-adapter-room-members';
 import type { KickReason } from '../shared/protocol';
 import { KeyedRateLimiter } from '../shared/rate-limiter';
 import { TopicPolicy } from '../shared/topic-policy';
@@ -118,7 +118,6 @@ export class Gateway {
     installLazyAcks();
     installOneEntryClientMaps();
     installReceiverRelease();
-    installRoomMembers();
     // The HTTP API's listener must exist before Socket.IO attaches, which wraps existing listeners.
     options.httpServer.on('request', (req, res) => this.http.handle(req, res));
     this.io = new Server(options.httpServer, {
@@ -138,6 +137,7 @@ export class Gateway {
       next(req.method === 'GET' || req.method === 'POST' ? undefined : new Error(`method ${req.method ?? ''} is not allowed here`));
     });
     const tracker = new DeliveryTracker(clock, metrics);
+    useRoomMembers(this.io.of('/').adapter);
     tracker.attach(this.io.of('/').adapter);
     const store = options.store;
     let replay: ReplayService | undefined;

@@ -5,18 +5,16 @@
  * Why: Herald puts each logged-in socket in four rooms, three of which usually have that socket
  * alone (its own id, `u:<uid>`, `u:<uid>/<platform>`), and a one-member `Set` costs ~230 bytes
  * with its hash table: ~700 bytes per connection (heap census in docs/BENCHMARKS.md). The adapter
- * makes a room's member set in one place, `addAll` (dist/in-memory-adapter.js), which is replaced
- * here by the same steps with `RoomMembers` in place of `new Set()`: the same rooms, members,
+ * makes a room's member set in one place, `addAll` (dist/in-memory-adapter.js); Herald's namespace
+ * adapter gets the same steps with `RoomMembers` in place of `new Set()`: the same rooms, members,
  * order of operations and 'create-room' / 'join-room' events (the Redis adapter subscribes on
  * 'create-room'). Everything that reads a room — the adapter's `_del`, `apply`, `sockets`,
  * `fetchSockets` and the except lists, the adapters built on it, Herald's bulk delivery — uses
  * `has`, `add`, `delete`, `size`, `forEach` and iteration, which `RoomMembers` answers as a `Set`
  * would, in insertion order. A socket's own list of rooms (`sids`, `socket.rooms`) stays a `Set`.
- * Installed once per process (server/gateway.ts); test/integration/library-patches.test.ts fails
- * when the installed version or the replaced method changes.
+ * Set on the adapter by server/gateway.ts; test/integration/library-patches.test.ts fails when the
+ * installed version or the replaced method changes.
  */
-import { Adapter } from 'socket.io-adapter';
-
 export const PINNED = [{ library: 'socket.io-adapter', version: '2.5.8' }] as const;
 
 /** The members of a room: one inline; from the second on, a real Set holds them all. */
@@ -96,30 +94,34 @@ interface AdapterInternals {
   emit(event: string, ...args: unknown[]): boolean;
 }
 
-let installed = false;
+/** The adapter's `addAll`, step for step, with `RoomMembers` in place of `new Set()`. */
+function addAll(this: AdapterInternals, id: string, rooms: Set<string>): void {
+  let own = this.sids.get(id);
+  if (own === undefined) {
+    own = new Set();
+    this.sids.set(id, own);
+  }
+  for (const room of rooms) {
+    own.add(room);
+    let members = this.rooms.get(room);
+    if (members === undefined) {
+      members = new RoomMembers();
+      this.rooms.set(room, members);
+      this.emit('create-room', room);
+    }
+    if (!members.has(id)) {
+      members.add(id);
+      this.emit('join-room', room, id);
+    }
+  }
+}
 
-/** Replaces `Adapter.prototype.addAll` (every adapter class extends it); idempotent. */
-export function installRoomMembers(): void {
-  if (installed) return;
-  installed = true;
-  (Adapter.prototype as unknown as { addAll(this: AdapterInternals, id: string, rooms: Set<string>): void }).addAll = function (id, rooms) {
-    let own = this.sids.get(id);
-    if (own === undefined) {
-      own = new Set();
-      this.sids.set(id, own);
-    }
-    for (const room of rooms) {
-      own.add(room);
-      let members = this.rooms.get(room);
-      if (members === undefined) {
-        members = new RoomMembers();
-        this.rooms.set(room, members);
-        this.emit('create-room', room);
-      }
-      if (!members.has(id)) {
-        members.add(id);
-        this.emit('join-room', room, id);
-      }
-    }
-  };
+/**
+ * Gives `adapter` (a namespace's, of any class built on socket.io-adapter's `Adapter`) this
+ * `addAll` as its own property. Not on the prototype: socket.io's `Server.close()` puts the
+ * prototype's `addAll` back to the one it saw when it was loaded (`restoreAdapter`, dist/uws.js),
+ * so a prototype patch would silently end with the first server closed in the process.
+ */
+export function useRoomMembers(adapter: unknown): void {
+  (adapter as { addAll: typeof addAll }).addAll = addAll;
 }

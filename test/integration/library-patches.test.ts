@@ -38,7 +38,7 @@ import { tapBroadcasts } from '../../shared/patches/socket-io-adapter-broadcast'
 import { compactListeners, SHAPE_MODE } from '../../shared/patches/node-listener-tables';
 import { GET_DATA, installReceiverRelease, Receiver, type ReceiverInternals } from '../../shared/patches/ws-receiver-buffers';
 import { exactEmitterListeners, exactMiddleware } from '../../shared/patches/socket-io-exact-arrays';
-import { installRoomMembers, RoomMembers } from '../../shared/patches/socket-io-adapter-room-members';
+import { RoomMembers, useRoomMembers } from '../../shared/patches/socket-io-adapter-room-members';
 import { packageRoot } from '../../shared/paths';
 import { sleep, waitFor } from '../support/wait';
 
@@ -167,11 +167,14 @@ describe('library patches (shared/patches/)', function () {
     });
 
     it('rooms of one and of many members: joins, leaves, broadcasts with and without exceptions, fetchSockets and the room events, as with Sets', async function () {
-      installRoomMembers();
       const http = createServer();
       const io = new Server(http);
       const events: string[] = [];
       const adapter = io.of('/').adapter;
+      useRoomMembers(adapter);
+      // socket.io's Server.close() puts Adapter.prototype.addAll back (restoreAdapter): another
+      // server closing in the same process must not undo the patch.
+      await new Server(createServer()).close();
       for (const event of ['create-room', 'join-room', 'leave-room', 'delete-room']) adapter.on(event, (room: string, id?: string) => events.push(`${event} ${room}${id !== undefined ? ' *' : ''}`));
       const sockets: ServerSocket[] = [];
       io.on('connection', (socket) => sockets.push(socket));
