@@ -17,79 +17,72 @@
  */
 export const PINNED = [{ library: 'socket.io-adapter', version: '2.5.8' }] as const;
 
-/** The members of a room: one inline; from the second on, a real Set holds them all. */
-export class RoomMembers<T> {
-  private one: T | undefined = undefined;
-  private filled = false;
-  private spill: Set<T> | undefined = undefined;
+/**
+ * The members of a room (socket ids): one inline; from the second on, a real Set holds them all.
+ * A socket id is never an empty string, so `one === undefined` means empty.
+ */
+export class RoomMembers {
+  private one: string | undefined = undefined;
+  private spill: Set<string> | undefined = undefined;
 
   get size(): number {
-    return this.spill !== undefined ? this.spill.size : this.filled ? 1 : 0;
+    return this.spill !== undefined ? this.spill.size : this.one !== undefined ? 1 : 0;
   }
 
-  has(member: T): boolean {
-    if (this.spill !== undefined) return this.spill.has(member);
-    return this.filled && this.one === member;
+  has(member: string): boolean {
+    return this.spill !== undefined ? this.spill.has(member) : this.one === member;
   }
 
-  add(member: T): this {
-    if (this.spill !== undefined) {
-      this.spill.add(member);
-    } else if (!this.filled) {
-      this.one = member;
-      this.filled = true;
-    } else if (this.one !== member) {
-      this.spill = new Set<T>([this.one as T, member]);
-      this.empty();
+  add(member: string): this {
+    if (this.spill !== undefined) this.spill.add(member);
+    else if (this.one === undefined) this.one = member;
+    else if (this.one !== member) {
+      this.spill = new Set([this.one, member]);
+      this.one = undefined;
     }
     return this;
   }
 
-  delete(member: T): boolean {
+  delete(member: string): boolean {
     if (this.spill !== undefined) return this.spill.delete(member);
-    if (!this.filled || this.one !== member) return false;
-    this.empty();
+    if (this.one !== member) return false;
+    this.one = undefined;
     return true;
   }
 
   clear(): void {
     this.spill = undefined;
-    this.empty();
+    this.one = undefined;
   }
 
-  forEach(callback: (member: T, same: T, set: this) => void, thisArg?: unknown): void {
+  forEach(callback: (member: string, same: string, set: this) => void, thisArg?: unknown): void {
     for (const member of this) callback.call(thisArg, member, member, this);
   }
 
-  values(): IterableIterator<T> {
+  values(): IterableIterator<string> {
     if (this.spill !== undefined) return this.spill.values();
-    return (this.filled ? [this.one as T] : []).values();
+    return (this.one !== undefined ? [this.one] : []).values();
   }
 
-  keys(): IterableIterator<T> {
+  keys(): IterableIterator<string> {
     return this.values();
   }
 
-  *entries(): IterableIterator<[T, T]> {
+  *entries(): IterableIterator<[string, string]> {
     for (const member of this) yield [member, member];
   }
 
-  [Symbol.iterator](): IterableIterator<T> {
+  [Symbol.iterator](): IterableIterator<string> {
     return this.values();
   }
 
   get [Symbol.toStringTag](): string {
     return 'RoomMembers';
   }
-
-  private empty(): void {
-    this.one = undefined;
-    this.filled = false;
-  }
 }
 
 interface AdapterInternals {
-  rooms: Map<string, RoomMembers<string>>;
+  rooms: Map<string, RoomMembers>;
   sids: Map<string, Set<string>>;
   emit(event: string, ...args: unknown[]): boolean;
 }

@@ -135,7 +135,7 @@ describe('library patches (shared/patches/)', function () {
         seed = (seed * 1103515245 + 12345) % 2147483648;
         return seed % n;
       };
-      const members = new RoomMembers<string>();
+      const members = new RoomMembers();
       const reference = new Set<string>();
       for (let step = 0; step < 20_000; step++) {
         const id = `s${random(4)}`;
