@@ -410,6 +410,7 @@ class SelfClusterLink implements ClusterLink {
       startedAt: this.gateway.startedAt,
       connections: report.connections,
       lastHeartbeat: report.at,
+      nodeOptions: [...process.execArgv],
     };
     return [row];
   }

@@ -33,6 +33,8 @@ export interface RoleSpec {
   count(config: HeraldConfig): number;
   /** The file the process runs, relative to the root of the compiled tree (dist/). */
   entry: string;
+  /** Node/V8 flags the role's processes get beyond the primary's own (`childExecArgv`). */
+  flags(config: HeraldConfig): readonly string[];
   /** What its every-second report (`herald:report`) carries beyond identity and memory. */
   reports: string;
   reload: ReloadStrategy;
@@ -46,6 +48,9 @@ export const ROLES: Readonly<Record<ChildRole, RoleSpec>> = {
     slot: (index) => String(index),
     count: (config) => config.workers,
     entry: 'workers/socket/entry.js',
+    // Thousands of mostly idle connections per process: memory, not allocation speed, is what
+    // they spend (docs/OPERATIONS.md "Memory per connection").
+    flags: (config) => (config.workerSemiSpaceMb > 0 ? [`--max-semi-space-size=${config.workerSemiSpaceMb}`] : []),
     reports: 'connections, logged-in sockets, push/delivery/login counters; its presence changes',
     reload: 'rolling',
   },
@@ -55,6 +60,7 @@ export const ROLES: Readonly<Record<ChildRole, RoleSpec>> = {
     slot: (index) => `task-${index}`,
     count: (config) => config.tasks.processes,
     entry: 'workers/task/entry.js',
+    flags: () => [],
     reports: 'push/delivery counters and its job queue (running, done, failed, queued, average ms)',
     reload: 'rolling',
   },
@@ -64,6 +70,7 @@ export const ROLES: Readonly<Record<ChildRole, RoleSpec>> = {
     slot: () => 'cron',
     count: (config) => (config.cron.enabled ? 1 : 0),
     entry: 'workers/cron/entry.js',
+    flags: () => [],
     reports: 'identity and memory only (its jobs are read with `crontab show`)',
     reload: 'rolling',
   },
@@ -80,6 +87,21 @@ const TREE_ROOT = join(__dirname, '..');
 /** The absolute path of the file a role's process runs. */
 export function entryPath(role: ChildRole): string {
   return join(TREE_ROOT, ROLES[role].entry);
+}
+
+/** `--max-semi-space-size=4` → `max_semi_space_size`: V8 takes dashes and underscores alike. */
+function flagName(arg: string): string {
+  return (arg.replace(/^--/, '').split('=')[0] as string).replace(/-/g, '_');
+}
+
+/**
+ * The Node options a role's process is forked with: the primary's own (cluster's default), then
+ * the role's flags, except a flag the operator already gives in the primary's command line or in
+ * NODE_OPTIONS (which every child inherits): the operator's value wins.
+ */
+export function childExecArgv(role: ChildRole, config: HeraldConfig, inherited: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string[] {
+  const given = new Set([...inherited, ...nodeOptions.split(/\s+/)].filter((arg) => arg.startsWith('--')).map(flagName));
+  return [...inherited, ...ROLES[role].flags(config).filter((flag) => !given.has(flagName(flag)))];
 }
 
 /** `herald.Worker.0`, `herald.TaskWorker.1`, `herald.Crontab`, `herald.Primary`: EasySwoole's names. */

@@ -93,14 +93,16 @@ function primaryRow(ctx: CommandContext): ProcessRow {
     startedAt: ctx.startedAt,
     connections: 0,
     lastHeartbeat: Date.now(),
+    nodeOptions: [...process.execArgv],
   };
 }
 
 function processRows(ctx: CommandContext): ProcessRow[] {
   const rows = [primaryRow(ctx)];
-  const live = new Set(ctx.supervisor.children().map((c) => c.pid));
+  const live = new Map(ctx.supervisor.children().map((c) => [c.pid, c]));
   for (const snapshot of ctx.monitor.children()) {
-    if (!live.has(snapshot.pid)) continue;
+    const child = live.get(snapshot.pid);
+    if (child === undefined) continue;
     rows.push({
       pid: snapshot.pid,
       name: processName(snapshot.role, snapshot.index),
@@ -111,6 +113,7 @@ function processRows(ctx: CommandContext): ProcessRow[] {
       startedAt: snapshot.startedAt,
       connections: snapshot.connections,
       lastHeartbeat: snapshot.at,
+      nodeOptions: [...child.execArgv],
     });
   }
   return rows;

@@ -21,7 +21,7 @@ import { ADMIN_COMMANDS, commandsFor, type AdminCommand, type ChildRequest, type
 import type { Handler, Handlers } from '../../shared/control/rpc';
 import { isHeraldMessage, TASK_TIMEOUT_MS, type ReadyNotice, type WorkerToPrimary } from '../cluster/ipc';
 import { purgePresenceNode } from '../cluster/redis-presence';
-import { CHILD_ROLES, ROLES } from '../../shared/process-roles';
+import { CHILD_ROLES, childExecArgv, ROLES } from '../../shared/process-roles';
 import { summarize } from '../cluster/stats';
 import { systemClock } from '../../shared/clock';
 import { MemoryAdminState, RedisAdminState, type AdminState } from '../http/admin/admin-state';
@@ -88,7 +88,10 @@ export class Primary implements CommandContext {
       expectedWorkers: config.workers,
       startedAt: this.startedAt,
     });
-    this.supervisor = new Supervisor(config.hostId, logger, this.monitor, { onExit: (child, code, signal) => this.onChildExit(child, code, signal) });
+    this.supervisor = new Supervisor(config.hostId, logger, this.monitor, {
+      onExit: (child, code, signal) => this.onChildExit(child, code, signal),
+      execArgv: (role) => childExecArgv(role, this.config),
+    });
     const commands = commandHandlers(this);
     this.rpc = new ChildRpc(this.supervisor, { ...this.childHandlers(), ...adminOnly(commands) });
     this.control = new ControlServer(controlSocketPath(config), commands, logger);
@@ -107,7 +110,7 @@ export class Primary implements CommandContext {
   async start(): Promise<number> {
     const { config, logger } = this;
     await this.control.start(config.runDir);
-    // Each role's entry file is set per fork (supervisor.ts, shared/process-roles.ts).
+    // Each role's entry file and Node options are set per fork (supervisor.ts, shared/process-roles.ts).
     cluster.setupPrimary({
       serialization: 'advanced',
       silent: this.options.output !== undefined,

@@ -31,6 +31,8 @@ export interface Child {
   retiring: boolean;
   /** Killed by an operator: respawn at once, not after a back-off. */
   deliberate: boolean;
+  /** The Node options it was forked with (`process show`: its title hides them from `ps`). */
+  execArgv: readonly string[];
 }
 
 interface Slot {
@@ -48,6 +50,8 @@ const STARTING_GRACE_MS = 10_000;
 export interface SupervisorHooks {
   /** A child exited (crash, kill, drain, reload); its presence and stats must go. */
   onExit(child: Child, code: number | null, signal: string | null): void;
+  /** The Node options a role's next process is forked with (the configuration as of now). */
+  execArgv(role: ChildRole): string[];
 }
 
 export class Supervisor {
@@ -233,8 +237,9 @@ export class Supervisor {
     if (slot.respawnTimer !== undefined) clearTimeout(slot.respawnTimer);
     slot.respawnTimer = undefined;
     slot.respawnAt = undefined;
-    // The role's own entry file (shared/process-roles.ts); settings given to setupPrimary apply to the next fork.
-    cluster.setupPrimary({ exec: entryPath(slot.role) });
+    // The role's own entry file and Node options (shared/process-roles.ts); settings given to setupPrimary apply to the next fork.
+    const execArgv = this.hooks.execArgv(slot.role);
+    cluster.setupPrimary({ exec: entryPath(slot.role), execArgv });
     const worker = cluster.fork({ HERALD_WORKER_INDEX: String(slot.index) });
     stopReadingBeforeHandoff(worker);
     const pid = worker.process.pid ?? 0;
@@ -249,6 +254,7 @@ export class Supervisor {
       ready: false,
       retiring: false,
       deliberate: false,
+      execArgv,
     };
     this.byWorker.set(worker.id, child);
     this.monitor.onStarting(child.nodeId, slot.role, slot.index, pid, child.startedAt);

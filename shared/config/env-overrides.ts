@@ -18,6 +18,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_PORT', file: 'app', key: 'port', kind: 'int' },
   { variable: 'HERALD_HOST', file: 'app', key: 'host', kind: 'string' },
   { variable: 'HERALD_WORKERS', file: 'app', key: 'workers', kind: 'int' },
+  { variable: 'HERALD_WORKER_SEMI_SPACE_MB', file: 'app', key: 'workerSemiSpaceMb', kind: 'int' },
   { variable: 'HERALD_HOST_ID', file: 'app', key: 'hostId', kind: 'string' },
   { variable: 'HERALD_PUBLIC_URL', file: 'app', key: 'publicUrl', kind: 'string' },
   { variable: 'HERALD_ADVERTISE_URL', file: 'app', key: 'advertiseUrl', kind: 'string' },

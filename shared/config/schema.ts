@@ -80,6 +80,12 @@ export const AppConfigSchema = z
     host: z.string().min(1).optional(),
     /** Socket.IO worker processes; 0 means one per CPU. */
     workers: z.number().int().min(0).max(256).default(0),
+    /**
+     * V8's semi-space size for the Socket.IO workers, MB (`--max-semi-space-size`); their young
+     * generation is two of them. 0 keeps V8's default (16 MB). Smaller holds idle connections in
+     * less memory; an operator's own `--max-semi-space-size` (NODE_OPTIONS) wins.
+     */
+    workerSemiSpaceMb: z.number().int().min(0).max(256).default(4),
     /** This host's name in the cluster (stats, presence); default `<hostname>:<port>`. */
     hostId: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).optional(),
     /** The URL every client should connect to (a load balancer), returned by /api/v1/endpoint. */

@@ -51,6 +51,8 @@ export interface ProcessRow {
   connections: number;
   /** When the process last reported, ms since epoch. */
   lastHeartbeat: number;
+  /** The Node options on its command line (NODE_OPTIONS, which every process inherits, comes on top). */
+  nodeOptions: string[];
 }
 
 /** One row of `task status`. */

@@ -100,6 +100,15 @@ describe('operations CLI against a daemonized host', function () {
     expect(raw.stdout).to.match(/herald\.Worker\.0 +worker +ready +\d{6,} +\d{6,} +\d{10}/);
   });
 
+  it('forks the Socket.IO workers with the configured semi-space (workerSemiSpaceMb), the other processes with V8\'s default', async function () {
+    const rows = await heraldJson<{ pid: number; group: string; nodeOptions: string[] }[]>(['process', 'show'], env);
+    expect(rows.map((r) => r.group)).to.deep.equal(['primary', 'worker', 'worker', 'task', 'cron']);
+    for (const row of rows) {
+      const semiSpace = row.nodeOptions.filter((arg) => arg.includes('semi-space'));
+      expect(semiSpace, `${row.group} ${row.pid}`).to.deep.equal(row.group === 'worker' ? ['--max-semi-space-size=4'] : []);
+    }
+  });
+
   it('process kill --pid stops a worker gracefully; it is respawned and its clients reconnect', async function () {
     const before = await heraldJson<{ pid: number; name: string }[]>(['process', 'show'], env);
     const victim = before.find((r) => r.name === 'herald.Worker.0') as { pid: number };
@@ -117,11 +126,13 @@ describe('operations CLI against a daemonized host', function () {
     expect(result.stdout).to.match(new RegExp(`^${victim.pid} +herald\\.Worker\\.0 +worker`, 'm'));
     await waitFor(() => !alive(victim.pid), 10_000, 'the old worker to exit');
     const after = await waitFor(async () => {
-      const rows = await heraldJson<{ pid: number; name: string; state: string }[]>(['process', 'show'], env);
+      const rows = await heraldJson<{ pid: number; name: string; state: string; nodeOptions: string[] }[]>(['process', 'show'], env);
       const fresh = rows.find((r) => r.name === 'herald.Worker.0');
       return fresh !== undefined && fresh.pid !== victim.pid && fresh.state === 'ready' ? rows : undefined;
     }, 15_000, 'a new herald.Worker.0');
     expect(after.filter((r) => r.name.startsWith('herald.Worker.'))).to.have.length(2);
+    const respawned = after.find((r) => r.name === 'herald.Worker.0') as { nodeOptions: string[] };
+    expect(respawned.nodeOptions, 'a respawned worker keeps its Node options').to.include('--max-semi-space-size=4');
     await waitFor(async () => (await api(url, `/api/v1/online/${uid}`)).json.connections === 4, 10_000, 'every client back');
     for (const socket of sockets) socket.disconnect();
     void kicked;

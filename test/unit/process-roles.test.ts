@@ -1,12 +1,12 @@
 /**
  * The process-role table (shared/process-roles.ts): the names operators see and type, the node ids
  * presence uses, the count each role takes from the configuration, and an entry file the primary
- * can fork for every role.
+ * can fork for every role, and the Node options each role is forked with.
  */
 import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { loadConfig, type HeraldConfig } from '../../shared/config';
-import { CHILD_ROLES, entryPath, nodeIdOf, parseGroup, processName, ROLES } from '../../shared/process-roles';
+import { CHILD_ROLES, childExecArgv, entryPath, nodeIdOf, parseGroup, processName, ROLES } from '../../shared/process-roles';
 
 describe('process roles', function () {
   it('lists the Socket.IO workers, the task processes and the cron process, in start order', function () {
@@ -44,5 +44,36 @@ describe('process roles', function () {
       expect(existsSync(entryPath(role)), entryPath(role)).to.equal(true);
     }
     expect(new Set(CHILD_ROLES.map((role) => ROLES[role].entry)).size).to.equal(CHILD_ROLES.length);
+  });
+
+  describe('Node options of a forked child', function () {
+    const base = loadConfig({ env: {} });
+
+    it('gives the Socket.IO workers a 4 MB semi-space by default, after the primary\'s own options', function () {
+      expect(base.workerSemiSpaceMb).to.equal(4);
+      expect(childExecArgv('worker', base, ['--enable-source-maps'], '')).to.deep.equal(['--enable-source-maps', '--max-semi-space-size=4']);
+    });
+
+    it('leaves the task and cron processes on V8\'s default', function () {
+      expect(childExecArgv('task', base, ['--enable-source-maps'], '')).to.deep.equal(['--enable-source-maps']);
+      expect(childExecArgv('cron', base, [], '')).to.deep.equal([]);
+    });
+
+    it('takes the size from the configuration; 0 keeps V8\'s default', function () {
+      expect(childExecArgv('worker', loadConfig({ env: { HERALD_WORKER_SEMI_SPACE_MB: '8' } }), [], '')).to.deep.equal(['--max-semi-space-size=8']);
+      expect(childExecArgv('worker', loadConfig({ env: { HERALD_WORKER_SEMI_SPACE_MB: '0' } }), [], '')).to.deep.equal([]);
+    });
+
+    it('lets the operator\'s own setting win, in NODE_OPTIONS or the primary\'s command line, spelled either way', function () {
+      expect(childExecArgv('worker', base, [], '--max-old-space-size=4096 --max-semi-space-size=16')).to.deep.equal([]);
+      expect(childExecArgv('worker', base, ['--max_semi_space_size=2'], '')).to.deep.equal(['--max_semi_space_size=2']);
+      expect(childExecArgv('worker', base, [], '--max-old-space-size=4096')).to.deep.equal(['--max-semi-space-size=4']);
+    });
+
+    it('refuses a size V8 cannot take', function () {
+      for (const value of ['-1', '257', '1.5', 'big']) {
+        expect(() => loadConfig({ env: { HERALD_WORKER_SEMI_SPACE_MB: value } }), value).to.throw(/workerSemiSpaceMb|HERALD_WORKER_SEMI_SPACE_MB/);
+      }
+    });
   });
 });
