@@ -19,6 +19,14 @@
  *   `resubscribeWaitMs` passed (a process may have died meanwhile). Then everything held is sent
  *   in order, before anything newer, and the recovery listeners run.
  *
+ * - after a restart of Redis, the ephemeral pushes it confirmed in the last `replayMs` before the
+ *   outage are sent again, first. Redis answers the publisher before it writes to the subscribers
+ *   (7.0 writes a turn's output newest client first, and the publisher's answer is added last),
+ *   so a Redis killed between those writes confirmed a push nobody received; without the replay
+ *   that push, answered 200, is lost (seen once in CI). The copies carry the push's id, which
+ *   the SDK drops when it had the push already. Durable deliveries are not replayed: the
+ *   recovery listeners re-sync them from the store.
+ *
  * Not covered, by design: a process whose own connection drops while Redis stays up misses what
  * others publish meanwhile (they cannot know); its recovery listeners tell it to re-sync.
  *
@@ -61,6 +69,12 @@ export interface RedisOutageBufferOptions {
   clusterPollMs: number;
   /** Cluster only: milliseconds without a lost sharded subscriber before the loss counts as over. @default 500 */
   clusterSettleMs: number;
+  /**
+   * Milliseconds of ephemeral pushes Redis confirmed before an outage that are sent again after
+   * a Redis restart (single Redis or Sentinel; bounded by maxMessages and maxBytes too). 0: none.
+   * @default 1000
+   */
+  replayMs: number;
 }
 
 export const DEFAULT_REDIS_OUTAGE_BUFFER_OPTIONS: RedisOutageBufferOptions = {
@@ -78,6 +92,10 @@ export const DEFAULT_REDIS_OUTAGE_BUFFER_OPTIONS: RedisOutageBufferOptions = {
   readyKeyTtlMs: 60_000, // 1 minute
   clusterPollMs: 200,
   clusterSettleMs: 500,
+  // Redis dies between answering the publisher and writing to the subscribers within
+  // microseconds, unless it is descheduled there; this process notices the closed connection
+  // within one turn of its event loop. A second covers both on a loaded host.
+  replayMs: 1000, // 1 second
 };
 
 export interface RedisOutageBufferSetup {
@@ -109,6 +127,8 @@ export interface RedisRecovery {
   dropped: number;
   /** Whether Redis itself restarted (lost every subscription), not just this process's connection. */
   restarted: boolean;
+  /** Ephemeral pushes Redis confirmed in the last `replayMs` before it restarted, sent again. */
+  replayed: number;
 }
 
 export type RecoveryListener = (recovery: RedisRecovery) => void | Promise<void>;
@@ -122,6 +142,10 @@ interface Held {
   payload: string | Buffer;
   bytes: number;
   at: number;
+  /** An ephemeral push: sent again after a Redis restart if Redis confirmed it just before. */
+  replayable: boolean;
+  /** When Redis confirmed it (replayable ones only). */
+  confirmedAt: number;
 }
 
 export class RedisOutageBuffer {
@@ -132,6 +156,10 @@ export class RedisOutageBuffer {
   private held: Held[] = [];
   private heldBytes = 0;
   private readonly inFlight = new Set<Held>();
+  /** Replayable deliveries Redis confirmed in the last `replayMs` (and before the outage), oldest first from `confirmedHead`. */
+  private confirmed: Held[] = [];
+  private confirmedHead = 0;
+  private confirmedBytes = 0;
   private nextOrder = 0;
   /** Bumped at every drop: a recovery that started before one gives up. */
   private epoch = 0;
@@ -179,7 +207,7 @@ export class RedisOutageBuffer {
       if (this.closed || !this.subscriptionGap) return;
       this.subscriptionGap = false;
       this.setup.logger.info('sharded subscriptions are back; re-syncing durable delivery', { lostForMs: this.clock.now() - this.gapSince });
-      this.notify({ pausedMs: this.clock.now() - this.gapSince, flushed: 0, refused: 0, dropped: 0, restarted: true });
+      this.notify({ pausedMs: this.clock.now() - this.gapSince, flushed: 0, refused: 0, dropped: 0, restarted: true, replayed: 0 });
     }, this.options.clusterSettleMs);
     unrefTimer(this.settleTimer);
   };
@@ -236,6 +264,9 @@ export class RedisOutageBuffer {
     }
     this.held = [];
     this.heldBytes = 0;
+    this.confirmed = [];
+    this.confirmedHead = 0;
+    this.confirmedBytes = 0;
   }
 
   get state(): OutageState {
@@ -291,7 +322,16 @@ export class RedisOutageBuffer {
       this.dropped++;
       return;
     }
-    const entry: Held = { order: this.nextOrder++, channel, payload, bytes: byteLength(payload), at: this.clock.now() };
+    const entry: Held = {
+      order: this.nextOrder++,
+      channel,
+      payload,
+      bytes: byteLength(payload),
+      at: this.clock.now(),
+      // Only a single Redis's restart is told apart (run_id): a cluster has no replay.
+      replayable: kind === 'ephemeral-push' && this.setup.cluster !== true && this.options.replayMs > 0,
+      confirmedAt: 0,
+    };
     if (this.stateNow === 'up' && !this.connected()) this.markDown('publisher not ready');
     if (this.stateNow === 'up') {
       this.send(entry);
@@ -319,7 +359,10 @@ export class RedisOutageBuffer {
   private send(entry: Held): void {
     this.inFlight.add(entry);
     this.setup.pub.spublish(entry.channel, entry.payload).then(
-      () => this.inFlight.delete(entry),
+      () => {
+        this.inFlight.delete(entry);
+        if (entry.replayable) this.remember(entry);
+      },
       (err: Error) => {
         this.inFlight.delete(entry);
         if (err.name === 'ReplyError' && !isClusterMoving(err)) {
@@ -335,6 +378,47 @@ export class RedisOutageBuffer {
         this.hold(entry);
       },
     );
+  }
+
+  /**
+   * Keeps a confirmed ephemeral push for `replayMs`. Pruned only here: while Redis is away nothing
+   * is confirmed, so what was confirmed before the outage stays until the recovery decides.
+   */
+  private remember(entry: Held): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    entry.confirmedAt = now;
+    this.confirmed.push(entry);
+    this.confirmedBytes += entry.bytes;
+    const { replayMs, maxMessages, maxBytes } = this.options;
+    const confirmed = this.confirmed;
+    let head = this.confirmedHead;
+    while (head < confirmed.length) {
+      const oldest = confirmed[head] as Held;
+      const count = confirmed.length - head;
+      if (now - oldest.confirmedAt <= replayMs && count <= maxMessages && this.confirmedBytes <= maxBytes) break;
+      this.confirmedBytes -= oldest.bytes;
+      head++;
+    }
+    // Compacted once the dead prefix is the larger half: amortised O(1) a push.
+    if (head > 1024 && head * 2 > confirmed.length) {
+      this.confirmed = confirmed.slice(head);
+      head = 0;
+    }
+    this.confirmedHead = head;
+  }
+
+  /**
+   * What to send again after the outage: after a Redis restart, what it confirmed from `replayMs`
+   * before the outage on; nothing when Redis kept running (it wrote them to the subscribers).
+   */
+  private takeReplay(restarted: boolean): Held[] {
+    const since = this.pausedAt - this.options.replayMs;
+    const replay = restarted ? this.confirmed.slice(this.confirmedHead).filter((entry) => entry.confirmedAt >= since) : [];
+    this.confirmed = [];
+    this.confirmedHead = 0;
+    this.confirmedBytes = 0;
+    return replay;
   }
 
   /** Inserts in order: deliveries that failed in flight go back before newer held ones. */
@@ -423,13 +507,21 @@ export class RedisOutageBuffer {
 
   private flush(restarted: boolean): void {
     const held = this.held;
+    const replay = this.takeReplay(restarted);
     this.held = [];
     this.heldBytes = 0;
     this.stateNow = 'up';
-    for (const entry of held) this.send(entry);
+    for (const entry of mergeByOrder(replay, held)) this.send(entry);
     const wasOutage = this.everUp || held.length > 0 || this.refused > 0 || this.dropped > 0;
     this.everUp = true;
-    const recovery: RedisRecovery = { pausedMs: this.clock.now() - this.pausedAt, flushed: held.length, refused: this.refused, dropped: this.dropped, restarted };
+    const recovery: RedisRecovery = {
+      pausedMs: this.clock.now() - this.pausedAt,
+      flushed: held.length,
+      refused: this.refused,
+      dropped: this.dropped,
+      restarted,
+      replayed: replay.length,
+    };
     this.refused = 0;
     this.dropped = 0;
     this.loggedFull = false;
@@ -471,6 +563,26 @@ export class RedisOutageBuffer {
 /** A cluster's "not here, not now" answers: the slot is moving or has no master yet; try again later. */
 function isClusterMoving(err: Error): boolean {
   return /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test(err.message) || err.message.includes('Too many Cluster redirections');
+}
+
+/** Two lists each in `order`, as one (a replayed push was confirmed before anything held failed or waited). */
+function mergeByOrder(a: Held[], b: Held[]): Held[] {
+  if (a.length === 0) return b;
+  const merged: Held[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.order < y.order)) {
+      merged.push(x as Held);
+      i++;
+    } else {
+      merged.push(y);
+      j++;
+    }
+  }
+  return merged;
 }
 
 function byteLength(payload: string | Buffer): number {

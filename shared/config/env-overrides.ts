@@ -64,6 +64,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'HERALD_REDIS_OUTAGE_MAX_MESSAGES', file: 'redis', key: 'outageBuffer.maxMessages', kind: 'int' },
   { variable: 'HERALD_REDIS_OUTAGE_MAX_BYTES', file: 'redis', key: 'outageBuffer.maxBytes', kind: 'int' },
   { variable: 'HERALD_REDIS_OUTAGE_MAX_AGE_MS', file: 'redis', key: 'outageBuffer.maxAgeMs', kind: 'int' },
+  { variable: 'HERALD_REDIS_OUTAGE_REPLAY_MS', file: 'redis', key: 'outageBuffer.replayMs', kind: 'int' },
   { variable: 'HERALD_MYSQL_URL', file: 'db', key: 'url', kind: 'string' },
   { variable: 'HERALD_DB_TIMEOUT_MS', file: 'db', key: 'operationTimeoutMs', kind: 'int' },
   { variable: 'HERALD_TASK_PROCESSES', file: 'app', key: 'tasks.processes', kind: 'int' },

@@ -382,6 +382,12 @@ export const RedisConfigSchema = z
         maxBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
         /** Milliseconds the oldest held delivery may wait before new pushes are refused. */
         maxAgeMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /**
+         * Milliseconds of ephemeral pushes Redis confirmed just before an outage that are sent
+         * again after a Redis restart (it may have died before writing them to the other
+         * hosts); 0 turns it off. Single Redis and Sentinel only.
+         */
+        replayMs: z.number().int().min(0).max(60_000).default(1000),
       })
       .strict()
       .default({}),

@@ -17,6 +17,7 @@ import { startHost, uniqueId, waitForWorkers, type HeraldHost } from '../support
 import { api } from '../support/http';
 import { freePort } from '../support/ports';
 import { PrivateRedis } from '../support/redis-server';
+import { TcpProxy } from '../support/tcp-proxy';
 import { sleep, waitFor } from '../support/wait';
 
 const token = (uid: string) => signToken({ uid, secret: DEV_JWT_SECRET, ttl: 3600 });
@@ -198,6 +199,85 @@ describe('ephemeral pushes through a Redis outage', function () {
       const acceptedWhileDown = sent.filter((s) => s.status === 200 && s.at > downAt + 300 && s.at < upAt - 300);
       expect(acceptedWhileDown.length).to.be.at.most(20 + MAX_IN_FLIGHT);
       expect(lost.map((s) => `${s.n}@${s.at}ms`), 'pushes answered 200 and never delivered').to.deep.equal([]);
+    });
+  });
+
+  describe('Redis killed after confirming a push, before writing it to the other host', function () {
+    // Redis answers the publisher before it writes to the subscribers; killed in between, it has
+    // confirmed a push that never left it (the one loss CI saw, a push sent 8 ms before a kill).
+    // Host B reaches Redis through a proxy that holds back what Redis sends it, so the kill comes
+    // exactly there: A's push is confirmed, B's copy is still "in Redis" and dies with it.
+    let redis: PrivateRedis;
+    let proxy: TcpProxy;
+    let hosts: HeraldHost[] = [];
+
+    beforeEach(async function () {
+      redis = await PrivateRedis.start();
+      proxy = await TcpProxy.start(redis.port);
+    });
+    afterEach(async function () {
+      await Promise.all(hosts.map((h) => h.stop()));
+      hosts = [];
+      await proxy.close();
+      await redis.stop();
+    });
+
+    /** Pushes through A, kills Redis while B's copy is held back, restarts it; what B's client got. */
+    async function killBetweenAnswerAndCopy(envA: Record<string, string>): Promise<{ arrivals: number; after: boolean }> {
+      const prefix = `${uniqueId('herald-confirmed')}:`;
+      const [portA, portB] = [await freePort(), await freePort()];
+      const env = (port: number, url: string) => ({
+        HERALD_REDIS_URL: url,
+        HERALD_REDIS_PREFIX: prefix,
+        HERALD_PORT: String(port),
+        HERALD_ADVERTISE_URL: `http://127.0.0.1:${port}`,
+        HERALD_WORKERS: '2',
+      });
+      const [a, b] = await Promise.all([startHost({ env: { ...env(portA, redis.url), ...envA } }), startHost({ env: env(portB, proxy.url) })]);
+      hosts = [a, b];
+      await Promise.all([waitForWorkers(a, 2), waitForWorkers(b, 2)]);
+      const uid = uniqueId('confirmed');
+      const { clients, received } = await loggedInClients(b.url, [uid]);
+      const seen = received.get(uid) as Map<number, number>;
+      let arrivals = 0;
+      clients[0]?.on('tick', (payload: { data: number }) => {
+        if (payload.data === 1) arrivals++;
+      });
+      await waitFor(async () => {
+        const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 0 } });
+        return probe.status === 200 && seen.has(0);
+      }, 8000, 'cross-host delivery before the kill');
+
+      proxy.freeze();
+      const answer = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 1 } });
+      expect(answer.status, JSON.stringify(answer.json)).to.equal(200);
+      const id = String(answer.json?.id);
+      // Redis has written B's copy (held here), so it answered A before: A reads it at once.
+      await waitFor(() => proxy.holds(id), 5000, 'Redis to write the copy for host B');
+      await sleep(100);
+      await redis.stop();
+      proxy.cut();
+      expect(seen.has(1), 'the copy held back never reached B').to.equal(false);
+      await redis.start();
+
+      // A push after the restart arrives once cross-host delivery is back.
+      await waitFor(async () => {
+        const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 2 } });
+        return probe.status === 200 && seen.has(2);
+      }, 10_000, 'cross-host delivery after the restart');
+      await sleep(500);
+      return { arrivals, after: seen.has(1) };
+    }
+
+    it('sends that push again after the restart: it reaches its client, once', async function () {
+      const { arrivals, after } = await killBetweenAnswerAndCopy({});
+      expect(after, 'the push answered 200 before the kill arrived').to.equal(true);
+      expect(arrivals).to.equal(1);
+    });
+
+    it('loses it with the replay turned off (replayMs 0): the fault is real', async function () {
+      const { arrivals } = await killBetweenAnswerAndCopy({ HERALD_REDIS_OUTAGE_REPLAY_MS: '0' });
+      expect(arrivals).to.equal(0);
     });
   });
 

@@ -7,6 +7,7 @@ import { createClock } from '@sinonjs/fake-timers';
 import { AckBatcher } from '../../client/src/ack-batcher';
 import type { Clock } from '../../client/src/clock';
 import { HeartbeatMonitor } from '../../client/src/heartbeat-monitor';
+import { IdDedupe } from '../../client/src/id-dedupe';
 import { LoginManager } from '../../client/src/login-manager';
 import { ReconnectPolicy } from '../../client/src/reconnect-policy';
 import { SeqDedupe } from '../../client/src/seq-dedupe';
@@ -246,6 +247,25 @@ describe('client SDK rules (unit)', () => {
       expect(dedupe.isDuplicate(1)).to.equal(true);
       expect(dedupe.isDuplicate(4)).to.equal(true);
       expect(dedupe.isDuplicate(5)).to.equal(false);
+    });
+  });
+
+  describe('IdDedupe (ephemeral pushes sent again)', () => {
+    it('reports an id seen before, in any order', () => {
+      const dedupe = new IdDedupe();
+      expect(['a', 'b', 'a', 'c', 'b'].map((id) => dedupe.isDuplicate(id))).to.deep.equal([false, false, true, false, true]);
+    });
+
+    it('remembers the last `capacity` ids only', () => {
+      const dedupe = new IdDedupe(3);
+      for (const id of ['1', '2', '3', '4']) dedupe.isDuplicate(id);
+      expect(dedupe.isDuplicate('1'), 'forgotten').to.equal(false);
+      expect(['3', '4'].map((id) => dedupe.isDuplicate(id))).to.deep.equal([true, true]);
+      expect(dedupe.isDuplicate('2'), '1 pushed 2 out when it came again').to.equal(false);
+      // Long runs keep it bounded and right.
+      for (let i = 0; i < 10_000; i++) dedupe.isDuplicate(`x${i}`);
+      expect(dedupe.isDuplicate('x9999')).to.equal(true);
+      expect(dedupe.isDuplicate('x9996')).to.equal(false);
     });
   });
 });

@@ -64,7 +64,7 @@ describe('configuration', function () {
     const config = loadConfig({ env: { PUSH_ENV: '1', HERALD_PORT: '9700', HERALD_REDIS_PREFIX: 'other:', HERALD_API_KEYS: 'a'.repeat(16) + ', ' + 'b'.repeat(16) }, configDir: dir });
     expect(config.env).to.equal('test');
     expect(config.port).to.equal(9700);
-    expect(config.redis).to.deep.equal({ adapter: 'redis', connection: { kind: 'single', url: 'redis://10.0.0.1:6379' }, prefix: 'other:', outageBuffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 30_000 } });
+    expect(config.redis).to.deep.equal({ adapter: 'redis', connection: { kind: 'single', url: 'redis://10.0.0.1:6379' }, prefix: 'other:', outageBuffer: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 30_000, replayMs: 1000 } });
     expect(config.db).to.include({ store: 'mysql', url: 'mysql://u@10.0.0.2/push' });
     expect(config.apiKeys).to.deep.equal(['a'.repeat(16), 'b'.repeat(16)]);
     expect(config.auth).to.have.property('http').that.includes({ url: 'http://main.example/verify', timeoutMs: 3000, uidPath: 'data.uid', successPath: 'code', successValue: 0 });
@@ -97,6 +97,10 @@ describe('configuration', function () {
     expectConfigError(
       () => loadConfig({ env: { HERALD_REDIS_OUTAGE_MAX_MESSAGES: '0' }, configDir: local }),
       'in redis.outageBuffer.maxMessages (HERALD_REDIS_OUTAGE_MAX_MESSAGES): Number must be greater than 0',
+    );
+    expectConfigError(
+      () => loadConfig({ env: { HERALD_REDIS_OUTAGE_REPLAY_MS: '60001' }, configDir: local }),
+      'in redis.outageBuffer.replayMs (HERALD_REDIS_OUTAGE_REPLAY_MS): Number must be less than or equal to 60000',
     );
     expectConfigError(
       () => loadConfig({ env: {}, configDir: configDir('local', { 'app.json': { topics: [{ pattern: 'user.*', access: 'owner' }] } }) }),

@@ -323,6 +323,95 @@ describe('Redis outage buffer', function () {
     expect(recoveries).to.have.length(1);
   });
 
+  describe('after a Redis restart, the ephemeral pushes it confirmed just before', function () {
+    /** Redis restarts: a new run_id, both connections back. */
+    async function restart(): Promise<void> {
+      pub.runId = 'bbbb2222';
+      bothBack();
+      await settle();
+    }
+
+    it('sends them again, first and in order, and only those of the last replayMs', async function () {
+      make({ replayMs: 1000 });
+      await settle();
+      buffer.publish('c', 'long confirmed', 'ephemeral-push');
+      await settle(1500);
+      buffer.publish('c', 'confirmed 1', 'ephemeral-push');
+      buffer.publish('c', 'kick', 'other');
+      await settle(300);
+      buffer.publish('c', 'confirmed 2', 'ephemeral-push');
+      await settle(600);
+      bothDown();
+      buffer.publish('c', 'held', 'ephemeral-push');
+      await settle(3000);
+      await restart();
+      expect(pub.published).to.deep.equal(['long confirmed', 'confirmed 1', 'kick', 'confirmed 2', 'confirmed 1', 'confirmed 2', 'held']);
+      expect(recoveries[0]).to.include({ restarted: true, replayed: 2, flushed: 1 });
+    });
+
+    it('puts them before what failed in flight, in the order they were published', async function () {
+      make();
+      await settle();
+      pub.publishHeld = true;
+      buffer.publish('c', 'a', 'ephemeral-push');
+      buffer.publish('c', 'b', 'ephemeral-push');
+      buffer.publish('c', 'c', 'ephemeral-push');
+      pub.pending.shift()?.resolve(); // Redis confirms a, then dies with b and c in flight
+      await settle();
+      bothDown();
+      buffer.publish('c', 'd', 'ephemeral-push');
+      pub.publishHeld = false;
+      await settle();
+      await restart();
+      expect(pub.published).to.deep.equal(['a', 'a', 'b', 'c', 'd']);
+    });
+
+    it('sends nothing again when Redis kept running (only the connections dropped)', async function () {
+      make();
+      await settle();
+      buffer.publish('c', 'confirmed', 'ephemeral-push');
+      bothDown();
+      bothBack();
+      await settle();
+      expect(pub.published).to.deep.equal(['confirmed']);
+      expect(recoveries[0]).to.include({ restarted: false, replayed: 0 });
+    });
+
+    it('keeps at most maxMessages of them, and none with replayMs 0', async function () {
+      make({ maxMessages: 2 });
+      await settle();
+      for (const p of ['1', '2', '3']) buffer.publish('c', p, 'ephemeral-push');
+      bothDown();
+      await restart();
+      expect(pub.published).to.deep.equal(['1', '2', '3', '2', '3']);
+      buffer.close();
+
+      pub = new FakeRedis();
+      sub = new FakeRedis();
+      make({ replayMs: 0 });
+      await settle();
+      buffer.publish('c', 'once', 'ephemeral-push');
+      bothDown();
+      await restart();
+      expect(pub.published).to.deep.equal(['once']);
+    });
+
+    it('forgets them once sent: a second restart replays only what was confirmed since', async function () {
+      make();
+      await settle();
+      buffer.publish('c', 'first', 'ephemeral-push');
+      bothDown();
+      await restart();
+      await settle(5000);
+      buffer.publish('c', 'second', 'ephemeral-push');
+      bothDown();
+      pub.runId = 'cccc3333';
+      bothBack();
+      await settle();
+      expect(pub.published).to.deep.equal(['first', 'first', 'second', 'second']);
+    });
+  });
+
   it('closes quietly when its connections are closed on purpose', async function () {
     make();
     await settle();
