@@ -1,10 +1,11 @@
 /**
  * One device of a user: the real SDK (Node entry), logging in with its credential and device id,
  * acking as the SDK does (its own rule, whatever it is at this commit). What it records:
- * - on the wire (before the SDK): every durable push per connection, for duplicates and order;
+ * - on the wire (before the SDK): every push per connection, for duplicates, and the order of
+ *   durable ones (an ephemeral push has no seq to order by);
  * - in its push handler (after the SDK): which logical pushes the app saw, and how often.
  */
-import { HeraldClient, MemoryStorage, type HeraldClientOptions, type PushMeta } from '../../client/src';
+import { HeraldClient, MemoryStorage, type HeraldClientOptions } from '../../client/src';
 import { PacketType, tappedParser, type WirePacket } from './wire-tap';
 
 export interface ChaosPushData {
@@ -34,7 +35,7 @@ export class ChaosDevice {
   readonly client: HeraldClient;
   /** Logical push → times the app handler saw it. */
   readonly handled = new Map<number, number>();
-  /** Durable pushes that arrived on the wire (duplicates included). */
+  /** Pushes of this run that arrived on the wire (duplicates included). */
   wireArrivals = 0;
   /** Logical push → wire arrivals. */
   readonly wireSeen = new Map<number, number>();
@@ -69,7 +70,7 @@ export class ChaosDevice {
       reloadReconnectWindow: 1000,
       socketOptions: { parser: tappedParser((packet) => this.onWire(packet)) },
     });
-    this.client.on('message', (data: unknown, meta: PushMeta) => this.onHandled(data, meta));
+    this.client.on('message', (data: unknown) => this.onHandled(data));
     this.client.on('loggedIn', () => this.logins++);
     this.client.on('loginFailed', () => this.loginFailures++);
     this.client.on('error', () => this.errors++);
@@ -104,9 +105,10 @@ export class ChaosDevice {
     }
     if (packet.type !== PacketType.EVENT || !Array.isArray(packet.data)) return;
     const payload = packet.data[1] as { seq?: unknown; data?: Partial<ChaosPushData> } | undefined;
-    if (typeof payload?.seq !== 'number' || payload.data?.run !== this.run || typeof payload.data.n !== 'number') return;
+    if (payload?.data?.run !== this.run || typeof payload.data.n !== 'number') return;
     this.wireArrivals++;
     this.wireSeen.set(payload.data.n, (this.wireSeen.get(payload.data.n) ?? 0) + 1);
+    if (typeof payload.seq !== 'number') return;
     const firstTime = !this.seenThisConnection.has(payload.seq);
     this.seenThisConnection.add(payload.seq);
     // Out of order: a seq this connection had not been sent arrives after a higher one, so it was
@@ -118,9 +120,9 @@ export class ChaosDevice {
     }
   }
 
-  private onHandled(data: unknown, meta: PushMeta): void {
+  private onHandled(data: unknown): void {
     const push = data as Partial<ChaosPushData> | null;
-    if (meta.seq === undefined || push?.run !== this.run || typeof push.n !== 'number') return;
+    if (push?.run !== this.run || typeof push.n !== 'number') return;
     this.handled.set(push.n, (this.handled.get(push.n) ?? 0) + 1);
   }
 }

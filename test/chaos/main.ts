@@ -1,6 +1,6 @@
 /**
  * `npm run chaos` — the fault suite (see docs/RELIABILITY.md):
- *   npm run chaos -- [--scenario kill9,redis,store,reload,verify] [--rate 100] [--duration 20] [--users 10] [--settle 20] [--batch 0]
+ *   npm run chaos -- [--scenario kill9,redis,store,reload,verify] [--rate 100] [--duration 20] [--users 10] [--settle 20] [--batch 0] [--ephemeral]
  *   npm run chaos -- --fuzz [--seed N] [--cases 10000] [--target socket,engine,http,redis]
  *   npm run chaos -- --soak [--minutes 10] [--rate 50] [--users 50]
  * Prints one line per scenario and exits 1 when any scenario lost a push or delivered one out of
@@ -35,7 +35,7 @@ async function chaos(flags: Map<string, string>): Promise<number> {
 }
 
 const KNOWN_FLAGS = {
-  chaos: ['scenario', 'scenarios', 'rate', 'duration', 'users', 'settle', 'max-in-flight', 'batch', 'quiet'],
+  chaos: ['scenario', 'scenarios', 'rate', 'duration', 'users', 'settle', 'max-in-flight', 'batch', 'ephemeral', 'quiet'],
   fuzz: ['fuzz', 'seed', 'cases', 'target', 'targets', 'case', 'max-crashes', 'host', 'max-depth', 'quiet'],
   soak: ['soak', 'minutes', 'rate', 'users', 'churn', 'sample-every', 'max-slope'],
 };

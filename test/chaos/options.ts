@@ -19,11 +19,22 @@ export interface ChaosOptions {
    * started, go out in `POST /api/v1/push/batch` calls of up to n items. @default 0
    */
   batch: number;
+  /**
+   * The logical pushes are ephemeral (`durable: false`): no seq, nothing stored, so only the
+   * scenarios in which every device stays connected apply (EPHEMERAL_SCENARIOS). @default false
+   */
+  ephemeral: boolean;
   /** Print progress lines. @default true */
   verbose: boolean;
 }
 
 export const ALL_SCENARIOS: readonly ScenarioName[] = ['kill9', 'redis', 'store', 'reload', 'verify'];
+/**
+ * With --ephemeral: the faults that leave every device connected. A killed worker, a reload and the
+ * verify scenario (whose second devices start again) drop connections, and an ephemeral push
+ * misses a device that is not connected, by design.
+ */
+export const EPHEMERAL_SCENARIOS: readonly ScenarioName[] = ['redis', 'store'];
 
 export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   rate: 100,
@@ -33,6 +44,7 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   scenarios: [...ALL_SCENARIOS],
   maxInFlight: 200,
   batch: 0,
+  ephemeral: false,
   verbose: true,
 };
 
@@ -73,9 +85,14 @@ export function batchSize(flags: Map<string, string>): number {
 
 export function chaosOptionsFrom(flags: Map<string, string>): ChaosOptions {
   const scenarios = flags.get('scenario') ?? flags.get('scenarios');
-  const picked = scenarios === undefined ? [...ALL_SCENARIOS] : scenarios.split(',').map((s) => s.trim());
+  const ephemeral = flags.get('ephemeral') === 'true';
+  const allowed = ephemeral ? EPHEMERAL_SCENARIOS : ALL_SCENARIOS;
+  const picked = scenarios === undefined ? [...allowed] : scenarios.split(',').map((s) => s.trim());
   for (const name of picked) {
     if (!ALL_SCENARIOS.includes(name as ScenarioName)) throw new Error(`--scenario: unknown "${name}" (one of ${ALL_SCENARIOS.join(', ')})`);
+    if (!allowed.includes(name as ScenarioName)) {
+      throw new Error(`--scenario: "${name}" drops device connections, which lose ephemeral pushes by design; with --ephemeral pick from ${allowed.join(', ')}`);
+    }
   }
   return {
     rate: positiveNumber(flags, 'rate', DEFAULT_CHAOS_OPTIONS.rate),
@@ -85,6 +102,7 @@ export function chaosOptionsFrom(flags: Map<string, string>): ChaosOptions {
     scenarios: picked as ScenarioName[],
     maxInFlight: Math.round(positiveNumber(flags, 'max-in-flight', DEFAULT_CHAOS_OPTIONS.maxInFlight)),
     batch: batchSize(flags),
+    ephemeral,
     verbose: flags.get('quiet') !== 'true',
   };
 }

@@ -16,6 +16,8 @@ export interface ScenarioResult {
   scenario: string;
   /** Pushes per `POST /api/v1/push/batch` call (0: single pushes). */
   batch: number;
+  /** Whether the pushes were ephemeral (`--ephemeral`). */
+  ephemeral: boolean;
   /** Logical pushes started. */
   sent: number;
   /** Logical pushes answered 200 (after retries). */
@@ -80,6 +82,7 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
   const result: ScenarioResult = {
     scenario: scenario.name,
     batch: options.batch,
+    ephemeral: options.ephemeral,
     sent: 0,
     answered: 0,
     delivered: 0,
@@ -124,6 +127,7 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
     // `--batch n` the same pushes, in the same order, go out n to a `POST /api/v1/push/batch` call
     // (the calls alternating hosts); as single pushes, calls do not wait for each other.
     const interval = 1000 / options.rate;
+    const pushBody = (uid: string, n: number) => ({ to: { uid }, data: { run: runId, n }, ...(options.ephemeral ? { durable: false } : {}) });
     let itemsInFlight = 0;
     let batched: { n: number; uid: string }[] = [];
     let calls = 0;
@@ -135,7 +139,7 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
       const call = caller
         .pushBatch(
           () => host.url,
-          items.map(({ n, uid }) => ({ body: { to: { uid }, data: { run: runId, n } }, idempotencyKey: `${runId}-${n}` })),
+          items.map(({ n, uid }) => ({ body: pushBody(uid, n), idempotencyKey: `${runId}-${n}` })),
         )
         .then((outcomes) => {
           outcomes.forEach((outcome, k) => {
@@ -162,7 +166,7 @@ export async function runScenario(services: ChaosServices, scenario: FaultScenar
       }
       const host = hosts[n % hosts.length] as HeraldHost;
       const call = caller
-        .push(() => host.url, { to: { uid }, data: { run: runId, n } }, `${runId}-${n}`)
+        .push(() => host.url, pushBody(uid, n), `${runId}-${n}`)
         .then((outcome) => {
           result.retries += outcome.attempts - 1;
           if (outcome.ok) answeredAt.set(n, outcome.answeredAt as number);
@@ -225,7 +229,7 @@ export function formatResult(r: ScenarioResult): string {
   return (
     `chaos ${r.scenario.padEnd(6)} ${verdict.padEnd(4)} answered200=${r.answered} delivered=${r.delivered} lost=${r.lost} ` +
     `duplicates=${r.duplicates} appDuplicates=${r.appDuplicates} outOfOrder=${r.outOfOrder} recover=${recover} ` +
-    `(${r.batch > 0 ? `batch=${r.batch} ` : ''}sent=${r.sent} unanswered=${r.unanswered} retries=${r.retries} processErrors=${r.processErrors.length} ${r.seconds.toFixed(0)}s)`
+    `(${r.ephemeral ? 'ephemeral ' : ''}${r.batch > 0 ? `batch=${r.batch} ` : ''}sent=${r.sent} unanswered=${r.unanswered} retries=${r.retries} processErrors=${r.processErrors.length} ${r.seconds.toFixed(0)}s)`
   );
 }
 

@@ -2,8 +2,8 @@
  * The chaos suite at CI size (docs/RELIABILITY.md): each fault of `npm run chaos` with 5 users
  * (two SDK devices each) and 40 durable pushes a second from a keep-alive caller that retries with
  * the same Idempotency-Key. The bar: every push answered 200 reaches both devices, and no device
- * gets a seq after a higher one on the same connection. The last case sends the same pushes in
- * batches of 10 (`--batch 10`) under kill9 and store.
+ * gets a seq after a higher one on the same connection. Then the redis fault with ephemeral pushes
+ * (`--ephemeral`), and the same pushes in batches of 10 (`--batch 10`) under kill9 and store.
  */
 import { expect } from 'chai';
 import { SCENARIOS, type ScenarioName } from '../chaos/faults';
@@ -44,6 +44,20 @@ describe('chaos suite, CI size (npm run chaos at 40 pushes/s, 5 users × 2 devic
       expect(result.processErrors, summary).to.deep.equal([]);
     });
   }
+
+  // Ephemeral pushes (`npm run chaos -- --ephemeral --scenario redis`): no store, no seq, so the
+  // outage buffer alone carries them through the Redis kill, and what it sends again after the
+  // restart (what Redis confirmed just before it died) reaches the app once, by push id.
+  it('loses no ephemeral push answered 200 while Redis is down for 5 s, and the SDK hands each to the app once', async function () {
+    const scenario = SCENARIOS.find((s) => s.name === 'redis');
+    if (scenario === undefined) throw new Error('no scenario redis');
+    const result = await runScenario(services, scenario, { ...SMALL, ephemeral: true });
+    const summary = [formatResult(result), ...formatDetails(result)].join('\n');
+    expect(result.answered, summary).to.be.greaterThan(100);
+    expect(result.lost, summary).to.equal(0);
+    expect(result.appDuplicates, summary).to.equal(0);
+    expect(result.processErrors, summary).to.deep.equal([]);
+  });
 
   // The same pushes through POST /api/v1/push/batch, 10 per call (`npm run chaos -- --batch 10`):
   // an item counts only when the call is 200 and its own result ok; failed items are retried with

@@ -38,6 +38,17 @@ describe('chaos suite parts', function () {
     expect(() => chaosOptionsFrom(parseFlags(['--rate', '-1']))).to.throw('--rate: expected a positive number');
   });
 
+  it('reads --ephemeral: the scenarios that keep every device connected, by default and by choice', function () {
+    expect(chaosOptionsFrom(parseFlags([])).ephemeral).to.equal(false);
+    const options = chaosOptionsFrom(parseFlags(['--ephemeral']));
+    expect(options).to.include({ ephemeral: true });
+    expect(options.scenarios).to.deep.equal(['redis', 'store']);
+    expect(chaosOptionsFrom(parseFlags(['--ephemeral', '--scenario', 'redis'])).scenarios).to.deep.equal(['redis']);
+    for (const name of ['kill9', 'reload', 'verify']) {
+      expect(() => chaosOptionsFrom(parseFlags(['--ephemeral', '--scenario', name]))).to.throw(`"${name}" drops device connections`);
+    }
+  });
+
   it('reads --batch as 0 (single pushes, the default) or 1 to 1000 pushes per call', function () {
     expect(chaosOptionsFrom(parseFlags([])).batch).to.equal(0);
     expect(chaosOptionsFrom(parseFlags(['--batch', '10'])).batch).to.equal(10);
