@@ -252,9 +252,11 @@ describe('ephemeral pushes through a Redis outage', function () {
       const answer = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 1 } });
       expect(answer.status, JSON.stringify(answer.json)).to.equal(200);
       const id = String(answer.json?.id);
-      // Redis has written B's copy (held here), so it answered A before: A reads it at once.
+      // Redis has written B's copy (held here), so it answered A before. A reads that answer within
+      // a turn of its event loop; the wait leaves room for a loaded machine (had A not read it, the
+      // push would fail in flight and be held, and the replay-off case below would see it arrive).
       await waitFor(() => proxy.holds(id), 5000, 'Redis to write the copy for host B');
-      await sleep(100);
+      await sleep(500);
       await redis.stop();
       proxy.cut();
       expect(seen.has(1), 'the copy held back never reached B').to.equal(false);
