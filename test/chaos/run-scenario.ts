@@ -1,7 +1,7 @@
 /**
- * One chaos scenario: hosts up, two SDK devices per user logged in, durable pushes from the
- * keep-alive caller at a steady rate while the scenario's fault script runs, then a settle phase,
- * then the figures (see ScenarioResult and docs/RELIABILITY.md).
+ * One chaos scenario: hosts up, two SDK devices per user logged in, durable pushes (ephemeral ones
+ * with `--ephemeral`) from the keep-alive caller at a steady rate while the scenario's fault
+ * script runs, then a settle phase, then the figures (see ScenarioResult and docs/RELIABILITY.md).
  */
 import { randomBytes } from 'node:crypto';
 import type { HeraldHost } from '../support/herald-host';
