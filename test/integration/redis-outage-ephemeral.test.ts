@@ -93,6 +93,11 @@ async function lostAfter(sent: Sent[], received: Map<string, Map<number, number>
   return missing();
 }
 
+/** What each host logged (warnings and up), for a failure message: what each process saw of the outage. */
+function hostLogs(hosts: HeraldHost[]): string {
+  return hosts.map((h, i) => `\n--- host ${'AB'[i] ?? i} (${h.url}), last lines:\n${h.output().trim().split('\n').slice(-40).join('\n')}`).join('');
+}
+
 function summary(label: string, sent: Sent[], lost: Sent[]): string {
   const ok = sent.filter((s) => s.status === 200).length;
   const refused = sent.filter((s) => s.status === 503).length;
@@ -177,7 +182,7 @@ describe('ephemeral pushes through a Redis outage', function () {
       expect(sent.filter((s) => s.status === 200).length).to.be.greaterThan(400);
       // The default buffer (10,000 pushes) never fills in 3 s at 100 a second.
       expect(sent.filter((s) => s.status !== 200).map((s) => `${s.n}:${s.status}:${s.code}`)).to.deep.equal([]);
-      expect(lost.map((s) => `${s.n}@${s.at}ms`), 'pushes answered 200 and never delivered').to.deep.equal([]);
+      expect(lost.map((s) => `${s.n}@${s.at}ms`), `pushes answered 200 and never delivered${hostLogs(hosts)}`).to.deep.equal([]);
       // Every connection is back within ~250 ms of Redis, and what was held is sent right after.
       expect(lastArrival - upAt, 'ms after Redis was back until the held pushes arrived').to.be.below(1500);
     });
@@ -198,7 +203,7 @@ describe('ephemeral pushes through a Redis outage', function () {
       // Some 200s were buffered during the outage: at most the buffer's 20 (plus what was in flight).
       const acceptedWhileDown = sent.filter((s) => s.status === 200 && s.at > downAt + 300 && s.at < upAt - 300);
       expect(acceptedWhileDown.length).to.be.at.most(20 + MAX_IN_FLIGHT);
-      expect(lost.map((s) => `${s.n}@${s.at}ms`), 'pushes answered 200 and never delivered').to.deep.equal([]);
+      expect(lost.map((s) => `${s.n}@${s.at}ms`), `pushes answered 200 and never delivered${hostLogs(hosts)}`).to.deep.equal([]);
     });
   });
 
