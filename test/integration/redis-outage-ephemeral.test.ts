@@ -207,11 +207,7 @@ describe('ephemeral pushes through a Redis outage', function () {
     });
   });
 
-  describe('Redis killed after confirming a push, before writing it to the other host', function () {
-    // Redis answers the publisher before it writes to the subscribers; killed in between, it has
-    // confirmed a push that never left it (the one loss CI saw, a push sent 8 ms before a kill).
-    // Host B reaches Redis through a proxy that holds back what Redis sends it, so the kill comes
-    // exactly there: A's push is confirmed, B's copy is still "in Redis" and dies with it.
+  describe('host B reaches Redis through a proxy: faults at one side of Redis', function () {
     let redis: PrivateRedis;
     let proxy: TcpProxy;
     let hosts: HeraldHost[] = [];
@@ -227,9 +223,9 @@ describe('ephemeral pushes through a Redis outage', function () {
       await redis.stop();
     });
 
-    /** Pushes through A, kills Redis while B's copy is held back, restarts it; what B's client got. */
-    async function killBetweenAnswerAndCopy(envA: Record<string, string>): Promise<{ arrivals: number; after: boolean }> {
-      const prefix = `${uniqueId('herald-confirmed')}:`;
+    /** Host A on Redis itself, host B through the proxy, two workers each. */
+    async function hostsAroundProxy(envA: Record<string, string> = {}): Promise<[HeraldHost, HeraldHost]> {
+      const prefix = `${uniqueId('herald-proxy')}:`;
       const [portA, portB] = [await freePort(), await freePort()];
       const env = (port: number, url: string) => ({
         HERALD_REDIS_URL: url,
@@ -241,50 +237,63 @@ describe('ephemeral pushes through a Redis outage', function () {
       const [a, b] = await Promise.all([startHost({ env: { ...env(portA, redis.url), ...envA } }), startHost({ env: env(portB, proxy.url) })]);
       hosts = [a, b];
       await Promise.all([waitForWorkers(a, 2), waitForWorkers(b, 2)]);
-      const uid = uniqueId('confirmed');
-      const { clients, received } = await loggedInClients(b.url, [uid]);
-      const seen = received.get(uid) as Map<number, number>;
-      let arrivals = 0;
-      clients[0]?.on('tick', (payload: { data: number }) => {
-        if (payload.data === 1) arrivals++;
-      });
-      await waitFor(async () => {
-        const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 0 } });
-        return probe.status === 200 && seen.has(0);
-      }, 8000, 'cross-host delivery before the kill');
-
-      proxy.freeze();
-      const answer = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 1 } });
-      expect(answer.status, JSON.stringify(answer.json)).to.equal(200);
-      const id = String(answer.json?.id);
-      // Redis has written B's copy (held here), so it answered A before. A reads that answer within
-      // a turn of its event loop; the wait leaves room for a loaded machine (had A not read it, the
-      // push would fail in flight and be held, and the replay-off case below would see it arrive).
-      await waitFor(() => proxy.holds(id), 5000, 'Redis to write the copy for host B');
-      await sleep(500);
-      await redis.stop();
-      proxy.cut();
-      expect(seen.has(1), 'the copy held back never reached B').to.equal(false);
-      await redis.start();
-
-      // A push after the restart arrives once cross-host delivery is back.
-      await waitFor(async () => {
-        const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 2 } });
-        return probe.status === 200 && seen.has(2);
-      }, 10_000, 'cross-host delivery after the restart');
-      await sleep(500);
-      return { arrivals, after: seen.has(1) };
+      return [a, b];
     }
 
-    it('sends that push again after the restart: it reaches its client, once', async function () {
-      const { arrivals, after } = await killBetweenAnswerAndCopy({});
-      expect(after, 'the push answered 200 before the kill arrived').to.equal(true);
-      expect(arrivals).to.equal(1);
-    });
+    describe('Redis killed after confirming a push, before writing it to the other host', function () {
+      // Redis answers the publisher before it writes to the subscribers; killed in between, it has
+      // confirmed a push that never left it (the one loss CI saw, a push sent 8 ms before a kill).
+      // The proxy holds back what Redis sends host B, so the kill comes exactly there: A's push is
+      // confirmed, B's copy is still "in Redis" and dies with it.
 
-    it('loses it with the replay turned off (replayMs 0): the fault is real', async function () {
-      const { arrivals } = await killBetweenAnswerAndCopy({ HERALD_REDIS_OUTAGE_REPLAY_MS: '0' });
-      expect(arrivals).to.equal(0);
+      /** Pushes through A, kills Redis while B's copy is held back, restarts it; what B's client got. */
+      async function killBetweenAnswerAndCopy(envA: Record<string, string>): Promise<{ arrivals: number; after: boolean }> {
+        const [a, b] = await hostsAroundProxy(envA);
+        const uid = uniqueId('confirmed');
+        const { clients, received } = await loggedInClients(b.url, [uid]);
+        const seen = received.get(uid) as Map<number, number>;
+        let arrivals = 0;
+        clients[0]?.on('tick', (payload: { data: number }) => {
+          if (payload.data === 1) arrivals++;
+        });
+        await waitFor(async () => {
+          const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 0 } });
+          return probe.status === 200 && seen.has(0);
+        }, 8000, 'cross-host delivery before the kill');
+
+        proxy.freeze();
+        const answer = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 1 } });
+        expect(answer.status, JSON.stringify(answer.json)).to.equal(200);
+        const id = String(answer.json?.id);
+        // Redis has written B's copy (held here), so it answered A before. A reads that answer within
+        // a turn of its event loop; the wait leaves room for a loaded machine (had A not read it, the
+        // push would fail in flight and be held, and the replay-off case below would see it arrive).
+        await waitFor(() => proxy.holds(id), 5000, 'Redis to write the copy for host B');
+        await sleep(500);
+        await redis.stop();
+        proxy.cut();
+        expect(seen.has(1), 'the copy held back never reached B').to.equal(false);
+        await redis.start();
+
+        // A push after the restart arrives once cross-host delivery is back.
+        await waitFor(async () => {
+          const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 2 } });
+          return probe.status === 200 && seen.has(2);
+        }, 10_000, 'cross-host delivery after the restart');
+        await sleep(500);
+        return { arrivals, after: seen.has(1) };
+      }
+
+      it('sends that push again after the restart: it reaches its client, once', async function () {
+        const { arrivals, after } = await killBetweenAnswerAndCopy({});
+        expect(after, 'the push answered 200 before the kill arrived').to.equal(true);
+        expect(arrivals).to.equal(1);
+      });
+
+      it('loses it with the replay turned off (replayMs 0): the fault is real', async function () {
+        const { arrivals } = await killBetweenAnswerAndCopy({ HERALD_REDIS_OUTAGE_REPLAY_MS: '0' });
+        expect(arrivals).to.equal(0);
+      });
     });
   });
 
