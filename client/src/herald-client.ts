@@ -21,8 +21,8 @@ import { EndpointCache } from './endpoint-cache';
 import { HeartbeatMonitor } from './heartbeat-monitor';
 import { LoginManager } from './login-manager';
 import { DEFAULT_CLIENT_POLICY, mergePolicy, type ClientPolicy } from './policy';
+import { RecentSet } from './recent-set';
 import { ReconnectPolicy } from './reconnect-policy';
-import { IdDedupe } from './id-dedupe';
 import { SeqDedupe } from './seq-dedupe';
 import { SeqOrder, type Arrival } from './seq-order';
 import { defaultStorage, SafeStorage } from './storage';
@@ -107,8 +107,8 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
   private readonly loginManager: LoginManager;
   private readonly acks: AckBatcher;
   private readonly dedupe = new SeqDedupe();
-  /** Ephemeral pushes sent again by the server (same id). */
-  private readonly ephemeralDedupe = new IdDedupe();
+  /** Ids of the last ephemeral pushes: one the server sends again (same id) is dropped. */
+  private readonly ephemeralIds = new RecentSet<string>(1024);
   /** Durable pushes of this connection in seq order, waiting behind a hole when one shows. */
   private readonly order = new SeqOrder<{ event: string; payload: PushPayload }>();
   /** A resync is under way on this connection. */
@@ -652,7 +652,7 @@ export class HeraldClient<Pushes extends Record<string, unknown> = Record<string
     }
     const seq = payload.seq;
     if (seq === undefined) {
-      if (!this.ephemeralDedupe.isDuplicate(payload.id)) this.handlePush(event, payload);
+      if (!this.ephemeralIds.isDuplicate(payload.id)) this.handlePush(event, payload);
       return;
     }
     const prev = typeof payload.prev === 'number' ? payload.prev : undefined;

@@ -7,8 +7,8 @@ import { createClock } from '@sinonjs/fake-timers';
 import { AckBatcher } from '../../client/src/ack-batcher';
 import type { Clock } from '../../client/src/clock';
 import { HeartbeatMonitor } from '../../client/src/heartbeat-monitor';
-import { IdDedupe } from '../../client/src/id-dedupe';
 import { LoginManager } from '../../client/src/login-manager';
+import { RecentSet } from '../../client/src/recent-set';
 import { ReconnectPolicy } from '../../client/src/reconnect-policy';
 import { SeqDedupe } from '../../client/src/seq-dedupe';
 import type { Answer, LoginResult } from '../../shared/protocol';
@@ -250,14 +250,14 @@ describe('client SDK rules (unit)', () => {
     });
   });
 
-  describe('IdDedupe (ephemeral pushes sent again)', () => {
+  describe('RecentSet (ephemeral push ids sent again)', () => {
     it('reports an id seen before, in any order', () => {
-      const dedupe = new IdDedupe();
+      const dedupe = new RecentSet<string>(1024);
       expect(['a', 'b', 'a', 'c', 'b'].map((id) => dedupe.isDuplicate(id))).to.deep.equal([false, false, true, false, true]);
     });
 
     it('remembers the last `capacity` ids only', () => {
-      const dedupe = new IdDedupe(3);
+      const dedupe = new RecentSet<string>(3);
       for (const id of ['1', '2', '3', '4']) dedupe.isDuplicate(id);
       expect(dedupe.isDuplicate('1'), 'forgotten').to.equal(false);
       expect(['3', '4'].map((id) => dedupe.isDuplicate(id))).to.deep.equal([true, true]);
