@@ -93,6 +93,28 @@ async function lostAfter(sent: Sent[], received: Map<string, Map<number, number>
   return missing();
 }
 
+/** Hosts A and B (two workers each, not yet ready) of one cluster, on the Redis URLs given (B's may be a proxy). */
+async function startTwoHosts(urls: [string, string], envA: Record<string, string> = {}, envB: Record<string, string> = {}): Promise<[HeraldHost, HeraldHost]> {
+  const prefix = `${uniqueId('herald-outage-eph')}:`;
+  const [portA, portB] = [await freePort(), await freePort()];
+  const env = (port: number, url: string) => ({
+    HERALD_REDIS_URL: url,
+    HERALD_REDIS_PREFIX: prefix,
+    HERALD_PORT: String(port),
+    HERALD_ADVERTISE_URL: `http://127.0.0.1:${port}`,
+    HERALD_WORKERS: '2',
+  });
+  return Promise.all([startHost({ env: { ...env(portA, urls[0]), ...envA } }), startHost({ env: { ...env(portB, urls[1]), ...envB } })]);
+}
+
+/** Pushes `data` to `uid` through `a` until it has arrived (in `seen`): cross-host delivery works. */
+async function crossHostProbe(a: HeraldHost, uid: string, seen: Map<number, number> | undefined, data: number, what: string): Promise<void> {
+  await waitFor(async () => {
+    const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data } });
+    return probe.status === 200 && seen?.has(data);
+  }, 10_000, what);
+}
+
 /** What each host logged (warnings and up), for a failure message: what each process saw of the outage. */
 function hostLogs(hosts: HeraldHost[]): string {
   return hosts.map((h, i) => `\n--- host ${'AB'[i] ?? i} (${h.url}), last lines:\n${h.output().trim().split('\n').slice(-40).join('\n')}`).join('');
@@ -118,20 +140,10 @@ describe('ephemeral pushes through a Redis outage', function () {
     let hosts: HeraldHost[] = [];
 
     async function twoHosts(extra: Record<string, string> = {}): Promise<[HeraldHost, HeraldHost]> {
-      const prefix = `${uniqueId('herald-outage-eph')}:`;
-      const [portA, portB] = [await freePort(), await freePort()];
-      const env = (port: number) => ({
-        HERALD_REDIS_URL: redis.url,
-        HERALD_REDIS_PREFIX: prefix,
-        HERALD_PORT: String(port),
-        HERALD_ADVERTISE_URL: `http://127.0.0.1:${port}`,
-        HERALD_WORKERS: '2',
-        ...extra,
-      });
-      const [a, b] = await Promise.all([startHost({ env: env(portA) }), startHost({ env: env(portB) })]);
-      hosts = [a, b];
-      await Promise.all([waitForWorkers(a, 2), waitForWorkers(b, 2)]);
-      return [a, b];
+      const pair = await startTwoHosts([redis.url, redis.url], extra, extra);
+      hosts = pair;
+      await Promise.all(pair.map((h) => waitForWorkers(h, 2)));
+      return pair;
     }
 
     /** Pushes through A to clients on B for 1 s, stops Redis for 3 s, starts it, 2 s more. */
@@ -139,10 +151,7 @@ describe('ephemeral pushes through a Redis outage', function () {
       const uids = Array.from({ length: 10 }, () => uniqueId('eph'));
       const { received } = await loggedInClients(b.url, uids);
       // A first push proves the route works before the clock starts.
-      await waitFor(async () => {
-        const probe = await api(a.url, '/api/v1/push', { body: { to: { uid: uids[0] }, event: 'tick', durable: false, data: -1 } });
-        return probe.status === 200 && received.get(uids[0] as string)?.has(-1);
-      }, 8000, 'cross-host delivery before the outage');
+      await crossHostProbe(a, uids[0] as string, received.get(uids[0] as string), -1, 'cross-host delivery before the outage');
       const started = Date.now();
       const run = pushSteadily(a.url, uids);
       await sleep(1000);
@@ -225,19 +234,10 @@ describe('ephemeral pushes through a Redis outage', function () {
 
     /** Host A on Redis itself, host B through the proxy, two workers each. */
     async function hostsAroundProxy(envA: Record<string, string> = {}): Promise<[HeraldHost, HeraldHost]> {
-      const prefix = `${uniqueId('herald-proxy')}:`;
-      const [portA, portB] = [await freePort(), await freePort()];
-      const env = (port: number, url: string) => ({
-        HERALD_REDIS_URL: url,
-        HERALD_REDIS_PREFIX: prefix,
-        HERALD_PORT: String(port),
-        HERALD_ADVERTISE_URL: `http://127.0.0.1:${port}`,
-        HERALD_WORKERS: '2',
-      });
-      const [a, b] = await Promise.all([startHost({ env: { ...env(portA, redis.url), ...envA } }), startHost({ env: env(portB, proxy.url) })]);
-      hosts = [a, b];
-      await Promise.all([waitForWorkers(a, 2), waitForWorkers(b, 2)]);
-      return [a, b];
+      const pair = await startTwoHosts([redis.url, proxy.url], envA);
+      hosts = pair;
+      await Promise.all(pair.map((h) => waitForWorkers(h, 2)));
+      return pair;
     }
 
     describe('Redis killed after confirming a push, before writing it to the other host', function () {
@@ -256,10 +256,7 @@ describe('ephemeral pushes through a Redis outage', function () {
         clients[0]?.on('tick', (payload: { data: number }) => {
           if (payload.data === 1) arrivals++;
         });
-        await waitFor(async () => {
-          const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 0 } });
-          return probe.status === 200 && seen.has(0);
-        }, 8000, 'cross-host delivery before the kill');
+        await crossHostProbe(a, uid, seen, 0, 'cross-host delivery before the kill');
 
         proxy.freeze();
         const answer = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 1 } });
@@ -276,10 +273,7 @@ describe('ephemeral pushes through a Redis outage', function () {
         await redis.start();
 
         // A push after the restart arrives once cross-host delivery is back.
-        await waitFor(async () => {
-          const probe = await api(a.url, '/api/v1/push', { body: { to: { uid }, event: 'tick', durable: false, data: 2 } });
-          return probe.status === 200 && seen.has(2);
-        }, 10_000, 'cross-host delivery after the restart');
+        await crossHostProbe(a, uid, seen, 2, 'cross-host delivery after the restart');
         await sleep(500);
         return { arrivals, after: seen.has(1) };
       }
