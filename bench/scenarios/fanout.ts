@@ -10,7 +10,7 @@
  * only the lone phase runs (the coalesced figures are then absent).
  */
 import { benchData, preciseNow } from '../load/wire';
-import { cpuBetween, sampleTree, systemShare } from '../proc-stats';
+import { cpuBetween, helperShare, sampleTree, systemShare } from '../proc-stats';
 import { connectionNotes, type BenchContext, type ServerSession } from './context';
 import type { Metrics, SharedScenario } from './scenario';
 
@@ -65,6 +65,7 @@ async function phase(session: ServerSession, ctx: BenchContext, name: string, in
       deliveriesPerSec: delivered / seconds,
       cpuPerDeliveryUs: delivered > 0 ? (cpuBetween(cpu0, cpu1) / delivered) * 1e6 : null,
       kernelShare: systemShare(cpu0, cpu1),
+      helperShare: helperShare(cpu0, cpu1),
       clientCpuPerDeliveryUs: delivered > 0 ? (cpuBetween(clients0, clients1) / delivered) * 1e6 : null,
       broadcastsPerSec: k / Math.max(0.001, (apiDone - t0) / 1000),
       delivered,
@@ -89,12 +90,14 @@ export const fanoutScenario: SharedScenario = {
     { key: 'loneDeliveriesPerSec', label: 'lone (1 in flight): deliveries per second', unit: 'per-s' },
     { key: 'loneCpuPerDeliveryUs', label: 'lone (1 in flight): server CPU per delivery (whole tree)', unit: 'us' },
     { key: 'loneKernelShare', label: 'lone (1 in flight): share of that CPU in the kernel', unit: 'percent' },
+    { key: 'loneHelperShare', label: "lone (1 in flight): share of that CPU off the JavaScript threads (V8's GC and compiler helpers)", unit: 'percent' },
     { key: 'loneClientCpuPerDeliveryUs', label: 'lone (1 in flight): load clients CPU per delivery', unit: 'us' },
     { key: 'loneBroadcastsPerSec', label: 'lone (1 in flight): broadcasts per second', unit: 'per-s' },
     { key: 'loneDelivered', label: 'lone (1 in flight): deliveries received', unit: 'count' },
     { key: 'deliveriesPerSec', label: 'coalesced: deliveries per second', unit: 'per-s' },
     { key: 'cpuPerDeliveryUs', label: 'coalesced: server CPU per delivery (whole tree)', unit: 'us' },
     { key: 'kernelShare', label: 'coalesced: share of that CPU in the kernel', unit: 'percent' },
+    { key: 'helperShare', label: 'coalesced: share of that CPU off the JavaScript threads', unit: 'percent' },
     { key: 'clientCpuPerDeliveryUs', label: 'coalesced: load clients CPU per delivery', unit: 'us' },
     { key: 'broadcastsPerSec', label: 'coalesced: broadcasts per second', unit: 'per-s' },
     { key: 'delivered', label: 'coalesced: deliveries received', unit: 'count' },

@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 import { benchData } from '../load/wire';
 import { pace, paceNotes, type PaceResult } from '../pacer';
-import { cpuBetween, sampleTree } from '../proc-stats';
+import { cpuBetween, helperShare, sampleTree, systemShare } from '../proc-stats';
 import type { HeraldServer } from '../servers/herald-server';
 import { connectionNotes, sleep, started, type BenchContext } from './context';
 import type { Metrics, OwnScenario, ScenarioResult } from './scenario';
@@ -81,6 +81,8 @@ async function phase(
       lost: Math.max(0, accepted - status.received),
       cpuA: perPushA,
       cpuB: perPushB,
+      kernelA: systemShare(a0, a1),
+      helpersA: helperShare(a0, a1),
       ratio: perPushA !== null && perPushB !== null && perPushA > 0 ? perPushB / perPushA : null,
     },
     notes,
@@ -103,6 +105,8 @@ export const targetedScenario: OwnScenario = {
     { key: 'apiLost', label: 'API: pushes not received within 10 s of the last send', unit: 'count' },
     { key: 'apiCpuA', label: 'API: CPU per push, host A (holds the sockets, takes the API call)', unit: 'us' },
     { key: 'apiCpuB', label: 'API: CPU per push, host B (holds none)', unit: 'us' },
+    { key: 'apiKernelA', label: "API: share of host A's CPU in the kernel", unit: 'percent' },
+    { key: 'apiHelpersA', label: "API: share of host A's CPU off the JavaScript threads (V8's GC and compiler helpers)", unit: 'percent' },
     { key: 'apiRatio', label: 'API: host B / host A CPU per push', unit: 'ratio' },
     { key: 'batchRate', label: 'batch API: pushes per second achieved', unit: 'per-s' },
     { key: 'batchP50', label: 'batch API: p50, call → client', unit: 'ms' },
@@ -111,6 +115,8 @@ export const targetedScenario: OwnScenario = {
     { key: 'batchLost', label: 'batch API: pushes not received within 10 s of the last send', unit: 'count' },
     { key: 'batchCpuA', label: 'batch API: CPU per push, host A', unit: 'us' },
     { key: 'batchCpuB', label: 'batch API: CPU per push, host B', unit: 'us' },
+    { key: 'batchKernelA', label: "batch API: share of host A's CPU in the kernel", unit: 'percent' },
+    { key: 'batchHelpersA', label: "batch API: share of host A's CPU off the JavaScript threads (V8's GC and compiler helpers)", unit: 'percent' },
     { key: 'publishRate', label: 'PUBLISH: pushes per second achieved', unit: 'per-s' },
     { key: 'publishP50', label: 'PUBLISH: p50, publish → client', unit: 'ms' },
     { key: 'publishP99', label: 'PUBLISH: p99, publish → client', unit: 'ms' },
@@ -118,6 +124,8 @@ export const targetedScenario: OwnScenario = {
     { key: 'publishLost', label: 'PUBLISH: pushes not received within 10 s of the last send', unit: 'count' },
     { key: 'publishCpuA', label: 'PUBLISH: CPU per push, host A', unit: 'us' },
     { key: 'publishCpuB', label: 'PUBLISH: CPU per push, host B', unit: 'us' },
+    { key: 'publishKernelA', label: "PUBLISH: share of host A's CPU in the kernel", unit: 'percent' },
+    { key: 'publishHelpersA', label: "PUBLISH: share of host A's CPU off the JavaScript threads (V8's GC and compiler helpers)", unit: 'percent' },
   ],
   async run(ctx): Promise<ScenarioResult[]> {
     const t = started();
