@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { HeraldError, toErrorBody, type ErrorBody } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { describeZodError, pushRequestSchema, type PushRequest, type PushRequestLimits } from '../../shared/protocol';
+import { describeZodError, pushRequestSchema, quickPushItem, type PushRequest, type PushRequestLimits } from '../../shared/protocol';
 import type { Metrics } from '../metrics';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyGate, type IdempotencyTicket } from './idempotency';
 import type { BatchOutcome, BatchPush, PushResult, PushService } from './push-service';
@@ -107,16 +107,16 @@ export class PushBatch {
   }
 
   private validate(raw: unknown): Item {
+    // A common item is checked by hand (shared/protocol/push-quick-check.ts, the same result);
+    // anything else, and every error, by the item schema.
+    const quick = quickPushItem(raw, this.deps.limits.maxDataDepth);
+    if (quick !== undefined) return newItem(quick.request, quick.idempotencyKey);
     const parsed = batchItemSchema(this.deps.limits).safeParse(raw);
     if (!parsed.success) return { answer: failed(new HeraldError('BAD_REQUEST', describeZodError(parsed.error))) };
     const { idempotencyKey, ...request } = parsed.data;
-    const item: Item = { request };
-    if (idempotencyKey !== undefined) {
-      item.key = idempotencyKey;
-      item.fingerprint = JSON.stringify(request);
-    }
-    return item;
+    return newItem(request, idempotencyKey);
   }
+
 
   /** A key seen earlier in the batch: the same push shares that item's answer; another push is a mismatch. */
   private matchRepeatedKeys(items: Item[]): void {
@@ -177,6 +177,16 @@ export class PushBatch {
     if (!(err instanceof HeraldError)) this.deps.logger.error('a push of a batch failed', { error: (err as Error)?.stack ?? String(err) });
     return failed(err);
   }
+}
+
+/** An item with a valid push, and its key when it has one. */
+function newItem(request: PushRequest, idempotencyKey: string | undefined): Item {
+  const item: Item = { request };
+  if (idempotencyKey !== undefined) {
+    item.key = idempotencyKey;
+    item.fingerprint = JSON.stringify(request);
+  }
+  return item;
 }
 
 function failed(err: unknown): BatchItemAnswer {

@@ -20,7 +20,7 @@
 import type { RedisClient } from '../../shared/redis';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { DEFAULT_PUSH_REQUEST_LIMITS, pushRequestSchema, describeZodError } from '../../shared/protocol';
+import { DEFAULT_PUSH_REQUEST_LIMITS, pushRequestChecker, describeZodError } from '../../shared/protocol';
 import type { RedisConnection } from '../../shared/config';
 import { Cluster } from 'ioredis';
 import { createRedisClient } from '../../shared/redis';
@@ -363,7 +363,7 @@ export class RedisIngress {
     }
     // `id`: the entry's idempotency key (contract section 5), like the HTTP Idempotency-Key.
     const { id, body } = splitIngressId(json);
-    const parsed = pushRequestSchema(this.options).safeParse(body);
+    const parsed = pushRequestChecker(this.options).safeParse(body);
     if (!parsed.success) return this.invalid(origin, describeZodError(parsed.error));
     try {
       if (id === undefined) await this.push.push(parsed.data, origin);

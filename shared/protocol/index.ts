@@ -1,6 +1,7 @@
 export {
   DEVICE_PATTERN,
   EVENT_PATTERN,
+  IDEMPOTENCY_KEY_PATTERN,
   MAX_CREDENTIAL_LENGTH,
   MAX_REASON_LENGTH,
   PLATFORM_PATTERN,
@@ -19,10 +20,13 @@ export {
   PushRequestSchema,
   ResyncSchema,
   pushRequestSchema,
+  pushRequestChecker,
   TopicRequestSchema,
   describeZodError,
 } from './schemas';
 export { UidSchema } from './fields';
+export { quickPushItem, quickPushRequest } from './push-quick-check';
+export type { QuickPushItem } from './push-quick-check';
 export { PUSH_TARGETS, PushTargetSchema, routeTarget, TARGET_KINDS, targetKind } from './push-targets';
 export type { PushTarget, PushTargetSpec, TargetKind, TargetRooms, TargetRoute } from './push-targets';
 export type {
@@ -33,6 +37,7 @@ export type {
   LoginRequest,
   LogoutRequest,
   PushRequest,
+  PushRequestChecker,
   PushRequestLimits,
   ResyncRequest,
   TopicRequest,

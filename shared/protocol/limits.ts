@@ -11,6 +11,9 @@ export const DEVICE_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** A push event name: at most 64 characters of `A-Z a-z 0-9 _ . : -`. */
 export const EVENT_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+/** An idempotency key (the `Idempotency-Key` header, a batch item's `idempotencyKey`, an ingress `id`): 1-128 printable ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,128}$/;
+
 /** Longest ukey or token accepted, in characters. */
 export const MAX_CREDENTIAL_LENGTH = 4096;
 /** Longest free-text reason in a kick request. */

@@ -1,5 +1,5 @@
 import { HeraldError } from '../../../shared/errors';
-import { pushRequestSchema } from '../../../shared/protocol';
+import { pushRequestChecker } from '../../../shared/protocol';
 import type { ApiResponse, Route } from '../router';
 import { parseOrBadRequest } from '../validate';
 import type { RouteDeps } from './deps';
@@ -17,7 +17,7 @@ export function pushRoute(deps: RouteDeps): Route {
     auth: 'api-key',
     body: true,
     handle: async (req): Promise<ApiResponse> => {
-      const request = parseOrBadRequest(pushRequestSchema(deps.config.push), req.body);
+      const request = parseOrBadRequest(pushRequestChecker(deps.config.push), req.body);
       const header = req.headers['idempotency-key'];
       if (Array.isArray(header)) throw new HeraldError('BAD_REQUEST', 'Idempotency-Key: send one');
       const key = header;
