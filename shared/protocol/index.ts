@@ -20,13 +20,12 @@ export {
   PushRequestSchema,
   ResyncSchema,
   pushRequestSchema,
-  pushRequestChecker,
   TopicRequestSchema,
   describeZodError,
 } from './schemas';
 export { UidSchema } from './fields';
-export { quickPushItem, quickPushRequest } from './push-quick-check';
-export type { QuickPushItem } from './push-quick-check';
+export { pushRequestChecker, quickPushItem, quickPushRequest } from './push-quick-check';
+export type { PushRequestChecker, QuickPushItem } from './push-quick-check';
 export { PUSH_TARGETS, PushTargetSchema, routeTarget, TARGET_KINDS, targetKind } from './push-targets';
 export type { PushTarget, PushTargetSpec, TargetKind, TargetRooms, TargetRoute } from './push-targets';
 export type {
@@ -37,7 +36,6 @@ export type {
   LoginRequest,
   LogoutRequest,
   PushRequest,
-  PushRequestChecker,
   PushRequestLimits,
   ResyncRequest,
   TopicRequest,

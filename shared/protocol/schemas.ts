@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { EVENT_PATTERN, MAX_REASON_LENGTH, RESERVED_EVENTS } from './limits';
 import { credential, device, platform, topic, UidSchema } from './fields';
 import { checkJsonShape, describeJsonShapeProblem } from './json-shape';
-import { quickPushRequest } from './push-quick-check';
 import { PushTargetSchema } from './push-targets';
 
 // ---------------------------------------------------------------------------------------------
@@ -111,33 +110,6 @@ function buildPushRequestSchema(maxDataDepth: number) {
 }
 
 const pushSchemas = new Map<number, ReturnType<typeof buildPushRequestSchema>>();
-
-/** Checks a push body as `pushRequestSchema(limits).safeParse` does, with the same answers. */
-export interface PushRequestChecker {
-  safeParse(body: unknown): z.SafeParseReturnType<unknown, PushRequest>;
-}
-
-/**
- * The push path's check of a push body (the HTTP API, the Redis ingress): a common body is
- * checked by hand (push-quick-check.ts, the same result in well under a microsecond), anything
- * else, and every error, by the schema. One checker per limit value, built once.
- */
-export function pushRequestChecker(limits: PushRequestLimits = DEFAULT_PUSH_REQUEST_LIMITS): PushRequestChecker {
-  const cached = pushCheckers.get(limits.maxDataDepth);
-  if (cached !== undefined) return cached;
-  const schema = pushRequestSchema(limits);
-  const { maxDataDepth } = limits;
-  const checker: PushRequestChecker = {
-    safeParse(body) {
-      const quick = quickPushRequest(body, maxDataDepth);
-      return quick !== undefined ? { success: true, data: quick } : schema.safeParse(body);
-    },
-  };
-  pushCheckers.set(maxDataDepth, checker);
-  return checker;
-}
-
-const pushCheckers = new Map<number, PushRequestChecker>();
 
 /** The push body with the default limits (configuration files, tools without a config). */
 export const PushRequestSchema = pushRequestSchema();
