@@ -117,7 +117,6 @@ export class PushBatch {
     return newItem(request, idempotencyKey);
   }
 
-
   /** A key seen earlier in the batch: the same push shares that item's answer; another push is a mismatch. */
   private matchRepeatedKeys(items: Item[]): void {
     const first = new Map<string, number>();
