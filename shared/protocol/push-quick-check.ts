@@ -2,9 +2,8 @@
  * The push bodies the push path meets all day — a plain JSON object whose `to` names one user,
  * some users, a topic or everyone — checked by hand: ~0.3 µs, where the zod schema takes 10-45 µs
  * (`node dist-dev/bench/push-check-probe.js`) and leaves its parse contexts to the garbage
- * collector (in a profile of
- * the ingress worker taking 5,000 Redis PUBLISH pushes a second, zod's parse was 12 % of its busy
- * time; docs/BENCHMARKS.md, "Where Herald's time and memory go").
+ * collector (in a profile of the ingress worker taking 5,000 Redis PUBLISH pushes a second, zod's
+ * parse was 12 % of its busy time; docs/BENCHMARKS.md, "Where Herald's time and memory go").
  *
  * It answers only when it is sure, with the request exactly as the schema (schemas.ts
  * `pushRequestSchema`, push-batch.ts `batchItemSchema`) would give it: the same fields, values and
