@@ -34,6 +34,9 @@ import { describeDriverError, isConnectionError, isRetryable, storeUnavailable }
 
 const debug = createDebug('herald:store');
 
+/** The key's row, as judgeIdempotencyRow reads it. */
+const IDEMPOTENCY_ROW_SQL = 'SELECT fingerprint, state, answer, claimed_at, expires_at FROM herald_idempotency WHERE scope = ?';
+
 export interface MysqlStoreOptions extends StoreOptions {
   /** `mysql://user:password@host:port/database`. */
   url: string;
@@ -252,19 +255,30 @@ export class MysqlMessageStore extends BaseMessageStore {
     });
   }
 
-  /** Insert the pending row, or lock the one there and judge it, in one transaction. */
+  /**
+   * Judge the key's row from a plain read when another call holds it or has answered it; else
+   * insert the pending row, or lock the one there and judge it again, in one transaction.
+   *
+   * The plain read first: the calls waiting for a key poll here every few ms, and each poll used
+   * to take the row's shared lock (INSERT IGNORE on a duplicate) and then ask for its exclusive
+   * one (FOR UPDATE). Two pollers asking to upgrade at once deadlock, and InnoDB's victim was as
+   * often the holder's own append (its UPDATE of this row to 'done', queued behind them): three
+   * deadlocks in a row and the push that held the key failed with STORE_UNAVAILABLE (503), though
+   * a retry stores it (test/integration/idempotency.test.ts, two hosts, one key at once). A read
+   * that takes no lock cannot be in a deadlock; only a call that may take the key over locks.
+   */
   protected claimRow(claim: IdempotencyClaim): Promise<IdempotencyState> {
     return this.execute('claimIdempotency', 'transaction', async (conn): Promise<IdempotencyState> => {
+      const [seen] = await conn.query<RowDataPacket[]>(IDEMPOTENCY_ROW_SQL, [claim.scope]);
+      const held = judgeIdempotencyRow(seen[0] as IdempotencyRow | undefined, claim);
+      if (held !== 'claim') return held;
       const values = [claim.scope, claim.fingerprint, claim.owner, claim.now, claim.expiresAt];
       const [inserted] = await conn.query<ResultSetHeader>(
         `INSERT IGNORE INTO herald_idempotency (scope, fingerprint, state, owner, answer, claimed_at, expires_at) VALUES (?, ?, 'pending', ?, NULL, ?, ?)`,
         values,
       );
       if (inserted.affectedRows === 1) return { kind: 'claimed' };
-      const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT fingerprint, state, answer, claimed_at, expires_at FROM herald_idempotency WHERE scope = ? FOR UPDATE',
-        [claim.scope],
-      );
+      const [rows] = await conn.query<RowDataPacket[]>(`${IDEMPOTENCY_ROW_SQL} FOR UPDATE`, [claim.scope]);
       const verdict = judgeIdempotencyRow(rows[0] as IdempotencyRow | undefined, claim);
       if (verdict !== 'claim') return verdict;
       await conn.query(

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { MIGRATIONS } from '../../shared/store/migrations';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import type { IdempotencyClaim } from '../../shared/store';
 import { MysqlMessageStore } from '../../shared/store/mysql-store';
 import { describeStore, message, oneTo, uniqueUid, type StoreTarget } from './store-suite';
 import { rejection } from '../support/assertions';
@@ -124,6 +125,49 @@ describe('MysqlMessageStore on MariaDB', function () {
     }
     const total = (await Promise.all(uids.map((uid) => store.history(uid, 0, 10_000, Date.now())))).flat().length;
     expect(total).to.equal(told.size);
+  });
+
+  it('lets the call holding an Idempotency-Key commit its push while other calls poll the key from two hosts', async function () {
+    // Before the pollers judged the row from a plain read, each poll took the row's shared lock and
+    // then asked for its exclusive one: two polls upgrading at once deadlock, and InnoDB's victim
+    // was as often the holder's append (its UPDATE of the row to 'done'), three times in a row in
+    // CI: the push failed with STORE_UNAVAILABLE (503) though nothing was wrong.
+    const hosts = [store, new MysqlMessageStore({ url: target.url })];
+    extra.push(hosts[1] as MysqlMessageStore);
+    const polls = { pending: 0, done: 0 };
+    for (let round = 0; round < 20; round++) {
+      const scope = randomBytes(32).toString('hex');
+      const claimOf = (owner: string): IdempotencyClaim => ({
+        scope,
+        fingerprint: 'f'.repeat(64),
+        owner,
+        now: Date.now(),
+        expiresAt: Date.now() + 60_000,
+        staleBefore: Date.now() - 15_000,
+      });
+      expect(await store.claimIdempotency(claimOf('holder'))).to.deep.equal({ kind: 'claimed' });
+      let answered = false;
+      // Three callers on each host poll the key, as IdempotencyGate does while it is pending.
+      const pollers = hosts.flatMap((host, h) =>
+        Array.from({ length: 3 }, async (_, p) => {
+          for (;;) {
+            const state = await host.claimIdempotency(claimOf(`poller-${h}-${p}`));
+            expect(state.kind, `round ${round}: a poller took a key that is held`).to.not.equal('claimed');
+            polls[state.kind === 'done' ? 'done' : 'pending'] += 1;
+            if (state.kind === 'done' || answered) return;
+          }
+        }),
+      );
+      const uid = uniqueUid('idem_race');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const seqs = await store.append([message(uid)], { scope, owner: 'holder', answer: JSON.stringify({ round }) });
+      answered = true;
+      expect(seqs, `round ${round}`).to.deep.equal([1]);
+      await Promise.all(pollers);
+      const state = await hosts[1]?.claimIdempotency(claimOf('late'));
+      expect(state).to.deep.equal({ kind: 'done', fingerprint: 'f'.repeat(64), answer: JSON.stringify({ round }) });
+    }
+    expect(polls.pending, 'polls that found the key held').to.be.greaterThan(20);
   });
 
   it('retries an append whose row lock wait timed out, and gives up after maxAttempts', async function () {
