@@ -28,11 +28,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../shared/clock';
 import { HeraldError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../shared/protocol/limits';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../shared/protocol';
 import type { IdempotencyState, MessageStore } from '../../shared/store';
-
-/** `Idempotency-Key`: 1-128 printable ASCII characters (shared/protocol/limits.ts). */
-export { IDEMPOTENCY_KEY_PATTERN };
 
 export interface IdempotencyOptions {
   /** How long a key is remembered, in ms. @default 86400000 (24 h) */

@@ -15,9 +15,9 @@
 import { z } from 'zod';
 import { HeraldError, toErrorBody, type ErrorBody } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { describeZodError, pushRequestSchema, quickPushItem, type PushRequest, type PushRequestLimits } from '../../shared/protocol';
+import { describeZodError, IDEMPOTENCY_KEY_PATTERN, pushRequestSchema, quickPushItem, type PushRequest, type PushRequestLimits } from '../../shared/protocol';
 import type { Metrics } from '../metrics';
-import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyGate, type IdempotencyTicket } from './idempotency';
+import type { IdempotencyGate, IdempotencyTicket } from './idempotency';
 import type { BatchOutcome, BatchPush, PushResult, PushService } from './push-service';
 
 /** Most pushes in one batch. */
